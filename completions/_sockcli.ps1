@@ -1,0 +1,139 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'sockcli'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'sockcli' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sockcli;connect' {
+            [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'Address family: 4 or 6 (same as -4 / -6)')
+            [CompletionResult]::new('-U', '-U ', [CompletionResultType]::ParameterName, 'Use the AF_UNIX socket at PATH (''@name'' for the abstract namespace)')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Use the AF_UNIX socket at PATH (''@name'' for the abstract namespace)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Local (source) address to bind')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Local (source) address to bind')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Local (source) port to bind')
+            [CompletionResult]::new('--source-port', '--source-port', [CompletionResultType]::ParameterName, 'Local (source) port to bind')
+            [CompletionResult]::new('--sndbuf', '--sndbuf', [CompletionResultType]::ParameterName, 'Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m')
+            [CompletionResult]::new('--rcvbuf', '--rcvbuf', [CompletionResultType]::ParameterName, 'Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'IP time to live / IPv6 hop limit')
+            [CompletionResult]::new('--tos', '--tos', [CompletionResultType]::ParameterName, 'IP type of service / IPv6 traffic class (0-255)')
+            [CompletionResult]::new('--eof', '--eof', [CompletionResultType]::ParameterName, 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Exit 4 when the whole session takes longer than DUR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)')
+            [CompletionResult]::new('--quit-after', '--quit-after', [CompletionResultType]::ParameterName, 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Numeric addresses only: never look names up')
+            [CompletionResult]::new('--numeric', '--numeric', [CompletionResultType]::ParameterName, 'Numeric addresses only: never look names up')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Datagrams: UDP, or an AF_UNIX datagram socket with -U')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Datagrams: UDP, or an AF_UNIX datagram socket with -U')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log connection events to stderr (Listening on, Connected by/to, Closed)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log connection events to stderr (Listening on, Connected by/to, Closed)')
+            [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Disable Nagle''s algorithm (TCP_NODELAY)')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Enable TCP keepalive probes (SO_KEEPALIVE)')
+            [CompletionResult]::new('--reuseaddr', '--reuseaddr', [CompletionResultType]::ParameterName, 'Set SO_REUSEADDR (servers always do)')
+            [CompletionResult]::new('--reuseport', '--reuseport', [CompletionResultType]::ParameterName, 'Set SO_REUSEPORT')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Same as --eof half-close (netcat''s -N)')
+            [CompletionResult]::new('--send-only', '--send-only', [CompletionResultType]::ParameterName, 'Only send stdin; ignore what the peer sends')
+            [CompletionResult]::new('--recv-only', '--recv-only', [CompletionResultType]::ParameterName, 'Only print what the peer sends; ignore stdin')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sockcli;listen' {
+            [CompletionResult]::new('--ready-file', '--ready-file', [CompletionResultType]::ParameterName, 'Once listening, write the bound ADDR:PORT (or unix path) and a newline to PATH, atomically, so scripts can wait for the file instead of sleeping')
+            [CompletionResult]::new('--backlog', '--backlog', [CompletionResultType]::ParameterName, 'Length of the listen(2) queue of not-yet-accepted connections')
+            [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'Address family: 4 or 6 (same as -4 / -6)')
+            [CompletionResult]::new('-U', '-U ', [CompletionResultType]::ParameterName, 'Use the AF_UNIX socket at PATH (''@name'' for the abstract namespace)')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Use the AF_UNIX socket at PATH (''@name'' for the abstract namespace)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Local (source) address to bind')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Local (source) address to bind')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Local (source) port to bind')
+            [CompletionResult]::new('--source-port', '--source-port', [CompletionResultType]::ParameterName, 'Local (source) port to bind')
+            [CompletionResult]::new('--sndbuf', '--sndbuf', [CompletionResultType]::ParameterName, 'Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m')
+            [CompletionResult]::new('--rcvbuf', '--rcvbuf', [CompletionResultType]::ParameterName, 'Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'IP time to live / IPv6 hop limit')
+            [CompletionResult]::new('--tos', '--tos', [CompletionResultType]::ParameterName, 'IP type of service / IPv6 traffic class (0-255)')
+            [CompletionResult]::new('--eof', '--eof', [CompletionResultType]::ParameterName, 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Exit 4 when the whole session takes longer than DUR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)')
+            [CompletionResult]::new('--quit-after', '--quit-after', [CompletionResultType]::ParameterName, 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)')
+            [CompletionResult]::new('--echo', '--echo', [CompletionResultType]::ParameterName, 'Send every byte received back to its sender (UDP: each datagram to its sender)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'With --echo: serve many clients at once instead of exiting after the first')
+            [CompletionResult]::new('--keep-open', '--keep-open', [CompletionResultType]::ParameterName, 'With --echo: serve many clients at once instead of exiting after the first')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Numeric addresses only: never look names up')
+            [CompletionResult]::new('--numeric', '--numeric', [CompletionResultType]::ParameterName, 'Numeric addresses only: never look names up')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Datagrams: UDP, or an AF_UNIX datagram socket with -U')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Datagrams: UDP, or an AF_UNIX datagram socket with -U')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log connection events to stderr (Listening on, Connected by/to, Closed)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log connection events to stderr (Listening on, Connected by/to, Closed)')
+            [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Disable Nagle''s algorithm (TCP_NODELAY)')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Enable TCP keepalive probes (SO_KEEPALIVE)')
+            [CompletionResult]::new('--reuseaddr', '--reuseaddr', [CompletionResultType]::ParameterName, 'Set SO_REUSEADDR (servers always do)')
+            [CompletionResult]::new('--reuseport', '--reuseport', [CompletionResultType]::ParameterName, 'Set SO_REUSEPORT')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Same as --eof half-close (netcat''s -N)')
+            [CompletionResult]::new('--send-only', '--send-only', [CompletionResultType]::ParameterName, 'Only send stdin; ignore what the peer sends')
+            [CompletionResult]::new('--recv-only', '--recv-only', [CompletionResultType]::ParameterName, 'Only print what the peer sends; ignore stdin')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sockcli;help' {
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sockcli;help;connect' {
+            break
+        }
+        'sockcli;help;listen' {
+            break
+        }
+        'sockcli;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,127 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[sockcli] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'sockcli'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'sockcli'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
+            cand listen 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sockcli;connect'= {
+            cand --family 'Address family: 4 or 6 (same as -4 / -6)'
+            cand -U 'Use the AF_UNIX socket at PATH (''@name'' for the abstract namespace)'
+            cand --unix 'Use the AF_UNIX socket at PATH (''@name'' for the abstract namespace)'
+            cand -s 'Local (source) address to bind'
+            cand --source 'Local (source) address to bind'
+            cand -p 'Local (source) port to bind'
+            cand --source-port 'Local (source) port to bind'
+            cand --sndbuf 'Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m'
+            cand --rcvbuf 'Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m'
+            cand --ttl 'IP time to live / IPv6 hop limit'
+            cand --tos 'IP type of service / IPv6 traffic class (0-255)'
+            cand --eof 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent'
+            cand -w 'Give up connecting (listen: waiting for a client) after DUR (exit 4)'
+            cand --connect-timeout 'Give up connecting (listen: waiting for a client) after DUR (exit 4)'
+            cand -i 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)'
+            cand --idle-timeout 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)'
+            cand --timeout 'Exit 4 when the whole session takes longer than DUR'
+            cand -q 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)'
+            cand --quit-after 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -n 'Numeric addresses only: never look names up'
+            cand --numeric 'Numeric addresses only: never look names up'
+            cand -u 'Datagrams: UDP, or an AF_UNIX datagram socket with -U'
+            cand --udp 'Datagrams: UDP, or an AF_UNIX datagram socket with -U'
+            cand -v 'Log connection events to stderr (Listening on, Connected by/to, Closed)'
+            cand --verbose 'Log connection events to stderr (Listening on, Connected by/to, Closed)'
+            cand --nodelay 'Disable Nagle''s algorithm (TCP_NODELAY)'
+            cand --keepalive 'Enable TCP keepalive probes (SO_KEEPALIVE)'
+            cand --reuseaddr 'Set SO_REUSEADDR (servers always do)'
+            cand --reuseport 'Set SO_REUSEPORT'
+            cand -N 'Same as --eof half-close (netcat''s -N)'
+            cand --send-only 'Only send stdin; ignore what the peer sends'
+            cand --recv-only 'Only print what the peer sends; ignore stdin'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sockcli;listen'= {
+            cand --ready-file 'Once listening, write the bound ADDR:PORT (or unix path) and a newline to PATH, atomically, so scripts can wait for the file instead of sleeping'
+            cand --backlog 'Length of the listen(2) queue of not-yet-accepted connections'
+            cand --family 'Address family: 4 or 6 (same as -4 / -6)'
+            cand -U 'Use the AF_UNIX socket at PATH (''@name'' for the abstract namespace)'
+            cand --unix 'Use the AF_UNIX socket at PATH (''@name'' for the abstract namespace)'
+            cand -s 'Local (source) address to bind'
+            cand --source 'Local (source) address to bind'
+            cand -p 'Local (source) port to bind'
+            cand --source-port 'Local (source) port to bind'
+            cand --sndbuf 'Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m'
+            cand --rcvbuf 'Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m'
+            cand --ttl 'IP time to live / IPv6 hop limit'
+            cand --tos 'IP type of service / IPv6 traffic class (0-255)'
+            cand --eof 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent'
+            cand -w 'Give up connecting (listen: waiting for a client) after DUR (exit 4)'
+            cand --connect-timeout 'Give up connecting (listen: waiting for a client) after DUR (exit 4)'
+            cand -i 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)'
+            cand --idle-timeout 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)'
+            cand --timeout 'Exit 4 when the whole session takes longer than DUR'
+            cand -q 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)'
+            cand --quit-after 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)'
+            cand --echo 'Send every byte received back to its sender (UDP: each datagram to its sender)'
+            cand -k 'With --echo: serve many clients at once instead of exiting after the first'
+            cand --keep-open 'With --echo: serve many clients at once instead of exiting after the first'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -n 'Numeric addresses only: never look names up'
+            cand --numeric 'Numeric addresses only: never look names up'
+            cand -u 'Datagrams: UDP, or an AF_UNIX datagram socket with -U'
+            cand --udp 'Datagrams: UDP, or an AF_UNIX datagram socket with -U'
+            cand -v 'Log connection events to stderr (Listening on, Connected by/to, Closed)'
+            cand --verbose 'Log connection events to stderr (Listening on, Connected by/to, Closed)'
+            cand --nodelay 'Disable Nagle''s algorithm (TCP_NODELAY)'
+            cand --keepalive 'Enable TCP keepalive probes (SO_KEEPALIVE)'
+            cand --reuseaddr 'Set SO_REUSEADDR (servers always do)'
+            cand --reuseport 'Set SO_REUSEPORT'
+            cand -N 'Same as --eof half-close (netcat''s -N)'
+            cand --send-only 'Only send stdin; ignore what the peer sends'
+            cand --recv-only 'Only print what the peer sends; ignore stdin'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sockcli;help'= {
+            cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
+            cand listen 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sockcli;help;connect'= {
+        }
+        &'sockcli;help;listen'= {
+        }
+        &'sockcli;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

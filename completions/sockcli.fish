@@ -1,0 +1,98 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_sockcli_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_sockcli_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_sockcli_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_sockcli_using_subcommand
+    set -l cmd (__fish_sockcli_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c sockcli -n "__fish_sockcli_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_needs_command" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
+complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo'
+complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
+6\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s U -l unix -d 'Use the AF_UNIX socket at PATH (\'@name\' for the abstract namespace)' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s s -l source -d 'Local (source) address to bind' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s p -l source-port -d 'Local (source) port to bind' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l sndbuf -d 'Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l rcvbuf -d 'Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l ttl -d 'IP time to live / IPv6 hop limit' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tos -d 'IP type of service / IPv6 traffic class (0-255)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l eof -d 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent' -r -f -a "half-close\t''
+keep\t''
+close\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s w -l connect-timeout -d 'Give up connecting (listen: waiting for a client) after DUR (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s i -l idle-timeout -d 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l timeout -d 'Exit 4 when the whole session takes longer than DUR' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s q -l quit-after -d 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 4 -d 'Use IPv4 only'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 6 -d 'Use IPv6 only'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s n -l numeric -d 'Numeric addresses only: never look names up'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s u -l udp -d 'Datagrams: UDP, or an AF_UNIX datagram socket with -U'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s v -l verbose -d 'Log connection events to stderr (Listening on, Connected by/to, Closed)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l keepalive -d 'Enable TCP keepalive probes (SO_KEEPALIVE)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l reuseaddr -d 'Set SO_REUSEADDR (servers always do)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l reuseport -d 'Set SO_REUSEPORT'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s N -d 'Same as --eof half-close (netcat\'s -N)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l send-only -d 'Only send stdin; ignore what the peer sends'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l recv-only -d 'Only print what the peer sends; ignore stdin'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l ready-file -d 'Once listening, write the bound ADDR:PORT (or unix path) and a newline to PATH, atomically, so scripts can wait for the file instead of sleeping' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l backlog -d 'Length of the listen(2) queue of not-yet-accepted connections' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
+6\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s U -l unix -d 'Use the AF_UNIX socket at PATH (\'@name\' for the abstract namespace)' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s s -l source -d 'Local (source) address to bind' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s p -l source-port -d 'Local (source) port to bind' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l sndbuf -d 'Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l rcvbuf -d 'Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l ttl -d 'IP time to live / IPv6 hop limit' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tos -d 'IP type of service / IPv6 traffic class (0-255)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l eof -d 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent' -r -f -a "half-close\t''
+keep\t''
+close\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s w -l connect-timeout -d 'Give up connecting (listen: waiting for a client) after DUR (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s i -l idle-timeout -d 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l timeout -d 'Exit 4 when the whole session takes longer than DUR' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s q -l quit-after -d 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l echo -d 'Send every byte received back to its sender (UDP: each datagram to its sender)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s k -l keep-open -d 'With --echo: serve many clients at once instead of exiting after the first'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s 4 -d 'Use IPv4 only'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s 6 -d 'Use IPv6 only'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s n -l numeric -d 'Numeric addresses only: never look names up'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s u -l udp -d 'Datagrams: UDP, or an AF_UNIX datagram socket with -U'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s v -l verbose -d 'Log connection events to stderr (Listening on, Connected by/to, Closed)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l keepalive -d 'Enable TCP keepalive probes (SO_KEEPALIVE)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l reuseaddr -d 'Set SO_REUSEADDR (servers always do)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l reuseport -d 'Set SO_REUSEPORT'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s N -d 'Same as --eof half-close (netcat\'s -N)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l send-only -d 'Only send stdin; ignore what the peer sends'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l recv-only -d 'Only print what the peer sends; ignore stdin'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,199 @@
+//! The command line, as clap derive structs: only what was typed, no I/O. Each subcommand turns
+//! its args into a checked plan in `cmd/`.
+//!
+//! House rules: the first line of a doc comment is the short help, the rest the long help;
+//! short flags follow netcat where netcat has one; every subcommand has EXAMPLES in
+//! `after_long_help`; durations parse with `value::duration`.
+
+#[cfg(test)]
+mod generate;
+pub mod value;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+EXIT CODES:
+  0    success
+  1    network or I/O failure (refused, reset, unreachable, write error)
+  2    usage error or bad input (unknown flag, malformed address, port out of range)
+  3    name resolution failed
+  4    a timeout expired (-w, -i, --timeout, -q)
+  5    permission denied (privileged port, raw sockets)
+  130  interrupted by SIGINT (143: SIGTERM), after a clean shutdown";
+
+/// A netcat-style network multitool: connect, listen, and relay bytes between stdio and sockets.
+#[derive(Debug, Parser)]
+#[command(name = "sockcli", version, propagate_version = true, after_long_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout.
+    #[command(after_long_help = CONNECT_EXAMPLES)]
+    Connect(ConnectArgs),
+    /// Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo.
+    #[command(after_long_help = LISTEN_EXAMPLES)]
+    Listen(ListenArgs),
+}
+
+const CONNECT_EXAMPLES: &str = "\
+EXAMPLES:
+  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | sockcli connect example.com 80
+  sockcli connect localhost 50007                 # talk to an echo server
+  sockcli connect tcp:[::1]:50007 < file.bin       # send a file, print the reply
+  echo q | sockcli connect -u 127.0.0.1 53         # one datagram, wait 2s for replies
+  sockcli connect -U /run/app.sock                 # AF_UNIX stream socket";
+
+const LISTEN_EXAMPLES: &str = "\
+EXAMPLES:
+  sockcli listen 50007 --echo                      # the seeds' echo server (one client)
+  sockcli listen -k 50007 --echo                   # echo many clients at once
+  sockcli listen -v 0 --ready-file port.txt > out  # ephemeral port, written once listening
+  sockcli listen 127.0.0.1 8080 < reply.txt        # serve a file to one client
+  sockcli listen -u 5353 --echo                    # UDP echo, every sender gets its replies
+  sockcli listen -U /tmp/app.sock                  # AF_UNIX stream socket";
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// HOST PORT, or one endpoint: tcp:HOST:PORT, udp:HOST:PORT, unix:PATH.
+    #[arg(value_name = "HOST PORT | ENDPOINT", num_args = 0..=2)]
+    pub target: Vec<String>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub sock: SockArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// [ADDR] PORT (PORT 0 picks a free port), or one endpoint: tcp-listen:[ADDR:]PORT,
+    /// udp-listen:[ADDR:]PORT, unix-listen:PATH. Without ADDR: every address, IPv6 and IPv4.
+    #[arg(value_name = "[ADDR] PORT | ENDPOINT", num_args = 0..=2)]
+    pub target: Vec<String>,
+    /// Send every byte received back to its sender (UDP: each datagram to its sender).
+    #[arg(long)]
+    pub echo: bool,
+    /// With --echo: serve many clients at once instead of exiting after the first.
+    #[arg(short = 'k', long = "keep-open", requires = "echo")]
+    pub keep_open: bool,
+    /// Once listening, write the bound ADDR:PORT (or unix path) and a newline to PATH,
+    /// atomically, so scripts can wait for the file instead of sleeping.
+    #[arg(long, value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
+    /// Length of the listen(2) queue of not-yet-accepted connections.
+    #[arg(long, value_name = "N", default_value_t = 128)]
+    pub backlog: i32,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub sock: SockArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Address family, transport and logging, shared by connect and listen.
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Use IPv4 only.
+    #[arg(short = '4', conflicts_with_all = ["ipv6", "family"])]
+    pub ipv4: bool,
+    /// Use IPv6 only.
+    #[arg(short = '6', conflicts_with = "family")]
+    pub ipv6: bool,
+    /// Address family: 4 or 6 (same as -4 / -6).
+    #[arg(long, value_name = "4|6", value_parser = ["4", "6"])]
+    pub family: Option<String>,
+    /// Numeric addresses only: never look names up.
+    #[arg(short = 'n', long)]
+    pub numeric: bool,
+    /// Datagrams: UDP, or an AF_UNIX datagram socket with -U.
+    #[arg(short = 'u', long)]
+    pub udp: bool,
+    /// Use the AF_UNIX socket at PATH ('@name' for the abstract namespace).
+    #[arg(short = 'U', long = "unix", value_name = "PATH")]
+    pub unix: Option<PathBuf>,
+    /// Log connection events to stderr (Listening on, Connected by/to, Closed).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+/// Socket options.
+#[derive(Debug, Args)]
+pub struct SockArgs {
+    /// Local (source) address to bind.
+    #[arg(short = 's', long = "source", value_name = "ADDR")]
+    pub source: Option<String>,
+    /// Local (source) port to bind.
+    #[arg(short = 'p', long = "source-port", value_name = "PORT")]
+    pub source_port: Option<String>,
+    /// Disable Nagle's algorithm (TCP_NODELAY).
+    #[arg(long)]
+    pub nodelay: bool,
+    /// Enable TCP keepalive probes (SO_KEEPALIVE).
+    #[arg(long)]
+    pub keepalive: bool,
+    /// Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m.
+    #[arg(long, value_name = "BYTES", value_parser = value::bytes)]
+    pub sndbuf: Option<usize>,
+    /// Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m.
+    #[arg(long, value_name = "BYTES", value_parser = value::bytes)]
+    pub rcvbuf: Option<usize>,
+    /// IP time to live / IPv6 hop limit.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=255))]
+    pub ttl: Option<u32>,
+    /// IP type of service / IPv6 traffic class (0-255).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=255))]
+    pub tos: Option<u32>,
+    /// Set SO_REUSEADDR (servers always do).
+    #[arg(long)]
+    pub reuseaddr: bool,
+    /// Set SO_REUSEPORT.
+    #[arg(long)]
+    pub reuseport: bool,
+}
+
+/// Session behaviour: end of input, directions and timeouts.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// What stdin EOF does: half-close sends FIN and keeps reading until the peer closes;
+    /// keep leaves the write side open; close ends the session once stdin is sent.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "half-close")]
+    pub eof: EofArg,
+    /// Same as --eof half-close (netcat's -N).
+    #[arg(short = 'N', conflicts_with = "eof")]
+    pub half_close: bool,
+    /// Only send stdin; ignore what the peer sends.
+    #[arg(long, conflicts_with = "recv_only")]
+    pub send_only: bool,
+    /// Only print what the peer sends; ignore stdin.
+    #[arg(long)]
+    pub recv_only: bool,
+    /// Give up connecting (listen: waiting for a client) after DUR (exit 4).
+    #[arg(short = 'w', long, value_name = "DUR", value_parser = value::duration)]
+    pub connect_timeout: Option<Duration>,
+    /// Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to
+    /// wait for replies, default 2s, and then exit 0).
+    #[arg(short = 'i', long, value_name = "DUR", value_parser = value::duration)]
+    pub idle_timeout: Option<Duration>,
+    /// Exit 4 when the whole session takes longer than DUR.
+    #[arg(long, value_name = "DUR", value_parser = value::duration)]
+    pub timeout: Option<Duration>,
+    /// After stdin EOF, quit after DUR even if the peer is still open (exit 4).
+    #[arg(short = 'q', long, value_name = "DUR", value_parser = value::duration)]
+    pub quit_after: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EofArg {
+    HalfClose,
+    Keep,
+    Close,
+}

@@ -1,0 +1,136 @@
+//! `sockcli connect`: connect (Happy Eyeballs for TCP), then relay stdin/stdout.
+
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use socket2::Socket;
+
+use super::{family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, usage};
+use crate::cli::ConnectArgs;
+use crate::event::relay::relay;
+use crate::event::signals::Signals;
+use crate::event::{Interrupted, Timeout};
+use crate::exit::Code;
+use crate::sock::addr::{self, Endpoint, HostPort, Lookup, Proto};
+use crate::sock::{self, SockOpts};
+
+enum Target {
+    Inet(Proto, HostPort),
+    Unix { path: PathBuf, dgram: bool },
+}
+
+fn plan_target(args: &ConnectArgs) -> Result<Target> {
+    let net = &args.net;
+    if let Some(path) = &net.unix {
+        if !args.target.is_empty() {
+            return Err(usage("-U PATH takes no HOST or PORT"));
+        }
+        return Ok(Target::Unix {
+            path: path.clone(),
+            dgram: net.udp,
+        });
+    }
+    match args.target.as_slice() {
+        [] => Err(usage(
+            "missing HOST PORT (or an endpoint like tcp:HOST:PORT)",
+        )),
+        [one] if Endpoint::looks_like(one) => match Endpoint::parse(one).map_err(usage)? {
+            Endpoint::Connect(p, hp) => {
+                if net.udp && p == Proto::Tcp {
+                    return Err(usage(format!("-u conflicts with the tcp endpoint '{one}'")));
+                }
+                Ok(Target::Inet(p, hp))
+            }
+            Endpoint::Unix(path) => Ok(Target::Unix {
+                path,
+                dgram: net.udp,
+            }),
+            Endpoint::Listen(..) | Endpoint::UnixListen(_) => Err(usage(format!(
+                "'{one}' is a listening endpoint: use 'sockcli listen {one}'"
+            ))),
+        },
+        [one] => Err(usage(format!("missing PORT after '{one}'"))),
+        [host, port] => Ok(Target::Inet(proto(net), host_port(host, port)?)),
+        _ => Err(usage("too many arguments")),
+    }
+}
+
+pub fn run(args: &ConnectArgs) -> Result<Code> {
+    let start = Instant::now();
+    let target = plan_target(args)?;
+    let opts = sock_opts(&args.sock, &args.net, None)?;
+    let signals = Signals::install().context("cannot install signal handlers")?;
+    let session = &args.session;
+    let connect_deadline = [nonzero(session.connect_timeout), nonzero(session.timeout)]
+        .into_iter()
+        .flatten()
+        .map(|d| start + d)
+        .min();
+
+    let (sock, peer, datagram) = match &target {
+        Target::Inet(p, hp) => {
+            let (sock, peer) = connect_inet(*p, hp, &opts, args, connect_deadline, &signals)?;
+            (sock, addr::display_inet(peer), *p == Proto::Udp)
+        }
+        Target::Unix { path, dgram } => {
+            let sock = sock::connect_unix(path, *dgram)
+                .with_context(|| format!("connect to {} failed", path.display()))?;
+            (sock, path.display().to_string(), *dgram)
+        }
+    };
+    log(args.net.verbose, format_args!("Connected to {peer}"));
+
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let (_, result) = relay(
+        &sock,
+        stdin.as_fd(),
+        stdout.as_fd(),
+        &relay_opts(session, datagram, start),
+        &signals,
+    );
+    relay_result(result, &peer)?;
+    Ok(Code::Success)
+}
+
+fn connect_inet(
+    p: Proto,
+    hp: &HostPort,
+    opts: &SockOpts,
+    args: &ConnectArgs,
+    deadline: Option<Instant>,
+    signals: &Signals,
+) -> Result<(Socket, std::net::SocketAddr)> {
+    let how = Lookup {
+        family: family(&args.net),
+        proto: p,
+        passive: false,
+        numeric: args.net.numeric,
+    };
+    let mut addrs = addr::resolve(hp, how)?;
+    addrs.retain(|a| opts.source_matches(a));
+    if addrs.is_empty() {
+        return Err(usage(format!(
+            "{hp} has no address of the source address's family"
+        )));
+    }
+    if p == Proto::Udp {
+        let mut opts = opts.clone();
+        opts.broadcast = matches!(hp.host, addr::Host::Broadcast);
+        return sock::connect_dgram(&addrs, &opts)
+            .with_context(|| format!("connect to udp {hp} failed"));
+    }
+    sock::connect_stream(&addrs, opts, deadline, signals.fd()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::TimedOut => Timeout {
+            what: format!("connect to {hp}: connect timeout"),
+        }
+        .into(),
+        std::io::ErrorKind::Interrupted => Interrupted {
+            signal: signals.pending().unwrap_or(libc::SIGINT),
+        }
+        .into(),
+        _ => anyhow::Error::from(e).context(format!("connect to {hp} failed")),
+    })
+}

@@ -1,0 +1,254 @@
+//! `sockcli listen`: bind (dual-stack by default), announce, then relay one client with
+//! stdin/stdout, run the echo server, or serve datagrams.
+
+mod dgram;
+mod echo;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rustix::event::{PollFd, PollFlags};
+use socket2::{SockAddr, Socket};
+
+use super::{family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, usage};
+use crate::cli::ListenArgs;
+use crate::event::relay::relay;
+use crate::event::signals::Signals;
+use crate::event::{Interrupted, Timeout, earliest, poll_until};
+use crate::exit::Code;
+use crate::sock::addr::{self, Endpoint, Family, Host, HostPort, Lookup, Proto};
+use crate::sock::{self, SockOpts, UnixPathGuard};
+
+enum Target {
+    Inet(Proto, HostPort),
+    Unix { path: PathBuf, dgram: bool },
+}
+
+fn plan_target(args: &ListenArgs) -> Result<Target> {
+    let net = &args.net;
+    if let Some(path) = &net.unix {
+        if !args.target.is_empty() {
+            return Err(usage("-U PATH takes no ADDR or PORT"));
+        }
+        return Ok(Target::Unix {
+            path: path.clone(),
+            dgram: net.udp,
+        });
+    }
+    match args.target.as_slice() {
+        [] => Err(usage("missing PORT (use 0 for any free port)")),
+        [one] if Endpoint::looks_like(one) => match Endpoint::parse(one).map_err(usage)? {
+            Endpoint::Listen(p, hp) => {
+                if net.udp && p == Proto::Tcp {
+                    return Err(usage(format!("-u conflicts with the tcp endpoint '{one}'")));
+                }
+                Ok(Target::Inet(p, hp))
+            }
+            Endpoint::UnixListen(path) => Ok(Target::Unix {
+                path,
+                dgram: net.udp,
+            }),
+            Endpoint::Connect(..) | Endpoint::Unix(_) => Err(usage(format!(
+                "'{one}' is a connecting endpoint: use 'sockcli connect {one}'"
+            ))),
+        },
+        [port] => Ok(Target::Inet(proto(net), host_port("", port)?)),
+        [host, port] => Ok(Target::Inet(proto(net), host_port(host, port)?)),
+        _ => Err(usage("too many arguments")),
+    }
+}
+
+/// A bound server socket and what it needs to remember.
+struct Server {
+    sock: Socket,
+    local: String,
+    dgram: bool,
+    _unix_path: Option<UnixPathGuard>,
+}
+
+pub fn run(args: &ListenArgs) -> Result<Code> {
+    let start = Instant::now();
+    let target = plan_target(args)?;
+    let opts = sock_opts(&args.sock, &args.net, Some(args.backlog))?;
+    let signals = Signals::install().context("cannot install signal handlers")?;
+    let server = bind(&target, &opts, args)?;
+    log(
+        args.net.verbose,
+        format_args!("Listening on {}", server.local),
+    );
+    if let Some(path) = &args.ready_file {
+        write_ready_file(path, &server.local)
+            .with_context(|| format!("cannot write ready file {}", path.display()))?;
+    }
+
+    let session = &args.session;
+    let deadline = nonzero(session.timeout).map(|d| start + d);
+    let first_client_deadline = nonzero(session.connect_timeout).map(|d| start + d);
+    let ctx = Ctx {
+        verbose: args.net.verbose,
+        signals: &signals,
+        deadline,
+        first_client_deadline,
+        idle: nonzero(session.idle_timeout),
+    };
+    if server.dgram {
+        let relay = relay_opts(session, true, start);
+        return dgram::serve(&server.sock, args.echo, &relay, &ctx).map(|()| Code::Success);
+    }
+    if args.echo {
+        return echo::serve(&server.sock, args.keep_open, &ctx).map(|()| Code::Success);
+    }
+
+    // One client relayed with stdin/stdout; the listener closes so nobody else gets in.
+    let (client, peer) = accept_one(&server.sock, &ctx)?;
+    drop(server);
+    let peer = addr::display(&peer);
+    log(ctx.verbose, format_args!("Connected by {peer}"));
+    let (stats, result) = relay(
+        &client,
+        std::io::stdin().as_fd(),
+        std::io::stdout().as_fd(),
+        &relay_opts(session, false, start),
+        &signals,
+    );
+    log(
+        ctx.verbose,
+        format_args!(
+            "Closed {peer} (in {} bytes, out {} bytes)",
+            stats.received, stats.sent
+        ),
+    );
+    relay_result(result, &peer)?;
+    Ok(Code::Success)
+}
+
+/// What every server loop needs besides its socket.
+pub(crate) struct Ctx<'a> {
+    pub verbose: bool,
+    pub signals: &'a Signals,
+    /// `--timeout`: the whole run.
+    pub deadline: Option<Instant>,
+    /// `-w`: until the first client arrives.
+    pub first_client_deadline: Option<Instant>,
+    /// `-i`: no traffic on a client for this long.
+    pub idle: Option<std::time::Duration>,
+}
+
+impl Ctx<'_> {
+    /// Poll `fds` (the signal fd is added last) until `wake`; returns whether a signal came.
+    pub fn wait<'f>(&'f self, fds: &mut Vec<PollFd<'f>>, wake: Option<Instant>) -> Result<()> {
+        fds.push(PollFd::from_borrowed_fd(self.signals.fd(), PollFlags::IN));
+        poll_until(fds, wake).context("poll failed")?;
+        let signalled = fds.pop().is_some_and(|f| !f.revents().is_empty());
+        if signalled && let Some(signal) = self.signals.pending() {
+            return Err(Interrupted { signal }.into());
+        }
+        Ok(())
+    }
+
+    /// Exit 4 once `--timeout` (or, before any client, `-w`) has passed.
+    pub fn check_deadlines(&self, any_client_yet: bool) -> Result<()> {
+        let now = Instant::now();
+        if self.deadline.is_some_and(|d| now >= d) {
+            return Err(Timeout {
+                what: "session timeout (--timeout)".into(),
+            }
+            .into());
+        }
+        if !any_client_yet && self.first_client_deadline.is_some_and(|d| now >= d) {
+            return Err(Timeout {
+                what: "wait for a client (-w)".into(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    pub fn next_wake(&self, any_client_yet: bool, others: Option<Instant>) -> Option<Instant> {
+        let first = if any_client_yet {
+            None
+        } else {
+            self.first_client_deadline
+        };
+        earliest(&[self.deadline, first, others])
+    }
+}
+
+fn accept_one(listener: &Socket, ctx: &Ctx<'_>) -> Result<(Socket, SockAddr)> {
+    loop {
+        if let Some(client) = sock::accept(listener).context("accept failed")? {
+            return Ok(client);
+        }
+        ctx.check_deadlines(false)?;
+        let mut fds = vec![PollFd::new(listener, PollFlags::IN)];
+        ctx.wait(&mut fds, ctx.next_wake(false, None))?;
+    }
+}
+
+fn bind(target: &Target, opts: &SockOpts, args: &ListenArgs) -> Result<Server> {
+    match target {
+        Target::Unix { path, dgram } => {
+            let (sock, guard) = sock::bind_unix(path, *dgram, Some(args.backlog))
+                .with_context(|| format!("listen on {} failed", path.display()))?;
+            Ok(Server {
+                local: path.display().to_string(),
+                sock,
+                dgram: *dgram,
+                _unix_path: Some(guard),
+            })
+        }
+        Target::Inet(p, hp) => {
+            let fam = family(&args.net);
+            let (addr, dual) = if hp.host == Host::Any {
+                (
+                    addr::any_addr(fam, addr::resolve_port(&hp.port, *p)?),
+                    fam == Family::Any,
+                )
+            } else {
+                let how = Lookup {
+                    family: fam,
+                    proto: *p,
+                    passive: true,
+                    numeric: args.net.numeric,
+                };
+                let a = *addr::resolve(hp, how)?
+                    .first()
+                    .ok_or_else(|| usage(format!("{hp} has no address")))?;
+                (a, fam == Family::Any && a.ip().is_unspecified())
+            };
+            let mut opts = opts.clone();
+            opts.broadcast = matches!(hp.host, Host::Broadcast) || opts.broadcast;
+            let sock = match sock::bind_server(&addr, *p, dual, &opts) {
+                // No IPv6 on this host: the any-address falls back to IPv4.
+                Err(e) if dual && e.raw_os_error() == Some(libc::EAFNOSUPPORT) => {
+                    let v4 = SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), addr.port());
+                    sock::bind_server(&v4, *p, false, &opts)
+                }
+                other => other,
+            }
+            .with_context(|| format!("listen on {} failed", addr::display_inet(addr)))?;
+            Ok(Server {
+                local: sock::local_display(&sock),
+                sock,
+                dgram: *p == Proto::Udp,
+                _unix_path: None,
+            })
+        }
+    }
+}
+
+/// Write `ADDR:PORT\n` to a temporary file beside `path`, then rename it into place, so a
+/// reader never sees a half-written file.
+fn write_ready_file(path: &Path, local: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(format!("{local}\n").as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}

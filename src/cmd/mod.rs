@@ -1,0 +1,144 @@
+//! One module per subcommand. Each turns its clap args into a checked plan, then runs it. This
+//! file holds the planning both `connect` and `listen` share.
+
+mod connect;
+mod listen;
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::cli::{Cli, Command, EofArg, NetArgs, SessionArgs, SockArgs};
+use crate::event::relay::{EofMode, RelayError, RelayOpts};
+use crate::exit::{Code, Usage};
+use crate::sock::SockOpts;
+use crate::sock::addr::{self, Family, HostPort, Lookup, Port, Proto};
+
+pub fn run(cli: Cli) -> Result<Code> {
+    match cli.command {
+        Command::Connect(args) => connect::run(&args),
+        Command::Listen(args) => listen::run(&args),
+    }
+}
+
+/// How long a UDP client waits for replies after stdin EOF when `-i` is not given.
+const UDP_LINGER: Duration = Duration::from_secs(2);
+
+pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
+    Usage(msg.into()).into()
+}
+
+pub(crate) fn family(net: &NetArgs) -> Family {
+    match (net.ipv4, net.ipv6, net.family.as_deref()) {
+        (true, _, _) | (_, _, Some("4")) => Family::V4,
+        (_, true, _) | (_, _, Some("6")) => Family::V6,
+        _ => Family::Any,
+    }
+}
+
+/// The transport `-u` selects for internet addresses.
+pub(crate) fn proto(net: &NetArgs) -> Proto {
+    if net.udp { Proto::Udp } else { Proto::Tcp }
+}
+
+/// Parse `HOST PORT` positionals (HOST may be '' or `<broadcast>`).
+pub(crate) fn host_port(host: &str, port: &str) -> Result<HostPort> {
+    Ok(HostPort {
+        host: addr::Host::parse(host),
+        port: Port::parse(port).map_err(usage)?,
+    })
+}
+
+/// Socket options from the flags; `-s` must be an address literal (or resolve to one).
+pub(crate) fn sock_opts(args: &SockArgs, net: &NetArgs, backlog: Option<i32>) -> Result<SockOpts> {
+    let source = match &args.source {
+        None => None,
+        Some(s) => Some(match s.parse::<IpAddr>() {
+            Ok(ip) => ip,
+            Err(_) => {
+                let hp = HostPort {
+                    host: addr::Host::parse(s),
+                    port: Port::Number(0),
+                };
+                let how = Lookup {
+                    family: family(net),
+                    proto: proto(net),
+                    passive: true,
+                    numeric: net.numeric,
+                };
+                addr::resolve(&hp, how)?
+                    .first()
+                    .map(|a| a.ip())
+                    .ok_or_else(|| usage(format!("source address '{s}' has no address")))?
+            }
+        }),
+    };
+    let source_port = match &args.source_port {
+        None => None,
+        Some(p) => Some(addr::resolve_port(
+            &Port::parse(p).map_err(usage)?,
+            proto(net),
+        )?),
+    };
+    Ok(SockOpts {
+        source,
+        source_port,
+        nodelay: args.nodelay,
+        keepalive: args.keepalive,
+        sndbuf: args.sndbuf,
+        rcvbuf: args.rcvbuf,
+        ttl: args.ttl,
+        tos: args.tos,
+        reuseaddr: args.reuseaddr || args.source_port.is_some(),
+        reuseport: args.reuseport,
+        broadcast: false,
+        backlog,
+    })
+}
+
+pub(crate) fn relay_opts(s: &SessionArgs, datagram: bool, start: Instant) -> RelayOpts {
+    RelayOpts {
+        eof: match s.eof {
+            _ if s.half_close => EofMode::HalfClose,
+            EofArg::HalfClose => EofMode::HalfClose,
+            EofArg::Keep => EofMode::Keep,
+            EofArg::Close => EofMode::Close,
+        },
+        idle: nonzero(s.idle_timeout),
+        deadline: nonzero(s.timeout).map(|d| start + d),
+        quit_after: s.quit_after,
+        send: !s.recv_only,
+        recv: !s.send_only,
+        datagram,
+        linger: UDP_LINGER,
+    }
+}
+
+/// `0` means "no timeout" for -w, -i and --timeout.
+pub(crate) fn nonzero(d: Option<Duration>) -> Option<Duration> {
+    d.filter(|d| !d.is_zero())
+}
+
+/// Turn a relay failure into an error naming the peer; a closed stdout is a normal end.
+pub(crate) fn relay_result(result: Result<(), RelayError>, peer: &str) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(RelayError::Stdout(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(RelayError::Timeout(t)) => Err(t.into()),
+        Err(RelayError::Interrupted(i)) => Err(i.into()),
+        Err(RelayError::Stdout(e)) => Err(e).context("write to stdout failed"),
+        Err(RelayError::Stdin(e)) => Err(e).context("read from stdin failed"),
+        Err(RelayError::Recv(e)) => Err(e).with_context(|| format!("receive from {peer} failed")),
+        Err(RelayError::Send(e)) => Err(e).with_context(|| format!("send to {peer} failed")),
+        Err(RelayError::Setup(e)) => Err(e).context("event loop failed"),
+    }
+}
+
+/// `-v` connection events go to stderr, never stdout.
+pub(crate) fn log(verbose: bool, line: std::fmt::Arguments<'_>) {
+    if verbose {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}

@@ -1,0 +1,450 @@
+//! One direction of a relay: moves bytes from a source fd to a sink fd without blocking, with
+//! bounded memory and the cheapest mechanism the two fd kinds allow:
+//!
+//! - `Splice`: one end is a pipe, so splice(2) moves pages between them directly;
+//! - `SpliceVia`: socket → socket/file//dev/null, through a private pipe (zero copy);
+//! - `Sendfile`: regular file → socket, sendfile(2);
+//! - `Copy`: everything else (terminals, datagrams): read(2) into a shared scratch buffer and
+//!   write(2) straight out; only what the sink refused is kept, in `pending`. While anything
+//!   is pending the source is not read: that is the backpressure.
+//!
+//! A flow never blocks the loop: every call does at most [`MAX_OPS`] operations and then says
+//! which fd it waits for ([`Flow::interest`]).
+
+use std::io;
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+use rustix::io::Errno;
+use rustix::pipe::{PipeFlags, SpliceFlags};
+
+use super::stdio::Kind;
+
+/// Operations per `pump` call, so one busy direction cannot starve the other.
+const MAX_OPS: usize = 64;
+/// Bytes asked for per splice/sendfile call.
+const CHUNK: usize = 1 << 20;
+/// Size asked for the private pipe of `SpliceVia` (the kernel may give less).
+const VIA_PIPE_SIZE: usize = 1 << 20;
+/// Largest UDP payload over IPv4; a datagram source is read in one piece up to this size.
+pub const MAX_DATAGRAM: usize = 65507;
+
+/// Which fd a flow is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    Src,
+    Dst,
+}
+
+/// Which side of a flow failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Read,
+    Write,
+}
+
+#[derive(Debug)]
+pub struct FlowError {
+    pub side: Side,
+    pub err: io::Error,
+}
+
+enum Mode {
+    Copy,
+    Splice,
+    SpliceVia {
+        r: OwnedFd,
+        w: OwnedFd,
+        held: usize,
+        cap: usize,
+    },
+    Sendfile,
+}
+
+pub struct Flow {
+    mode: Mode,
+    pending: Vec<u8>,
+    sent: usize,
+    wait: Wait,
+    eof: bool,
+    /// Bytes delivered to the sink so far.
+    pub bytes: u64,
+    datagram: bool,
+    max_read: usize,
+    one_op: bool,
+    src: Kind,
+}
+
+impl Flow {
+    /// A flow between fds of these kinds. `datagram`: either end is a datagram socket, so each
+    /// read is one message, a zero-length read is not EOF, and no splicing is done.
+    pub fn new(src: Kind, dst: Kind, datagram: bool) -> Flow {
+        use Kind::*;
+        let mode = if datagram {
+            Mode::Copy
+        } else {
+            match (src, dst) {
+                (Pipe, Socket | Pipe | File | Null) | (Socket | File, Pipe) => Mode::Splice,
+                (File, Socket) => Mode::Sendfile,
+                (Socket, Socket | File | Null) => via_pipe().unwrap_or(Mode::Copy),
+                _ => Mode::Copy,
+            }
+        };
+        Flow {
+            mode,
+            pending: Vec::new(),
+            sent: 0,
+            wait: Wait::Src,
+            eof: false,
+            bytes: 0,
+            datagram,
+            max_read: if datagram { MAX_DATAGRAM } else { usize::MAX },
+            one_op: src.may_block() || dst.may_block(),
+            src,
+        }
+    }
+
+    /// A plain copying flow (echo servers: the bytes go back where they came from).
+    pub fn copy(datagram: bool) -> Flow {
+        Flow::new(Kind::Device, Kind::Device, datagram).multi_op()
+    }
+
+    fn multi_op(mut self) -> Flow {
+        self.one_op = false;
+        self
+    }
+
+    /// The source reached EOF and everything read has been delivered.
+    pub fn done(&self) -> bool {
+        self.eof && self.held() == 0
+    }
+
+    /// The source reached EOF (some bytes may still be on their way to the sink).
+    pub fn src_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// Bytes read from the source but not yet delivered.
+    pub fn held(&self) -> usize {
+        let via = match &self.mode {
+            Mode::SpliceVia { held, .. } => *held,
+            _ => 0,
+        };
+        self.pending.len() - self.sent + via
+    }
+
+    /// What to poll for next: `None` once the flow is done.
+    pub fn interest(&self) -> Option<Wait> {
+        if self.done() {
+            return None;
+        }
+        Some(match self.mode {
+            Mode::Splice | Mode::Sendfile => self.wait,
+            _ if self.held() > 0 => Wait::Dst,
+            _ => Wait::Src,
+        })
+    }
+
+    /// Move bytes until an fd would block (or [`MAX_OPS`] operations). Returns the bytes
+    /// delivered to the sink by this call. `scratch` is shared by all flows of a loop.
+    pub fn pump(
+        &mut self,
+        src: BorrowedFd<'_>,
+        dst: BorrowedFd<'_>,
+        scratch: &mut [u8],
+    ) -> Result<u64, FlowError> {
+        let before = self.bytes;
+        for _ in 0..MAX_OPS {
+            let more = match self.mode {
+                Mode::Copy => self.step_copy(src, dst, scratch)?,
+                Mode::Splice => self.step_splice(src, dst)?,
+                Mode::SpliceVia { .. } => self.step_via(src, dst)?,
+                Mode::Sendfile => self.step_sendfile(src, dst)?,
+            };
+            if !more {
+                break;
+            }
+        }
+        Ok(self.bytes - before)
+    }
+
+    fn step_copy(
+        &mut self,
+        src: BorrowedFd<'_>,
+        dst: BorrowedFd<'_>,
+        scratch: &mut [u8],
+    ) -> Result<bool, FlowError> {
+        if self.sent < self.pending.len() {
+            return match rustix::io::write(dst, &self.pending[self.sent..]) {
+                Ok(n) => {
+                    self.sent += n;
+                    self.bytes += n as u64;
+                    if self.sent == self.pending.len() {
+                        self.pending.clear();
+                        self.sent = 0;
+                    }
+                    Ok(!self.one_op)
+                }
+                Err(Errno::AGAIN) => Ok(false),
+                Err(Errno::INTR) => Ok(true),
+                Err(e) => Err(fail(Side::Write, e)),
+            };
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        let limit = scratch.len().min(self.max_read);
+        let n = match rustix::io::read(src, &mut scratch[..limit]) {
+            Ok(0) if !self.datagram => {
+                self.eof = true;
+                return Ok(false);
+            }
+            Ok(n) => n,
+            Err(Errno::AGAIN) => return Ok(false),
+            Err(Errno::INTR) => return Ok(true),
+            Err(e) => return Err(fail(Side::Read, e)),
+        };
+        let written = match rustix::io::write(dst, &scratch[..n]) {
+            Ok(w) => w,
+            Err(Errno::AGAIN | Errno::INTR) => 0,
+            Err(e) => return Err(fail(Side::Write, e)),
+        };
+        self.bytes += written as u64;
+        if written < n {
+            self.pending.extend_from_slice(&scratch[written..n]);
+            return Ok(false);
+        }
+        Ok(!self.one_op)
+    }
+
+    fn step_splice(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<bool, FlowError> {
+        if self.eof {
+            return Ok(false);
+        }
+        let flags = SpliceFlags::NONBLOCK | SpliceFlags::MOVE;
+        match rustix::pipe::splice(src, None, dst, None, CHUNK, flags) {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
+            }
+            Ok(n) => {
+                self.bytes += n as u64;
+                Ok(true)
+            }
+            Err(Errno::AGAIN) => {
+                self.wait = self.blocked_side(src);
+                Ok(false)
+            }
+            Err(Errno::INTR) => Ok(true),
+            Err(Errno::INVAL) if self.bytes == 0 => self.fall_back_to_copy(),
+            Err(e) => Err(fail(self.splice_side(e), e)),
+        }
+    }
+
+    fn step_sendfile(
+        &mut self,
+        src: BorrowedFd<'_>,
+        dst: BorrowedFd<'_>,
+    ) -> Result<bool, FlowError> {
+        if self.eof {
+            return Ok(false);
+        }
+        match rustix::fs::sendfile(dst, src, None, CHUNK) {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
+            }
+            Ok(n) => {
+                self.bytes += n as u64;
+                Ok(true)
+            }
+            Err(Errno::AGAIN) => {
+                self.wait = Wait::Dst;
+                Ok(false)
+            }
+            Err(Errno::INTR) => Ok(true),
+            Err(Errno::INVAL | Errno::NOSYS) if self.bytes == 0 => self.fall_back_to_copy(),
+            Err(e) => Err(fail(Side::Write, e)),
+        }
+    }
+
+    fn step_via(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<bool, FlowError> {
+        let Mode::SpliceVia { r, w, held, cap } = &mut self.mode else {
+            return Ok(false);
+        };
+        let flags = SpliceFlags::NONBLOCK | SpliceFlags::MOVE;
+        let mut progressed = false;
+        if *held > 0 {
+            match rustix::pipe::splice(&*r, None, dst, None, *held, flags) {
+                Ok(n) => {
+                    *held -= n;
+                    self.bytes += n as u64;
+                    progressed = n > 0;
+                }
+                Err(Errno::AGAIN | Errno::INTR) => {}
+                Err(Errno::INVAL) if self.bytes == 0 => return self.fall_back_to_copy(),
+                Err(e) => return Err(fail(Side::Write, e)),
+            }
+        }
+        if !self.eof && *held < *cap {
+            match rustix::pipe::splice(src, None, &*w, None, *cap - *held, flags) {
+                Ok(0) => self.eof = true,
+                Ok(n) => {
+                    *held += n;
+                    progressed = true;
+                }
+                Err(Errno::AGAIN | Errno::INTR) => {}
+                Err(Errno::INVAL) if self.bytes == 0 && *held == 0 => {
+                    return self.fall_back_to_copy();
+                }
+                Err(e) => return Err(fail(Side::Read, e)),
+            }
+        }
+        Ok(progressed)
+    }
+
+    /// After EAGAIN from a splice we cannot tell which end was not ready: ask the source how
+    /// much it holds (FIONREAD works on pipes, stream sockets and files).
+    fn blocked_side(&self, src: BorrowedFd<'_>) -> Wait {
+        match rustix::io::ioctl_fionread(src) {
+            Ok(n) if n > 0 => Wait::Dst,
+            _ => Wait::Src,
+        }
+    }
+
+    /// splice(2) does not say which end failed: a broken pipe is always the sink's, otherwise
+    /// blame the end that is a socket (pipes and files rarely fail).
+    fn splice_side(&self, e: Errno) -> Side {
+        if e == Errno::PIPE || self.src != Kind::Socket {
+            Side::Write
+        } else {
+            Side::Read
+        }
+    }
+
+    /// Some fds refuse splice/sendfile (EINVAL): move what the private pipe holds into
+    /// `pending` and continue by copying.
+    fn fall_back_to_copy(&mut self) -> Result<bool, FlowError> {
+        if let Mode::SpliceVia { r, held, .. } = &mut self.mode {
+            let mut left = vec![0u8; *held];
+            let mut got = 0;
+            while got < left.len() {
+                match rustix::io::read(&*r, &mut left[got..]) {
+                    Ok(0) => break,
+                    Ok(n) => got += n,
+                    Err(e) => return Err(fail(Side::Read, e)),
+                }
+            }
+            left.truncate(got);
+            self.pending = left;
+            self.sent = 0;
+        }
+        self.mode = Mode::Copy;
+        Ok(true)
+    }
+}
+
+fn via_pipe() -> Option<Mode> {
+    let (r, w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK).ok()?;
+    let cap = rustix::pipe::fcntl_setpipe_size(&w, VIA_PIPE_SIZE)
+        .or_else(|_| rustix::pipe::fcntl_getpipe_size(&w))
+        .ok()?;
+    Some(Mode::SpliceVia { r, w, held: 0, cap })
+}
+
+fn fail(side: Side, e: Errno) -> FlowError {
+    FlowError {
+        side,
+        err: e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+
+    /// Drive a flow until it is done, polling nothing: fds here are always ready enough.
+    fn run(flow: &mut Flow, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) {
+        let mut scratch = vec![0u8; 4096];
+        for _ in 0..10_000 {
+            if flow.done() {
+                return;
+            }
+            flow.pump(src, dst, &mut scratch).unwrap();
+        }
+        panic!("flow did not finish");
+    }
+
+    #[test]
+    fn pipe_to_socket_splices_everything_and_sees_eof() {
+        let (r, w) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK).unwrap();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let data: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        rustix::io::write(&w, &data).unwrap();
+        drop(w);
+        let mut flow = Flow::new(Kind::Pipe, Kind::Socket, false);
+        assert!(matches!(flow.mode, Mode::Splice));
+        run(&mut flow, r.as_fd(), a.as_fd());
+        drop(a);
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).unwrap();
+        assert_eq!(got, data);
+        assert_eq!(flow.bytes, data.len() as u64);
+    }
+
+    #[test]
+    fn copy_keeps_what_the_sink_refused_and_stops_reading() {
+        // A socket pair with a tiny send buffer: the sink fills up quickly.
+        let (src_w, src_r) = UnixStream::pair().unwrap();
+        let (dst_w, mut dst_r) = UnixStream::pair().unwrap();
+        src_r.set_nonblocking(true).unwrap();
+        dst_w.set_nonblocking(true).unwrap();
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let writer = {
+            let data = data.clone();
+            let mut src_w = src_w;
+            std::thread::spawn(move || src_w.write_all(&data))
+        };
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            dst_r.read_to_end(&mut got).map(|_| got)
+        });
+        let mut flow = Flow::copy(false);
+        let mut scratch = vec![0u8; 8192];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !flow.done() && std::time::Instant::now() < deadline {
+            flow.pump(src_r.as_fd(), dst_w.as_fd(), &mut scratch)
+                .unwrap();
+            assert!(flow.held() <= scratch.len(), "pending grew past one read");
+            std::thread::yield_now();
+        }
+        writer.join().unwrap().unwrap();
+        drop(dst_w);
+        assert_eq!(reader.join().unwrap().unwrap(), data);
+    }
+
+    #[test]
+    fn datagram_flow_treats_empty_reads_as_messages() {
+        let mut flow = Flow::copy(true);
+        assert_eq!(flow.max_read, MAX_DATAGRAM);
+        let (a, b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+        let (c, d) = std::os::unix::net::UnixDatagram::pair().unwrap();
+        b.set_nonblocking(true).unwrap();
+        a.send(b"").unwrap();
+        a.send(b"hello").unwrap();
+        let mut scratch = vec![0u8; MAX_DATAGRAM];
+        flow.pump(b.as_fd(), c.as_fd(), &mut scratch).unwrap();
+        assert!(!flow.src_eof());
+        let mut buf = [0u8; 16];
+        assert_eq!(
+            d.recv(&mut buf).unwrap(),
+            0,
+            "the empty datagram is relayed as one"
+        );
+        assert_eq!(d.recv(&mut buf).unwrap(), 5);
+        assert_eq!(&buf[..5], b"hello");
+    }
+}

@@ -1,0 +1,54 @@
+//! sockcli: a netcat-style network multitool. `main` parses, dispatches, and turns an error
+//! into one line on stderr and a documented exit code.
+
+mod cli;
+mod cmd;
+mod event;
+mod exit;
+mod sock;
+mod sys;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match cmd::run(cli) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            let code = exit::classify(&err);
+            // Interrupted sessions already shut down cleanly; the exit status says why.
+            if !matches!(code, exit::Code::Interrupted | exit::Code::Terminated) {
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(stderr, "sockcli: {}", exit::render(&err));
+                if let Some(hint) = exit::hint(&err) {
+                    let _ = writeln!(stderr, "{hint}");
+                }
+            }
+            code.into()
+        }
+    }
+}
+
+/// Help and version go to stdout with exit 0; a usage error is one line on stderr, exit 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return exit::Code::Usage.into();
+    }
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("invalid usage");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("sockcli: {first} (see 'sockcli --help')");
+    exit::Code::Usage.into()
+}

@@ -1,0 +1,383 @@
+//! The internal socket module every subcommand shares: socket options, a Happy Eyeballs
+//! (RFC 8305) connect, dual-stack listeners, UDP and AF_UNIX sockets. Returns `io::Result`;
+//! no CLI types, no anyhow.
+
+pub mod addr;
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::BorrowedFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags};
+use socket2::{Domain, SockAddr, Socket, TcpKeepalive, Type};
+
+use crate::event::poll_until;
+use addr::Proto;
+
+/// RFC 8305 §5 "Connection Attempt Delay": how long one attempt runs alone before the next
+/// address is tried in parallel.
+const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+
+/// Socket options chosen on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct SockOpts {
+    pub source: Option<IpAddr>,
+    pub source_port: Option<u16>,
+    pub nodelay: bool,
+    pub keepalive: bool,
+    pub sndbuf: Option<usize>,
+    pub rcvbuf: Option<usize>,
+    pub ttl: Option<u32>,
+    pub tos: Option<u32>,
+    pub reuseaddr: bool,
+    pub reuseport: bool,
+    pub broadcast: bool,
+    pub backlog: Option<i32>,
+}
+
+impl SockOpts {
+    /// Apply every option that makes sense for this socket (before bind/connect).
+    fn apply(&self, sock: &Socket, domain: Domain, ty: Type) -> io::Result<()> {
+        let inet = domain == Domain::IPV4 || domain == Domain::IPV6;
+        if self.reuseaddr {
+            sock.set_reuse_address(true)?;
+        }
+        if self.reuseport && inet {
+            sock.set_reuse_port(true)?;
+        }
+        if let Some(n) = self.sndbuf {
+            sock.set_send_buffer_size(n)?;
+        }
+        if let Some(n) = self.rcvbuf {
+            sock.set_recv_buffer_size(n)?;
+        }
+        if ty == Type::STREAM && inet {
+            if self.nodelay {
+                sock.set_tcp_nodelay(true)?;
+            }
+            if self.keepalive {
+                sock.set_keepalive(true)?;
+                sock.set_tcp_keepalive(&TcpKeepalive::new())?;
+            }
+        }
+        if self.broadcast && domain == Domain::IPV4 {
+            sock.set_broadcast(true)?;
+        }
+        if domain == Domain::IPV4 {
+            if let Some(ttl) = self.ttl {
+                sock.set_ttl_v4(ttl)?;
+            }
+            if let Some(tos) = self.tos {
+                sock.set_tos_v4(tos)?;
+            }
+        } else if domain == Domain::IPV6 {
+            if let Some(ttl) = self.ttl {
+                sock.set_unicast_hops_v6(ttl)?;
+            }
+            if let Some(tos) = self.tos {
+                sock.set_tclass_v6(tos)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Bind to `-s`/`-p` when given (a client's source address).
+    fn bind_source(&self, sock: &Socket, target: &SocketAddr) -> io::Result<()> {
+        if self.source.is_none() && self.source_port.is_none() {
+            return Ok(());
+        }
+        let ip = self.source.unwrap_or(match target {
+            SocketAddr::V4(_) => IpAddr::from([0u8; 4]),
+            SocketAddr::V6(_) => IpAddr::from([0u16; 8]),
+        });
+        sock.bind(&SocketAddr::new(ip, self.source_port.unwrap_or(0)).into())
+    }
+
+    /// Whether a target address can be reached from the chosen source address.
+    pub fn source_matches(&self, target: &SocketAddr) -> bool {
+        self.source.is_none_or(|s| s.is_ipv4() == target.is_ipv4())
+    }
+}
+
+fn sock_type(proto: Proto) -> Type {
+    match proto {
+        Proto::Tcp => Type::STREAM,
+        Proto::Udp => Type::DGRAM,
+    }
+}
+
+/// A fresh non-blocking inet socket with the options applied and the source bound.
+fn inet_socket(target: &SocketAddr, proto: Proto, opts: &SockOpts) -> io::Result<Socket> {
+    let domain = Domain::for_address(*target);
+    let ty = sock_type(proto);
+    let sock = Socket::new(domain, ty, None)?;
+    opts.apply(&sock, domain, ty)?;
+    opts.bind_source(&sock, target)?;
+    sock.set_nonblocking(true)?;
+    Ok(sock)
+}
+
+/// Order addresses as RFC 8305 §4 says: alternate families, starting with the resolver's
+/// first choice, keeping each family's own order.
+pub fn interleave(addrs: &[SocketAddr]) -> Vec<SocketAddr> {
+    let Some(first) = addrs.first() else {
+        return Vec::new();
+    };
+    let (mut a, mut b): (Vec<&SocketAddr>, Vec<&SocketAddr>) =
+        addrs.iter().partition(|x| x.is_ipv4() == first.is_ipv4());
+    let mut out = Vec::with_capacity(addrs.len());
+    a.reverse();
+    b.reverse();
+    while let Some(x) = a.pop() {
+        out.push(*x);
+        if let Some(y) = b.pop() {
+            out.push(*y);
+        }
+    }
+    out.extend(b.into_iter().rev().copied());
+    out
+}
+
+/// Connect a stream socket with Happy Eyeballs: start with the first address, start the next
+/// one after [`ATTEMPT_DELAY`] or as soon as one fails, and keep the first that connects.
+///
+/// Returns `TimedOut` at `deadline`, `Interrupted` when `interrupt` becomes readable (a
+/// signal arrived), otherwise the last attempt's error.
+pub fn connect_stream(
+    addrs: &[SocketAddr],
+    opts: &SockOpts,
+    deadline: Option<Instant>,
+    interrupt: BorrowedFd<'_>,
+) -> io::Result<(Socket, SocketAddr)> {
+    let order = interleave(addrs);
+    let mut next = 0;
+    let mut next_start = Instant::now();
+    let mut inflight: Vec<(Socket, SocketAddr)> = Vec::new();
+    let mut last_err = None;
+    loop {
+        let now = Instant::now();
+        if next < order.len() && (inflight.is_empty() || now >= next_start) {
+            let target = order[next];
+            next += 1;
+            next_start = now + ATTEMPT_DELAY;
+            match inet_socket(&target, Proto::Tcp, opts)
+                .and_then(|s| start_connect(&s, &target).map(|done| (s, done)))
+            {
+                Ok((s, true)) => return Ok((s, target)),
+                Ok((s, false)) => inflight.push((s, target)),
+                Err(e) => last_err = Some(e),
+            }
+            continue;
+        }
+        if inflight.is_empty() {
+            return Err(last_err.unwrap_or_else(|| io::Error::other("no address to connect to")));
+        }
+        let wake = if next < order.len() {
+            Some(deadline.map_or(next_start, |d| d.min(next_start)))
+        } else {
+            deadline
+        };
+        let mut fds: Vec<PollFd<'_>> = inflight
+            .iter()
+            .map(|(s, _)| PollFd::new(s, PollFlags::OUT))
+            .collect();
+        fds.push(PollFd::from_borrowed_fd(interrupt, PollFlags::IN));
+        poll_until(&mut fds, wake)?;
+        if !fds.last().is_some_and(|f| f.revents().is_empty()) {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
+        drop(fds);
+        let mut i = 0;
+        let mut k = 0;
+        while i < inflight.len() {
+            if ready[k] {
+                let (s, target) = inflight.remove(i);
+                match s.take_error()? {
+                    None if s.peer_addr().is_ok() => return Ok((s, target)),
+                    Some(e) => last_err = Some(e),
+                    None => last_err = Some(io::ErrorKind::NotConnected.into()),
+                }
+                next_start = Instant::now();
+            } else {
+                i += 1;
+            }
+            k += 1;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+    }
+}
+
+/// Non-blocking connect: `Ok(true)` when already connected, `Ok(false)` when in progress.
+fn start_connect(sock: &Socket, target: &SocketAddr) -> io::Result<bool> {
+    match sock.connect(&(*target).into()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A connected UDP socket: the first address whose socket can be set up wins (UDP connect
+/// sends nothing, so there is nothing to race).
+pub fn connect_dgram(addrs: &[SocketAddr], opts: &SockOpts) -> io::Result<(Socket, SocketAddr)> {
+    let mut last_err = None;
+    for target in addrs {
+        match inet_socket(target, Proto::Udp, opts).and_then(|s| {
+            s.connect(&(*target).into())?;
+            Ok(s)
+        }) {
+            Ok(s) => return Ok((s, *target)),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| io::Error::other("no address to connect to")))
+}
+
+/// Bind a server socket on `addr`: SO_REUSEADDR always (a restart never meets "Address
+/// already in use"); with `dual_stack` an IPv6 wildcard also accepts IPv4 (IPV6_V6ONLY off),
+/// otherwise an IPv6 socket is IPv6 only. Streams also listen().
+pub fn bind_server(
+    addr: &SocketAddr,
+    proto: Proto,
+    dual_stack: bool,
+    opts: &SockOpts,
+) -> io::Result<Socket> {
+    let domain = Domain::for_address(*addr);
+    let ty = sock_type(proto);
+    let sock = Socket::new(domain, ty, None)?;
+    sock.set_reuse_address(true)?;
+    if domain == Domain::IPV6 {
+        sock.set_only_v6(!dual_stack)?;
+    }
+    opts.apply(&sock, domain, ty)?;
+    sock.bind(&(*addr).into())?;
+    if ty == Type::STREAM {
+        sock.listen(opts.backlog.unwrap_or(128))?;
+    }
+    sock.set_nonblocking(true)?;
+    Ok(sock)
+}
+
+/// A unix socket path we created, removed again on drop.
+#[derive(Debug)]
+pub struct UnixPathGuard(Option<PathBuf>);
+
+impl Drop for UnixPathGuard {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn unix_type(dgram: bool) -> Type {
+    if dgram { Type::DGRAM } else { Type::STREAM }
+}
+
+/// Bind (and for streams listen on) an AF_UNIX socket. A stale socket file that nobody listens
+/// on any more is replaced; a live one is left alone (EADDRINUSE).
+pub fn bind_unix(
+    path: &Path,
+    dgram: bool,
+    backlog: Option<i32>,
+) -> io::Result<(Socket, UnixPathGuard)> {
+    let sa = addr::unix_addr(path)?;
+    let ty = unix_type(dgram);
+    let sock = Socket::new(Domain::UNIX, ty, None)?;
+    let is_file = sa.as_pathname().is_some();
+    if let Err(e) = sock.bind(&sa) {
+        if !(is_file && e.kind() == io::ErrorKind::AddrInUse && is_stale(&sa, ty)) {
+            return Err(e);
+        }
+        std::fs::remove_file(path)?;
+        sock.bind(&sa)?;
+    }
+    if !dgram {
+        sock.listen(backlog.unwrap_or(128))?;
+    }
+    sock.set_nonblocking(true)?;
+    Ok((sock, UnixPathGuard(is_file.then(|| path.to_path_buf()))))
+}
+
+/// A socket file is stale when connecting to it is refused (nobody bound to it).
+fn is_stale(sa: &SockAddr, ty: Type) -> bool {
+    let Ok(probe) = Socket::new(Domain::UNIX, ty, None) else {
+        return false;
+    };
+    matches!(probe.connect(sa), Err(e) if e.kind() == io::ErrorKind::ConnectionRefused)
+}
+
+/// Connect an AF_UNIX socket. Datagram clients bind an autobound abstract address first so
+/// that the server can reply.
+pub fn connect_unix(path: &Path, dgram: bool) -> io::Result<Socket> {
+    let sa = addr::unix_addr(path)?;
+    let sock = Socket::new(Domain::UNIX, unix_type(dgram), None)?;
+    if dgram {
+        // An empty path asks Linux to autobind a unique abstract name.
+        sock.bind(&SockAddr::unix("")?)?;
+    }
+    sock.connect(&sa)?;
+    sock.set_nonblocking(true)?;
+    Ok(sock)
+}
+
+/// accept(2) with the accepted socket made non-blocking; `Ok(None)` when nobody is waiting.
+pub fn accept(listener: &Socket) -> io::Result<Option<(Socket, SockAddr)>> {
+    loop {
+        match listener.accept() {
+            Ok((s, a)) => {
+                s.set_nonblocking(true)?;
+                return Ok(Some((s, a)));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // The client gave up between SYN and accept: not the server's failure.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The address a socket is bound to, as the user reads it.
+pub fn local_display(sock: &Socket) -> String {
+    sock.local_addr()
+        .map(|a| addr::display(&a))
+        .unwrap_or_else(|_| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn interleaves_families_starting_with_the_first() {
+        let got = interleave(&[
+            a("[::1]:1"),
+            a("[::2]:1"),
+            a("[::3]:1"),
+            a("1.1.1.1:1"),
+            a("2.2.2.2:1"),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                a("[::1]:1"),
+                a("1.1.1.1:1"),
+                a("[::2]:1"),
+                a("2.2.2.2:1"),
+                a("[::3]:1")
+            ]
+        );
+        let got = interleave(&[a("1.1.1.1:1"), a("2.2.2.2:1"), a("[::1]:1")]);
+        assert_eq!(got, vec![a("1.1.1.1:1"), a("[::1]:1"), a("2.2.2.2:1")]);
+        assert!(interleave(&[]).is_empty());
+    }
+}

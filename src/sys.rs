@@ -1,0 +1,184 @@
+//! The only module with `unsafe`: thin wrappers over libc calls that neither socket2 nor rustix
+//! offers. Each function names the call it wraps; each `unsafe` block says why it is sound.
+
+use std::ffi::{CStr, CString};
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::ptr;
+
+/// Hints for [`getaddrinfo`], as in `struct addrinfo` (0 means "any").
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hints {
+    pub family: i32,
+    pub socktype: i32,
+    pub protocol: i32,
+    pub flags: i32,
+}
+
+/// One `struct addrinfo` result, with the address already converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddrInfo {
+    pub family: i32,
+    pub socktype: i32,
+    pub protocol: i32,
+    pub canonname: Option<String>,
+    pub addr: SocketAddr,
+}
+
+/// A getaddrinfo failure: the `EAI_*` code and the resolver's own message (`gai_strerror`, or
+/// the errno text for `EAI_SYSTEM`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GaiError {
+    pub code: i32,
+    pub message: String,
+}
+
+/// `getaddrinfo(3)`: resolve `host`/`service` with the system resolver (honours /etc/hosts,
+/// nsswitch and /etc/services). Results are in the resolver's order (RFC 6724 sorted).
+pub fn getaddrinfo(
+    host: Option<&str>,
+    service: Option<&str>,
+    hints: Hints,
+) -> Result<Vec<AddrInfo>, GaiError> {
+    let bad_input = |what: &str| GaiError {
+        code: libc::EAI_NONAME,
+        message: format!("{what} contains a NUL byte"),
+    };
+    let host = host
+        .map(CString::new)
+        .transpose()
+        .map_err(|_| bad_input("host"))?;
+    let service = service
+        .map(CString::new)
+        .transpose()
+        .map_err(|_| bad_input("service"))?;
+    // SAFETY: an all-zero addrinfo is a valid "no hints" value; we then set plain integers.
+    let mut c_hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    c_hints.ai_family = hints.family;
+    c_hints.ai_socktype = hints.socktype;
+    c_hints.ai_protocol = hints.protocol;
+    c_hints.ai_flags = hints.flags;
+    let mut res: *mut libc::addrinfo = ptr::null_mut();
+    // SAFETY: the C strings and hints outlive the call; `res` is an out-pointer that is only
+    // read after success and freed exactly once with freeaddrinfo below.
+    let rc = unsafe {
+        libc::getaddrinfo(
+            host.as_ref().map_or(ptr::null(), |h| h.as_ptr()),
+            service.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+            &c_hints,
+            &mut res,
+        )
+    };
+    if rc != 0 {
+        let message = if rc == libc::EAI_SYSTEM {
+            io::Error::last_os_error().to_string()
+        } else {
+            // SAFETY: gai_strerror returns a pointer to a static, NUL-terminated string.
+            unsafe { CStr::from_ptr(libc::gai_strerror(rc)) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        return Err(GaiError { code: rc, message });
+    }
+    let mut out = Vec::new();
+    let mut cur = res;
+    while !cur.is_null() {
+        // SAFETY: `cur` is a node of the list getaddrinfo returned, not yet freed.
+        let ai = unsafe { &*cur };
+        // SAFETY: ai_addr points to ai_addrlen bytes of a sockaddr of family ai_family.
+        if let Some(addr) = unsafe { sockaddr_to_std(ai.ai_addr, ai.ai_addrlen) } {
+            let canonname = (!ai.ai_canonname.is_null()).then(|| {
+                // SAFETY: ai_canonname, when set, is a NUL-terminated string owned by the list.
+                unsafe { CStr::from_ptr(ai.ai_canonname) }
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            out.push(AddrInfo {
+                family: ai.ai_family,
+                socktype: ai.ai_socktype,
+                protocol: ai.ai_protocol,
+                canonname,
+                addr,
+            });
+        }
+        cur = ai.ai_next;
+    }
+    // SAFETY: `res` came from a successful getaddrinfo and is freed once.
+    unsafe { libc::freeaddrinfo(res) };
+    Ok(out)
+}
+
+/// `recvfrom(2)` into an initialised buffer (socket2 takes `MaybeUninit` buffers so that it
+/// can also fill fresh ones).
+pub fn recv_from(sock: &socket2::Socket, buf: &mut [u8]) -> io::Result<(usize, socket2::SockAddr)> {
+    // SAFETY: u8 and MaybeUninit<u8> have the same layout, and recvfrom only ever writes
+    // initialised bytes into the buffer, so the slice stays fully initialised.
+    let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
+    sock.recv_from(uninit)
+}
+
+/// Convert a C `sockaddr` of family AF_INET/AF_INET6 to std; other families give `None`.
+///
+/// # Safety
+/// `sa` must point to at least `len` readable bytes holding a sockaddr.
+unsafe fn sockaddr_to_std(sa: *const libc::sockaddr, len: libc::socklen_t) -> Option<SocketAddr> {
+    if sa.is_null() {
+        return None;
+    }
+    let len = len as usize;
+    // SAFETY (whole block): the caller guarantees `len` bytes; each cast is checked against the
+    // size of the struct it reads, and read_unaligned makes no alignment assumption.
+    unsafe {
+        match i32::from((*sa).sa_family) {
+            libc::AF_INET if len >= std::mem::size_of::<libc::sockaddr_in>() => {
+                let sin = ptr::read_unaligned(sa.cast::<libc::sockaddr_in>());
+                let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+                Some(SocketAddr::V4(SocketAddrV4::new(
+                    ip,
+                    u16::from_be(sin.sin_port),
+                )))
+            }
+            libc::AF_INET6 if len >= std::mem::size_of::<libc::sockaddr_in6>() => {
+                let sin6 = ptr::read_unaligned(sa.cast::<libc::sockaddr_in6>());
+                let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+                Some(SocketAddr::V6(SocketAddrV6::new(
+                    ip,
+                    u16::from_be(sin6.sin6_port),
+                    sin6.sin6_flowinfo,
+                    sin6.sin6_scope_id,
+                )))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_v4_and_v6_with_service() {
+        let hints = Hints {
+            socktype: libc::SOCK_STREAM,
+            flags: libc::AI_NUMERICHOST,
+            ..Hints::default()
+        };
+        let v4 = getaddrinfo(Some("127.0.0.1"), Some("80"), hints).unwrap();
+        assert_eq!(v4[0].addr, "127.0.0.1:80".parse().unwrap());
+        let v6 = getaddrinfo(Some("::1"), Some("443"), hints).unwrap();
+        assert_eq!(v6[0].addr, "[::1]:443".parse().unwrap());
+        assert_eq!(v6[0].family, libc::AF_INET6);
+    }
+
+    #[test]
+    fn failure_carries_resolver_message() {
+        let hints = Hints {
+            flags: libc::AI_NUMERICHOST,
+            ..Hints::default()
+        };
+        let err = getaddrinfo(Some("not-a-literal"), None, hints).unwrap_err();
+        assert_eq!(err.code, libc::EAI_NONAME);
+        assert!(!err.message.is_empty());
+    }
+}
