@@ -89,6 +89,7 @@ struct Session<'a> {
     down: Option<Flow>,
     opts: &'a RelayOpts,
     scratch: Vec<u8>,
+    stdin_is_terminal: bool,
 }
 
 impl<'a> Session<'a> {
@@ -100,6 +101,13 @@ impl<'a> Session<'a> {
     ) -> io::Result<Session<'a>> {
         let in_kind = Kind::of(stdin)?;
         let out_kind = Kind::of(stdout)?;
+        let stdin_is_terminal = rustix::termios::isatty(stdin);
+        if opts.send {
+            super::stdio::grow_pipe(stdin, in_kind);
+        }
+        if opts.recv {
+            super::stdio::grow_pipe(stdout, out_kind);
+        }
         let stdin = if opts.send {
             NonBlocking::set(stdin, in_kind)?
         } else {
@@ -118,6 +126,7 @@ impl<'a> Session<'a> {
                 .then(|| Flow::new(Kind::Socket, out_kind, opts.datagram)),
             opts,
             scratch: vec![0u8; SCRATCH],
+            stdin_is_terminal,
         })
     }
 
@@ -144,7 +153,12 @@ impl<'a> Session<'a> {
                     return Ok(());
                 }
             }
-            if self.down.as_ref().is_some_and(Flow::done) {
+            // The session ends when both directions are done: a peer that half-closed may
+            // still be reading what we send (nc.openbsd does the same). A person typing at a
+            // terminal is not kept waiting once the peer is gone (as with ncat).
+            let down_done = self.down.as_ref().is_none_or(Flow::done);
+            let up_done = self.up.is_none() || eof_at.is_some();
+            if self.down.is_some() && down_done && (up_done || self.stdin_is_terminal) {
                 return Ok(());
             }
 

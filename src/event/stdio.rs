@@ -39,6 +39,17 @@ impl Kind {
     }
 }
 
+/// Pipe size we ask for on a stdin/stdout pipe: fewer, larger transfers and wakeups between
+/// us and the process at the other end (the kernel caps it at /proc/sys/fs/pipe-max-size).
+const PIPE_SIZE: usize = 1 << 20;
+
+/// Grow a pipe's buffer; a refusal (another user's pipe, a lower limit) changes nothing.
+pub fn grow_pipe(fd: BorrowedFd<'_>, kind: Kind) {
+    if kind == Kind::Pipe {
+        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_SIZE);
+    }
+}
+
 /// Keeps an fd non-blocking while alive and puts its flags back on drop.
 pub struct NonBlocking<'a> {
     fd: BorrowedFd<'a>,
