@@ -68,18 +68,20 @@ pub struct Flow {
     eof: bool,
     /// Bytes delivered to the sink so far.
     pub bytes: u64,
-    datagram: bool,
+    /// The source is a datagram socket: a zero-length read is an empty message, not EOF.
+    src_dgram: bool,
     max_read: usize,
     one_op: bool,
     src: Kind,
 }
 
 impl Flow {
-    /// A flow between fds of these kinds. `datagram`: either end is a datagram socket, so each
-    /// read is one message, a zero-length read is not EOF, and no splicing is done.
-    pub fn new(src: Kind, dst: Kind, datagram: bool) -> Flow {
+    /// A flow between fds of these kinds. A datagram end (`src_dgram`, `dst_dgram`) makes each
+    /// read one message (at most [`MAX_DATAGRAM`] bytes towards a datagram sink) and rules out
+    /// splicing.
+    pub fn new(src: Kind, dst: Kind, src_dgram: bool, dst_dgram: bool) -> Flow {
         use Kind::*;
-        let mode = if datagram {
+        let mode = if src_dgram || dst_dgram {
             Mode::Copy
         } else {
             match (src, dst) {
@@ -96,8 +98,8 @@ impl Flow {
             wait: Wait::Src,
             eof: false,
             bytes: 0,
-            datagram,
-            max_read: if datagram { MAX_DATAGRAM } else { usize::MAX },
+            src_dgram,
+            max_read: if dst_dgram { MAX_DATAGRAM } else { usize::MAX },
             one_op: src.may_block() || dst.may_block(),
             src,
         }
@@ -105,7 +107,7 @@ impl Flow {
 
     /// A plain copying flow (echo servers: the bytes go back where they came from).
     pub fn copy(datagram: bool) -> Flow {
-        Flow::new(Kind::Device, Kind::Device, datagram).multi_op()
+        Flow::new(Kind::Device, Kind::Device, datagram, datagram).multi_op()
     }
 
     fn multi_op(mut self) -> Flow {
@@ -194,7 +196,7 @@ impl Flow {
         }
         let limit = scratch.len().min(self.max_read);
         let n = match rustix::io::read(src, &mut scratch[..limit]) {
-            Ok(0) if !self.datagram => {
+            Ok(0) if !self.src_dgram => {
                 self.eof = true;
                 return Ok(false);
             }
@@ -213,7 +215,10 @@ impl Flow {
             self.pending.extend_from_slice(&scratch[written..n]);
             return Ok(false);
         }
-        Ok(!self.one_op)
+        // A short read drained the source; poll is level-triggered and reports new data, so
+        // the read that would only say EAGAIN is skipped (one syscall less per message).
+        // Datagrams say nothing about what is queued behind them.
+        Ok(!self.one_op && (self.src_dgram || n == limit))
     }
 
     fn step_splice(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<bool, FlowError> {
@@ -385,7 +390,7 @@ mod tests {
         let data: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
         rustix::io::write(&w, &data).unwrap();
         drop(w);
-        let mut flow = Flow::new(Kind::Pipe, Kind::Socket, false);
+        let mut flow = Flow::new(Kind::Pipe, Kind::Socket, false, false);
         assert!(matches!(flow.mode, Mode::Splice));
         run(&mut flow, r.as_fd(), a.as_fd());
         drop(a);
@@ -424,6 +429,18 @@ mod tests {
         writer.join().unwrap().unwrap();
         drop(dst_w);
         assert_eq!(reader.join().unwrap().unwrap(), data);
+    }
+
+    #[test]
+    fn stream_source_into_datagram_sink_still_sees_eof() {
+        let (r, w) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK).unwrap();
+        let (c, d) = std::os::unix::net::UnixDatagram::pair().unwrap();
+        rustix::io::write(&w, b"one message").unwrap();
+        drop(w);
+        let mut flow = Flow::new(Kind::Pipe, Kind::Socket, false, true);
+        run(&mut flow, r.as_fd(), c.as_fd());
+        let mut buf = [0u8; 32];
+        assert_eq!(d.recv(&mut buf).unwrap(), 11);
     }
 
     #[test]

@@ -120,10 +120,10 @@ impl<'a> Session<'a> {
             stdout,
             up: opts
                 .send
-                .then(|| Flow::new(in_kind, Kind::Socket, opts.datagram)),
+                .then(|| Flow::new(in_kind, Kind::Socket, false, opts.datagram)),
             down: opts
                 .recv
-                .then(|| Flow::new(Kind::Socket, out_kind, opts.datagram)),
+                .then(|| Flow::new(Kind::Socket, out_kind, opts.datagram, false)),
             opts,
             scratch: vec![0u8; SCRATCH],
             stdin_is_terminal,
