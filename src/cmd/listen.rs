@@ -249,6 +249,5 @@ fn write_ready_file(path: &Path, local: &str) -> std::io::Result<()> {
     let tmp = PathBuf::from(tmp);
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(format!("{local}\n").as_bytes())?;
-    f.sync_all()?;
     std::fs::rename(&tmp, path)
 }
