@@ -24,11 +24,14 @@ fn main() -> ExitCode {
             let code = exit::classify(&err);
             // Interrupted sessions already shut down cleanly; the exit status says why.
             if !matches!(code, exit::Code::Interrupted | exit::Code::Terminated) {
-                let mut stderr = std::io::stderr().lock();
-                let _ = writeln!(stderr, "sockcli: {}", exit::render(&err));
-                if let Some(hint) = exit::hint(&err) {
-                    let _ = writeln!(stderr, "{hint}");
-                }
+                let hint = exit::hint(&err)
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "sockcli: {}{hint}",
+                    exit::render(&err)
+                );
             }
             code.into()
         }

@@ -1,0 +1,6 @@
+mod connect;
+mod errors;
+mod listen;
+mod udp;
+mod unix;
+mod util;
