@@ -32,8 +32,8 @@ complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "help" -d 'Print thi
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
 6\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s U -l unix -d 'Use the AF_UNIX socket at PATH (\'@name\' for the abstract namespace)' -r -F
-complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s s -l source -d 'Local (source) address to bind' -r
-complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s p -l source-port -d 'Local (source) port to bind' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s s -l source -d 'Local (source) address to bind (listen: the address to listen on, as `nc -l -s`)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s p -l source-port -d 'Local (source) port to bind (listen: the port to listen on, as `nc -l -p`)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l sndbuf -d 'Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l rcvbuf -d 'Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l ttl -d 'IP time to live / IPv6 hop limit' -r
@@ -64,8 +64,8 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l backlog -d 'L
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
 6\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s U -l unix -d 'Use the AF_UNIX socket at PATH (\'@name\' for the abstract namespace)' -r -F
-complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s s -l source -d 'Local (source) address to bind' -r
-complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s p -l source-port -d 'Local (source) port to bind' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s s -l source -d 'Local (source) address to bind (listen: the address to listen on, as `nc -l -s`)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s p -l source-port -d 'Local (source) port to bind (listen: the port to listen on, as `nc -l -p`)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l sndbuf -d 'Send buffer size (SO_SNDBUF), e.g. 65536, 256k, 4m' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l rcvbuf -d 'Receive buffer size (SO_RCVBUF), e.g. 65536, 256k, 4m' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l ttl -d 'IP time to live / IPv6 hop limit' -r

@@ -128,10 +128,10 @@ pub struct NetArgs {
 /// Socket options.
 #[derive(Debug, Args)]
 pub struct SockArgs {
-    /// Local (source) address to bind.
+    /// Local (source) address to bind (listen: the address to listen on, as `nc -l -s`).
     #[arg(short = 's', long = "source", value_name = "ADDR")]
     pub source: Option<String>,
-    /// Local (source) port to bind.
+    /// Local (source) port to bind (listen: the port to listen on, as `nc -l -p`).
     #[arg(short = 'p', long = "source-port", value_name = "PORT")]
     pub source_port: Option<String>,
     /// Disable Nagle's algorithm (TCP_NODELAY).

@@ -39,8 +39,20 @@ fn plan_target(args: &ListenArgs) -> Result<Target> {
             dgram: net.udp,
         });
     }
+    // netcat habit: `nc -l -p PORT [-s ADDR]` names the listening port with -p.
+    let sock = &args.sock;
     match args.target.as_slice() {
+        [] if sock.source_port.is_some() => Ok(Target::Inet(
+            proto(net),
+            host_port(
+                sock.source.as_deref().unwrap_or(""),
+                sock.source_port.as_deref().unwrap_or(""),
+            )?,
+        )),
         [] => Err(usage("missing PORT (use 0 for any free port)")),
+        _ if sock.source_port.is_some() || sock.source.is_some() => Err(usage(
+            "-s/-p name the listening address when no [ADDR] PORT is given; give one or the other",
+        )),
         [one] if Endpoint::looks_like(one) => match Endpoint::parse(one).map_err(usage)? {
             Endpoint::Listen(p, hp) => {
                 if net.udp && p == Proto::Tcp {

@@ -413,3 +413,18 @@ fn sigterm_while_waiting_for_client_exits_143() {
     let o = r.finish_within(Duration::from_secs(5));
     o.expect_code(143);
 }
+
+#[test]
+fn listen_takes_netcat_style_dash_p_and_dash_s() {
+    let (mut r, addr) = spawn_listen(&["-s", "127.0.0.1", "-p", "0", "--echo"]);
+    assert!(addr.is_ipv4());
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
+    s.write_all(b"ping").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut s, &mut got).unwrap();
+    assert_eq!(got, b"ping");
+    r.finish_within(Duration::from_secs(10)).expect_code(0);
+    let o = run(sockcli().args(["listen", "-p", "0", "1234"]), None);
+    o.expect_code(2).expect_stderr_contains("-s/-p");
+}
