@@ -91,6 +91,16 @@ impl Flow {
                 _ => Mode::Copy,
             }
         };
+        Flow::with_mode(mode, src, dst, src_dgram, dst_dgram)
+    }
+
+    /// A plain copying flow between non-blocking sockets (echo servers: the bytes go back
+    /// where they came from); it holds no pipe, only what the sink refused.
+    pub fn copy(datagram: bool) -> Flow {
+        Flow::with_mode(Mode::Copy, Kind::Socket, Kind::Socket, datagram, datagram)
+    }
+
+    fn with_mode(mode: Mode, src: Kind, dst: Kind, src_dgram: bool, dst_dgram: bool) -> Flow {
         Flow {
             mode,
             pending: Vec::new(),
@@ -103,16 +113,6 @@ impl Flow {
             one_op: src.may_block() || dst.may_block(),
             src,
         }
-    }
-
-    /// A plain copying flow (echo servers: the bytes go back where they came from).
-    pub fn copy(datagram: bool) -> Flow {
-        Flow::new(Kind::Device, Kind::Device, datagram, datagram).multi_op()
-    }
-
-    fn multi_op(mut self) -> Flow {
-        self.one_op = false;
-        self
     }
 
     /// The source reached EOF and everything read has been delivered.
@@ -226,7 +226,20 @@ impl Flow {
             return Ok(false);
         }
         let flags = SpliceFlags::NONBLOCK | SpliceFlags::MOVE;
-        match rustix::pipe::splice(src, None, dst, None, CHUNK, flags) {
+        let res = rustix::pipe::splice(src, None, dst, None, CHUNK, flags);
+        let again = |f: &Flow| f.blocked_side(src);
+        self.settle(res, again, |f, e| f.splice_side(e))
+    }
+
+    /// Book one splice/sendfile result: 0 is EOF, EAGAIN waits for the side `again` names,
+    /// EINVAL before any byte moved means this pair of fds needs plain copying.
+    fn settle(
+        &mut self,
+        res: rustix::io::Result<usize>,
+        again: impl FnOnce(&Flow) -> Wait,
+        side: impl FnOnce(&Flow, Errno) -> Side,
+    ) -> Result<bool, FlowError> {
+        match res {
             Ok(0) => {
                 self.eof = true;
                 Ok(false)
@@ -236,12 +249,12 @@ impl Flow {
                 Ok(true)
             }
             Err(Errno::AGAIN) => {
-                self.wait = self.blocked_side(src);
+                self.wait = again(self);
                 Ok(false)
             }
             Err(Errno::INTR) => Ok(true),
-            Err(Errno::INVAL) if self.bytes == 0 => self.fall_back_to_copy(),
-            Err(e) => Err(fail(self.splice_side(e), e)),
+            Err(Errno::INVAL | Errno::NOSYS) if self.bytes == 0 => self.fall_back_to_copy(),
+            Err(e) => Err(fail(side(self, e), e)),
         }
     }
 
@@ -253,23 +266,9 @@ impl Flow {
         if self.eof {
             return Ok(false);
         }
-        match rustix::fs::sendfile(dst, src, None, CHUNK) {
-            Ok(0) => {
-                self.eof = true;
-                Ok(false)
-            }
-            Ok(n) => {
-                self.bytes += n as u64;
-                Ok(true)
-            }
-            Err(Errno::AGAIN) => {
-                self.wait = Wait::Dst;
-                Ok(false)
-            }
-            Err(Errno::INTR) => Ok(true),
-            Err(Errno::INVAL | Errno::NOSYS) if self.bytes == 0 => self.fall_back_to_copy(),
-            Err(e) => Err(fail(Side::Write, e)),
-        }
+        let res = rustix::fs::sendfile(dst, src, None, CHUNK);
+        // A regular file always has data until EOF: EAGAIN is the socket being full.
+        self.settle(res, |_| Wait::Dst, |_, _| Side::Write)
     }
 
     fn step_via(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<bool, FlowError> {

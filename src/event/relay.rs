@@ -108,11 +108,8 @@ impl<'a> Session<'a> {
         if opts.recv {
             super::stdio::grow_pipe(stdout, out_kind);
         }
-        let stdin = if opts.send {
-            NonBlocking::set(stdin, in_kind)?
-        } else {
-            NonBlocking::set(stdin, Kind::Device)?
-        };
+        // A direction that is off leaves its fd exactly as it was (Device: not touched).
+        let stdin = NonBlocking::set(stdin, if opts.send { in_kind } else { Kind::Device })?;
         let stdout = NonBlocking::set(stdout, if opts.recv { out_kind } else { Kind::Device })?;
         Ok(Session {
             sock,
@@ -204,7 +201,7 @@ impl<'a> Session<'a> {
             };
 
             if signalled && let Some(signal) = signals.pending() {
-                self.flush_received(signals);
+                self.flush_received();
                 return Err(RelayError::Interrupted(Interrupted { signal }));
             }
             let mut moved = 0;
@@ -269,7 +266,7 @@ impl<'a> Session<'a> {
 
     /// On SIGINT/SIGTERM: write out what was received (already read, or waiting in the socket)
     /// for a bounded time, so Ctrl-C never loses data we already have.
-    fn flush_received(&mut self, _signals: &Signals) {
+    fn flush_received(&mut self) {
         let deadline = Instant::now() + FLUSH_ON_SIGNAL;
         while Instant::now() < deadline {
             let Some(down) = self.down.as_ref() else {

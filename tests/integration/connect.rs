@@ -233,13 +233,7 @@ fn stream_64mib_send_to_nc_openbsd_v6() {
     o.expect_code(0).expect_stdout(b"");
     let n = nc.finish();
     n.expect_code(0);
-    let got = sha256_file(&out);
-    ensure!(
-        o,
-        &got == sha,
-        "peer received {} bytes with sha256 {got}, sent {BIG_LEN} with {sha}",
-        file_len(&out)
-    );
+    expect_file_sha(&o, &out, sha);
 }
 
 #[test]
@@ -262,13 +256,7 @@ fn stream_64mib_recv_from_socat_v4() {
     cmd.stdout(create(&out)).stderr(Stdio::piped());
     let o = Running::spawn_as_is(&mut cmd).finish();
     o.expect_code(0);
-    let got = sha256_file(&out);
-    ensure!(
-        o,
-        &got == sha,
-        "received {} bytes with sha256 {got}, expected {BIG_LEN} with {sha}",
-        file_len(&out)
-    );
+    expect_file_sha(&o, &out, sha);
 }
 
 #[test]
@@ -288,13 +276,7 @@ fn stream_64mib_recv_from_ncat_v6() {
     cmd.stdout(create(&out)).stderr(Stdio::piped());
     let o = Running::spawn_as_is(&mut cmd).finish();
     o.expect_code(0);
-    let got = sha256_file(&out);
-    ensure!(
-        o,
-        &got == sha,
-        "received {} bytes with sha256 {got}, expected {BIG_LEN} with {sha}",
-        file_len(&out)
-    );
+    expect_file_sha(&o, &out, sha);
 }
 
 // ---------------------------------------------------------------- stdout closed early

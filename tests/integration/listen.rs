@@ -314,13 +314,7 @@ fn stream_64mib_recv_from_socat_v4() {
     s.expect_code(0);
     let o = r.finish();
     o.expect_code(0);
-    let got = sha256_file(&out);
-    ensure!(
-        o,
-        &got == sha,
-        "received {} bytes with sha256 {got}, expected {BIG_LEN} with {sha}",
-        file_len(&out)
-    );
+    expect_file_sha(&o, &out, sha);
 }
 
 #[test]
@@ -342,13 +336,7 @@ fn stream_64mib_recv_from_nc_openbsd_dual_stack() {
     n.expect_code(0);
     let o = r.finish();
     o.expect_code(0);
-    let got = sha256_file(&out);
-    ensure!(
-        o,
-        &got == sha,
-        "received {} bytes with sha256 {got}, expected {BIG_LEN} with {sha}",
-        file_len(&out)
-    );
+    expect_file_sha(&o, &out, sha);
 }
 
 #[test]

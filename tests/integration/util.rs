@@ -182,6 +182,19 @@ impl fmt::Debug for Out {
     }
 }
 
+/// The file at `path` must be the 64 MiB test data (same sha256); `o` is shown on failure.
+#[track_caller]
+pub fn expect_file_sha(o: &Out, path: &std::path::Path, sha: &str) {
+    let got = sha256_file(path);
+    if got != sha {
+        panic!(
+            "file {} has {} bytes with sha256 {got}, expected {BIG_LEN} with {sha}\n{o}",
+            path.display(),
+            file_len(path)
+        );
+    }
+}
+
 /// `ensure!(out, cond, "msg {}", x)`: assert with the process details attached.
 #[macro_export]
 macro_rules! ensure {
