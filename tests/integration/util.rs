@@ -702,21 +702,10 @@ pub fn wait_udp_bound(peer: &mut Running, port: u16) {
 
 #[track_caller]
 fn wait_proc(peer: &mut Running, port: u16, tables: &[&str], st: &str) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if proc_net_has(port, tables, st) {
-            return;
-        }
-        if peer.try_status().is_some() {
-            let o = peer.finish();
-            panic!("peer exited before listening on port {port}\n{o}");
-        }
-        if Instant::now() >= deadline {
-            let o = peer.kill_and_collect();
-            panic!("peer not listening on port {port} within {WAIT:?}\n{o}");
-        }
-        thread::sleep(POLL);
-    }
+    let what = format!("peer listening on port {port}");
+    wait_ready(peer, &what, |_| {
+        proc_net_has(port, tables, st).then_some(())
+    });
 }
 
 /// Start a Python peer (from PEER_PY) that prints one readiness line on stdout
@@ -724,19 +713,34 @@ fn wait_proc(peer: &mut Running, port: u16, tables: &[&str], st: &str) {
 #[track_caller]
 pub fn spawn_py(args: &[&str]) -> (Running, String) {
     let mut r = Running::spawn(&mut py_peer(args));
+    let line = wait_ready(&mut r, "python peer ready", |r| {
+        let out = r.stdout_snapshot();
+        let i = out.iter().position(|&b| b == b'\n')?;
+        Some(String::from_utf8_lossy(&out[..i]).into_owned())
+    });
+    (r, line)
+}
+
+/// Poll `ready` until it gives a value; fail with the peer's output when the peer exits first
+/// or WAIT passes. Bounded in time, never a fixed sleep for synchronisation.
+#[track_caller]
+fn wait_ready<T>(
+    peer: &mut Running,
+    what: &str,
+    mut ready: impl FnMut(&Running) -> Option<T>,
+) -> T {
     let deadline = Instant::now() + WAIT;
     loop {
-        let out = r.stdout_snapshot();
-        if let Some(i) = out.iter().position(|&b| b == b'\n') {
-            return (r, String::from_utf8_lossy(&out[..i]).into_owned());
+        if let Some(v) = ready(peer) {
+            return v;
         }
-        if r.try_status().is_some() {
-            let o = r.finish();
-            panic!("python peer exited before it was ready\n{o}");
+        if peer.try_status().is_some() {
+            let o = peer.finish();
+            panic!("{what}: the peer exited first\n{o}");
         }
         if Instant::now() >= deadline {
-            let o = r.kill_and_collect();
-            panic!("python peer not ready within {WAIT:?}\n{o}");
+            let o = peer.kill_and_collect();
+            panic!("{what}: not within {WAIT:?}\n{o}");
         }
         thread::sleep(POLL);
     }
