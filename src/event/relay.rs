@@ -284,9 +284,13 @@ impl<'a> Session<'a> {
                     }
                 }
                 Some(Wait::Src) if held == 0 => {
-                    // One last non-blocking read of what the socket already holds.
-                    match self.pump_down() {
-                        Ok(0) | Err(_) => return,
+                    // One last non-blocking read of what the socket already holds. It may
+                    // deliver nothing yet still hold bytes (stdout full): keep flushing those.
+                    let moved = self.pump_down();
+                    let still_held = self.down.as_ref().map_or(0, Flow::held);
+                    match moved {
+                        Err(_) => return,
+                        Ok(0) if still_held == 0 => return,
                         Ok(_) => continue,
                     }
                 }
