@@ -97,20 +97,6 @@ pub fn describe_io(e: &io::Error) -> String {
     }
 }
 
-/// Hints for errors a user can fix, appended to the error line in parentheses.
-pub fn hint(err: &anyhow::Error) -> Option<&'static str> {
-    let io = err.chain().find_map(|c| c.downcast_ref::<io::Error>())?;
-    match io.kind() {
-        io::ErrorKind::PermissionDenied => {
-            Some("ports below 1024 need root or CAP_NET_BIND_SERVICE")
-        }
-        io::ErrorKind::AddrInUse => {
-            Some("hint: another process is listening there; pick another port")
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

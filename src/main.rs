@@ -24,14 +24,7 @@ fn main() -> ExitCode {
             let code = exit::classify(&err);
             // Interrupted sessions already shut down cleanly; the exit status says why.
             if !matches!(code, exit::Code::Interrupted | exit::Code::Terminated) {
-                let hint = exit::hint(&err)
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "sockcli: {}{hint}",
-                    exit::render(&err)
-                );
+                let _ = writeln!(std::io::stderr().lock(), "sockcli: {}", exit::render(&err));
             }
             code.into()
         }

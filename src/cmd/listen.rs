@@ -42,12 +42,9 @@ fn plan_target(args: &ListenArgs) -> Result<Target> {
     // netcat habit: `nc -l -p PORT [-s ADDR]` names the listening port with -p.
     let sock = &args.sock;
     match args.target.as_slice() {
-        [] if sock.source_port.is_some() => Ok(Target::Inet(
+        [] if let Some(port) = &sock.source_port => Ok(Target::Inet(
             proto(net),
-            host_port(
-                sock.source.as_deref().unwrap_or(""),
-                sock.source_port.as_deref().unwrap_or(""),
-            )?,
+            host_port(sock.source.as_deref().unwrap_or(""), port)?,
         )),
         [] => Err(usage("missing PORT (use 0 for any free port)")),
         _ if sock.source_port.is_some() || sock.source.is_some() => Err(usage(
@@ -242,7 +239,13 @@ fn bind(target: &Target, opts: &SockOpts, args: &ListenArgs) -> Result<Server> {
                 }
                 other => other,
             }
-            .with_context(|| format!("listen on {} failed", addr::display_inet(addr)))?;
+            .map_err(|e| {
+                let hint = bind_hint(&e, addr.port());
+                anyhow::Error::from(e).context(format!(
+                    "listen on {} failed{hint}",
+                    addr::display_inet(addr)
+                ))
+            })?;
             Ok(Server {
                 local: sock::local_display(&sock),
                 sock,
@@ -250,6 +253,17 @@ fn bind(target: &Target, opts: &SockOpts, args: &ListenArgs) -> Result<Server> {
                 _unix_path: None,
             })
         }
+    }
+}
+
+/// What the user can do about a failed bind, in parentheses (empty when nothing useful).
+fn bind_hint(e: &std::io::Error, port: u16) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied if port < 1024 => {
+            " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+        }
+        std::io::ErrorKind::AddrInUse => " (another socket is bound there; pick another port)",
+        _ => "",
     }
 }
 
