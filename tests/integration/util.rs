@@ -924,7 +924,8 @@ def h_late(c):
     c.sendall(pattern(int(args[2])))
     c.close()
 
-def h_sha(c):
+def sha_until_eof(c):
+    """sha256 hex digest and byte count of everything read from c until EOF."""
     h = hashlib.sha256()
     n = 0
     while True:
@@ -933,7 +934,10 @@ def h_sha(c):
             break
         h.update(d)
         n += len(d)
-    c.sendall(("%s %d\n" % (h.hexdigest(), n)).encode())
+    return h.hexdigest(), n
+
+def h_sha(c):
+    c.sendall(("%s %d\n" % sha_until_eof(c)).encode())
     c.close()
 
 def h_silent(c):
@@ -977,15 +981,7 @@ elif mode == "client-wait":
 elif mode == "client-sha":
     # client-sha HOST PORT: receive until EOF, print "sha256 count"
     c = socket.create_connection((args[0], int(args[1])), timeout=15)
-    h = hashlib.sha256()
-    n = 0
-    while True:
-        d = c.recv(1 << 16)
-        if not d:
-            break
-        h.update(d)
-        n += len(d)
-    print("%s %d" % (h.hexdigest(), n), flush=True)
+    print("%s %d" % sha_until_eof(c), flush=True)
     c.close()
 
 elif mode == "udp-server":
