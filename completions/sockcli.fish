@@ -29,6 +29,9 @@ complete -c sockcli -n "__fish_sockcli_needs_command" -s V -l version -d 'Print 
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l parallel -d 'With -z: how many connects may be in flight at once' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s e -l exec -d 'Run COMMAND (split into words like a shell would, but no shell runs) with the socket as its stdin and stdout' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s c -l sh-exec -d 'Run COMMAND with /bin/sh -c, with the socket as its stdin and stdout' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
 6\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s U -l unix -d 'Use the AF_UNIX socket at PATH (\'@name\' for the abstract namespace)' -r -F
@@ -45,6 +48,16 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s w -l connect
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s i -l idle-timeout -d 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l timeout -d 'Exit 4 when the whole session takes longer than DUR' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s q -l quit-after -d 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l frame -d 'Message framing: raw bytes; line (messages end at \\n); len16/len32 (each stdin line is sent as one message with a 2- or 4-byte big-endian length prefix, and each message received is written as one line); len16le/len32le (little-endian prefixes)' -r -f -a "raw\t''
+line\t''
+len16\t''
+len32\t''
+len16le\t''
+len32le\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l max-frame -d 'Largest length-prefixed message accepted; a larger length is a protocol error (exit 1)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s z -l zero-io -d 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l json -d 'With -z: print each open port as a JSON object per line'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 6 -d 'Use IPv6 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s n -l numeric -d 'Numeric addresses only: never look names up'
@@ -54,11 +67,22 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l nodelay -d '
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l keepalive -d 'Enable TCP keepalive probes (SO_KEEPALIVE)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l reuseaddr -d 'Set SO_REUSEADDR (servers always do)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l reuseport -d 'Set SO_REUSEPORT'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l broadcast -d 'Allow sending to broadcast addresses (SO_BROADCAST; `<broadcast>` sets it too)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s N -d 'Same as --eof half-close (netcat\'s -N)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l send-only -d 'Only send stdin; ignore what the peer sends'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l recv-only -d 'Only print what the peer sends; ignore stdin'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s C -l crlf -d 'Send line ends as \\r\\n (as ncat -C)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s t -l tty -d 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); the terminal is restored on every exit'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-conns -d 'With -k: close clients beyond N at once (logged with -v)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l allow -d 'Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l deny -d 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l allow-file -d 'Read --allow CIDRs from PATH, one per line (\'#\' starts a comment)' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l deny-file -d 'Read --deny CIDRs from PATH, one per line (\'#\' starts a comment)' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s e -l exec -d 'Run COMMAND (split into words like a shell would, but no shell runs) with the socket as its stdin and stdout' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s c -l sh-exec -d 'Run COMMAND with /bin/sh -c, with the socket as its stdin and stdout' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l ready-file -d 'Once listening, write the bound ADDR:PORT (or unix path) and a newline to PATH, atomically, so scripts can wait for the file instead of sleeping' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l backlog -d 'Length of the listen(2) queue of not-yet-accepted connections' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
@@ -77,8 +101,17 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s w -l connect-
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s i -l idle-timeout -d 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l timeout -d 'Exit 4 when the whole session takes longer than DUR' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s q -l quit-after -d 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l frame -d 'Message framing: raw bytes; line (messages end at \\n); len16/len32 (each stdin line is sent as one message with a 2- or 4-byte big-endian length prefix, and each message received is written as one line); len16le/len32le (little-endian prefixes)' -r -f -a "raw\t''
+line\t''
+len16\t''
+len32\t''
+len16le\t''
+len32le\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-frame -d 'Largest length-prefixed message accepted; a larger length is a protocol error (exit 1)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l echo -d 'Send every byte received back to its sender (UDP: each datagram to its sender)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s k -l keep-open -d 'With --echo: serve many clients at once instead of exiting after the first'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s k -l keep-open -d 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client\'s bytes to stdout'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l broker -d 'Relay every client\'s bytes to all the other clients (implies -k)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s 4 -d 'Use IPv4 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s 6 -d 'Use IPv6 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s n -l numeric -d 'Numeric addresses only: never look names up'
@@ -88,9 +121,13 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l nodelay -d 'D
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l keepalive -d 'Enable TCP keepalive probes (SO_KEEPALIVE)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l reuseaddr -d 'Set SO_REUSEADDR (servers always do)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l reuseport -d 'Set SO_REUSEPORT'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l broadcast -d 'Allow sending to broadcast addresses (SO_BROADCAST; `<broadcast>` sets it too)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s N -d 'Same as --eof half-close (netcat\'s -N)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l send-only -d 'Only send stdin; ignore what the peer sends'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l recv-only -d 'Only print what the peer sends; ignore stdin'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s C -l crlf -d 'Send line ends as \\r\\n (as ncat -C)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s t -l tty -d 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); the terminal is restored on every exit'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'

@@ -16,9 +16,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 EXIT CODES:
-  0    success
-  1    network or I/O failure (refused, reset, unreachable, write error)
-  2    usage error or bad input (unknown flag, malformed address, port out of range)
+  0    success (connect -z: at least one port open)
+  1    network or I/O failure (refused, reset, unreachable, write error, a frame over
+       --max-frame)
+  2    usage error or bad input (unknown flag, malformed address, port out of range,
+       bad CIDR, bad frame mode)
   3    name resolution failed
   4    a timeout expired (-w, -i, --timeout, -q)
   5    permission denied (privileged port, raw sockets)
@@ -48,7 +50,11 @@ EXAMPLES:
   sockcli connect localhost 50007                 # talk to an echo server
   sockcli connect tcp:[::1]:50007 < file.bin       # send a file, print the reply
   echo q | sockcli connect -u 127.0.0.1 53         # one datagram, wait 2s for replies
-  sockcli connect -U /run/app.sock                 # AF_UNIX stream socket";
+  sockcli connect -U /run/app.sock                 # AF_UNIX stream socket
+  sockcli connect -z 127.0.0.1 1-1024,8080         # scan: print the open ports
+  sockcli connect --frame len32 host 9000          # each stdin line as one 4-byte-length message
+  sockcli connect -x=dump.txt host 80              # hexdump both directions to dump.txt
+  sockcli connect -e 'cat /etc/motd' host 9000     # the socket is the command's stdin/stdout";
 
 const LISTEN_EXAMPLES: &str = "\
 EXAMPLES:
@@ -57,19 +63,38 @@ EXAMPLES:
   sockcli listen -v 0 --ready-file port.txt > out  # ephemeral port, written once listening
   sockcli listen 127.0.0.1 8080 < reply.txt        # serve a file to one client
   sockcli listen -u 5353 --echo                    # UDP echo, every sender gets its replies
-  sockcli listen -U /tmp/app.sock                  # AF_UNIX stream socket";
+  sockcli listen -U /tmp/app.sock                  # AF_UNIX stream socket
+  sockcli listen -k 50007                          # stdin to every client, all clients to stdout
+  sockcli listen -k 50007 --broker                 # a chat room: each client's bytes to the others
+  sockcli listen -k 8080 --sh-exec 'echo hi; cat'  # a child per client, socket as its stdio
+  sockcli listen -k 50007 --echo --allow 10.0.0.0/8 --deny 10.9.0.0/16 --max-conns 100";
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// HOST PORT, or one endpoint: tcp:HOST:PORT, udp:HOST:PORT, unix:PATH.
+    /// HOST PORT, or one endpoint: tcp:HOST:PORT, udp:HOST:PORT, unix:PATH. With -z: HOST
+    /// PORTS, a list of ports and ranges like 20-25,80,443.
     #[arg(value_name = "HOST PORT | ENDPOINT", num_args = 0..=2)]
     pub target: Vec<String>,
+    /// Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is).
+    #[arg(short = 'z', long = "zero-io", conflicts_with_all = ["exec", "sh_exec", "udp", "unix"])]
+    pub zero_io: bool,
+    /// With -z: how many connects may be in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 512, requires = "zero_io",
+          value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub parallel: u32,
+    /// With -z: print each open port as a JSON object per line.
+    #[arg(long, requires = "zero_io")]
+    pub json: bool,
+    #[command(flatten)]
+    pub exec: ExecArgs,
     #[command(flatten)]
     pub net: NetArgs,
     #[command(flatten)]
     pub sock: SockArgs,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Debug, Args)]
@@ -79,11 +104,32 @@ pub struct ListenArgs {
     #[arg(value_name = "[ADDR] PORT | ENDPOINT", num_args = 0..=2)]
     pub target: Vec<String>,
     /// Send every byte received back to its sender (UDP: each datagram to its sender).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["broker", "exec", "sh_exec"])]
     pub echo: bool,
-    /// With --echo: serve many clients at once instead of exiting after the first.
-    #[arg(short = 'k', long = "keep-open", requires = "echo")]
+    /// Serve many clients at once instead of exiting after the first. Without --echo,
+    /// --broker or --exec, stdin goes to every client and every client's bytes to stdout.
+    #[arg(short = 'k', long = "keep-open")]
     pub keep_open: bool,
+    /// Relay every client's bytes to all the other clients (implies -k).
+    #[arg(long, conflicts_with_all = ["exec", "sh_exec"])]
+    pub broker: bool,
+    /// With -k: close clients beyond N at once (logged with -v).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_conns: Option<u32>,
+    /// Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8).
+    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
+    pub allow: Vec<value::Cidr>,
+    /// Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow).
+    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
+    pub deny: Vec<value::Cidr>,
+    /// Read --allow CIDRs from PATH, one per line ('#' starts a comment).
+    #[arg(long, value_name = "PATH")]
+    pub allow_file: Option<PathBuf>,
+    /// Read --deny CIDRs from PATH, one per line ('#' starts a comment).
+    #[arg(long, value_name = "PATH")]
+    pub deny_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub exec: ExecArgs,
     /// Once listening, write the bound ADDR:PORT (or unix path) and a newline to PATH,
     /// atomically, so scripts can wait for the file instead of sleeping.
     #[arg(long, value_name = "PATH")]
@@ -97,6 +143,58 @@ pub struct ListenArgs {
     pub sock: SockArgs,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Run a command per connection with the socket as its stdin and stdout.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Run COMMAND (split into words like a shell would, but no shell runs) with the socket as
+    /// its stdin and stdout.
+    #[arg(short = 'e', long, value_name = "COMMAND", conflicts_with = "sh_exec")]
+    pub exec: Option<String>,
+    /// Run COMMAND with /bin/sh -c, with the socket as its stdin and stdout.
+    #[arg(short = 'c', long, value_name = "COMMAND")]
+    pub sh_exec: Option<String>,
+}
+
+/// How the stdio session shows and shapes its bytes (not with --exec, --echo, --broker, -k).
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Message framing: raw bytes; line (messages end at \n); len16/len32 (each stdin line
+    /// is sent as one message with a 2- or 4-byte big-endian length prefix, and each message
+    /// received is written as one line); len16le/len32le (little-endian prefixes).
+    #[arg(long, value_enum, value_name = "MODE", default_value = "raw")]
+    pub frame: FrameArg,
+    /// Send line ends as \r\n (as ncat -C).
+    #[arg(short = 'C', long)]
+    pub crlf: bool,
+    /// Largest length-prefixed message accepted; a larger length is a protocol error (exit 1).
+    #[arg(long, value_name = "BYTES", value_parser = value::bytes, default_value = "16m")]
+    pub max_frame: usize,
+    /// Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with
+    /// -x=FILE / --hexdump=FILE. What goes to stdout is unchanged.
+    #[arg(short = 'x', long, value_name = "FILE", num_args = 0..=1, require_equals = true,
+          default_missing_value = "-")]
+    pub hexdump: Option<PathBuf>,
+    /// Raw terminal mode: keystrokes go out as typed (Ctrl-C too); the terminal is restored on
+    /// every exit.
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Show bytes moved and the rate on stderr (in place on a terminal).
+    #[arg(long)]
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FrameArg {
+    Raw,
+    Line,
+    Len16,
+    Len32,
+    Len16le,
+    Len32le,
 }
 
 /// Address family, transport and logging, shared by connect and listen.
@@ -158,6 +256,9 @@ pub struct SockArgs {
     /// Set SO_REUSEPORT.
     #[arg(long)]
     pub reuseport: bool,
+    /// Allow sending to broadcast addresses (SO_BROADCAST; `<broadcast>` sets it too).
+    #[arg(long)]
+    pub broadcast: bool,
 }
 
 /// Session behaviour: end of input, directions and timeouts.

@@ -2,6 +2,13 @@
 
 use std::time::Duration;
 
+pub use crate::sock::cidr::Cidr;
+
+/// An address block for --allow/--deny: `10.0.0.0/8`, `fd00::/8` or one address.
+pub fn cidr(s: &str) -> Result<Cidr, String> {
+    s.parse()
+}
+
 /// A duration as humantime (`500ms`, `5s`, `1m30s`); a bare number means seconds (`2.5`).
 pub fn duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();

@@ -118,7 +118,7 @@ fn connect_inet(
     }
     if p == Proto::Udp {
         let mut opts = opts.clone();
-        opts.broadcast = matches!(hp.host, addr::Host::Broadcast);
+        opts.broadcast |= matches!(hp.host, addr::Host::Broadcast);
         return sock::connect_dgram(&addrs, &opts)
             .with_context(|| format!("connect to udp {hp} failed"));
     }

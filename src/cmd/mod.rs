@@ -93,7 +93,7 @@ pub(crate) fn sock_opts(args: &SockArgs, net: &NetArgs, backlog: Option<i32>) ->
         tos: args.tos,
         reuseaddr: args.reuseaddr || args.source_port.is_some(),
         reuseport: args.reuseport,
-        broadcast: false,
+        broadcast: args.broadcast,
         backlog,
     })
 }

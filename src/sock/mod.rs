@@ -3,6 +3,7 @@
 //! no CLI types, no anyhow.
 
 pub mod addr;
+pub mod cidr;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
