@@ -7,7 +7,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use socket2::Socket;
 
-use super::{family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, usage};
+use super::exec::{self, ExecCmd};
+use super::{
+    family, host_port, log, nonzero, proto, relay_opts, relay_result, session_flag_used, sock_opts,
+    usage,
+};
 use crate::cli::ConnectArgs;
 use crate::event::relay::relay;
 use crate::event::signals::Signals;
@@ -60,6 +64,14 @@ fn plan_target(args: &ConnectArgs) -> Result<Target> {
 pub fn run(args: &ConnectArgs) -> Result<Code> {
     let start = Instant::now();
     let target = plan_target(args)?;
+    let exec = ExecCmd::plan(&args.exec)?;
+    if exec.is_some()
+        && let Some(flag) = session_flag_used(&args.data, &args.session)
+    {
+        return Err(usage(format!(
+            "{flag} cannot be used with --exec/--sh-exec"
+        )));
+    }
     let opts = sock_opts(&args.sock, &args.net, None)?;
     let signals = Signals::install().context("cannot install signal handlers")?;
     let session = &args.session;
@@ -81,6 +93,18 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         }
     };
     log(args.net.verbose, format_args!("Connected to {peer}"));
+
+    if let Some(cmd) = exec {
+        let mut child = cmd.spawn(sock)?;
+        let deadline = nonzero(session.timeout).map(|d| start + d);
+        let status = exec::wait_child(&mut child, &signals, deadline)?;
+        log(
+            args.net.verbose,
+            format_args!("Closed {peer} ('{}' {})", cmd.shown, exec::describe(status)),
+        );
+        exec::check(&cmd, status)?;
+        return Ok(Code::Success);
+    }
 
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();

@@ -1,8 +1,9 @@
 //! `sockcli listen`: bind (dual-stack by default), announce, then relay one client with
 //! stdin/stdout, run the echo server, or serve datagrams.
 
+mod access;
 mod dgram;
-mod echo;
+mod server;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -14,7 +15,11 @@ use anyhow::{Context, Result};
 use rustix::event::{PollFd, PollFlags};
 use socket2::{SockAddr, Socket};
 
-use super::{family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, usage};
+use super::exec::ExecCmd;
+use super::{
+    data_flag_used, family, host_port, log, nonzero, proto, relay_opts, relay_result,
+    session_flag_used, sock_opts, usage,
+};
 use crate::cli::ListenArgs;
 use crate::event::relay::relay;
 use crate::event::signals::Signals;
@@ -22,6 +27,8 @@ use crate::event::{Interrupted, Timeout, earliest, poll_until};
 use crate::exit::Code;
 use crate::sock::addr::{self, Endpoint, Family, Host, HostPort, Lookup, Proto};
 use crate::sock::{self, SockOpts, UnixPathGuard};
+use access::Access;
+use server::Mode;
 
 enum Target {
     Inet(Proto, HostPort),
@@ -75,13 +82,69 @@ fn plan_target(args: &ListenArgs) -> Result<Target> {
 struct Server {
     sock: Socket,
     local: String,
-    dgram: bool,
     _unix_path: Option<UnixPathGuard>,
+}
+
+/// What the server does with its clients.
+enum Plan {
+    /// One client relayed with stdin/stdout (netcat's `-l`).
+    Relay,
+    /// Many clients (or one, without -k) in the server loop.
+    Server { mode: Mode, keep_open: bool },
+    /// A datagram server.
+    Dgram,
+}
+
+fn plan(args: &ListenArgs, target: &Target) -> Result<Plan> {
+    let exec = ExecCmd::plan(&args.exec)?;
+    let dgram = match target {
+        Target::Inet(p, _) => *p == Proto::Udp,
+        Target::Unix { dgram, .. } => *dgram,
+    };
+    if dgram {
+        if let Some(flag) = [
+            (args.broker, "--broker"),
+            (exec.is_some(), "--exec/--sh-exec"),
+        ]
+        .into_iter()
+        .find_map(|(used, f)| used.then_some(f))
+        {
+            return Err(usage(format!("{flag} needs a stream socket (not -u)")));
+        }
+        if let Some(flag) = data_flag_used(&args.data).filter(|_| args.keep_open || args.echo) {
+            return Err(usage(format!(
+                "{flag} cannot be used with -u -k or -u --echo"
+            )));
+        }
+        return Ok(Plan::Dgram);
+    }
+    let keep_open = args.keep_open || args.broker;
+    let (mode, what) = match exec {
+        Some(cmd) => (Mode::Exec(cmd), "--exec/--sh-exec"),
+        None if args.echo => (Mode::Echo, "--echo"),
+        None if args.broker => (Mode::Hub { broker: true }, "--broker"),
+        None if keep_open => (Mode::Hub { broker: false }, "-k"),
+        None => return Ok(Plan::Relay),
+    };
+    // -k without --echo/--broker/--exec still has stdin and stdout, so directions apply.
+    let refused = match mode {
+        Mode::Hub { broker: false } => data_flag_used(&args.data),
+        _ => session_flag_used(&args.data, &args.session),
+    };
+    if let Some(flag) = refused {
+        return Err(usage(format!("{flag} cannot be used with {what}")));
+    }
+    Ok(Plan::Server { mode, keep_open })
 }
 
 pub fn run(args: &ListenArgs) -> Result<Code> {
     let start = Instant::now();
     let target = plan_target(args)?;
+    let plan = plan(args, &target)?;
+    let access = Access::plan(args)?;
+    if !access.is_open() && matches!(target, Target::Unix { .. }) {
+        return Err(usage("--allow/--deny need an IP socket (not -U)"));
+    }
     let opts = sock_opts(&args.sock, &args.net, Some(args.backlog))?;
     let signals = Signals::install().context("cannot install signal handlers")?;
     let server = bind(&target, &opts, args)?;
@@ -104,16 +167,34 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         first_client_deadline,
         idle: nonzero(session.idle_timeout),
     };
-    if server.dgram {
-        let relay = relay_opts(session, true, start);
-        return dgram::serve(&server.sock, args.echo, &relay, &ctx).map(|()| Code::Success);
-    }
-    if args.echo {
-        return echo::serve(&server.sock, args.keep_open, &ctx).map(|()| Code::Success);
+    let max_conns = args.max_conns.map(|n| n as usize);
+    match plan {
+        Plan::Dgram => {
+            let relay = relay_opts(session, true, start);
+            let opts = dgram::Opts {
+                echo: args.echo,
+                keep_open: args.keep_open,
+                max_peers: max_conns,
+                access: &access,
+            };
+            return dgram::serve(&server.sock, &opts, &relay, &ctx).map(|()| Code::Success);
+        }
+        Plan::Server { mode, keep_open } => {
+            let opts = server::Opts {
+                mode,
+                keep_open,
+                max_conns,
+                access: &access,
+                send: !session.recv_only,
+                recv: !session.send_only,
+            };
+            return server::serve(&server.sock, opts, &ctx).map(|()| Code::Success);
+        }
+        Plan::Relay => {}
     }
 
     // One client relayed with stdin/stdout; the listener closes so nobody else gets in.
-    let (client, peer) = accept_one(&server.sock, &ctx)?;
+    let (client, peer) = accept_one(&server.sock, &access, &ctx)?;
     drop(server);
     let peer = addr::display(&peer);
     log(ctx.verbose, format_args!("Connected by {peer}"));
@@ -187,10 +268,18 @@ impl Ctx<'_> {
     }
 }
 
-fn accept_one(listener: &Socket, ctx: &Ctx<'_>) -> Result<(Socket, SockAddr)> {
+fn accept_one(listener: &Socket, access: &Access, ctx: &Ctx<'_>) -> Result<(Socket, SockAddr)> {
     loop {
-        if let Some(client) = sock::accept(listener).context("accept failed")? {
-            return Ok(client);
+        if let Some((client, peer)) = sock::accept(listener).context("accept failed")? {
+            if access.permits(peer.as_socket().map(|a| a.ip())) {
+                return Ok((client, peer));
+            }
+            let peer = addr::display(&peer);
+            log(
+                ctx.verbose,
+                format_args!("Refused {peer}: not allowed by --allow/--deny"),
+            );
+            continue;
         }
         ctx.check_deadlines(false)?;
         let mut fds = vec![PollFd::new(listener, PollFlags::IN)];
@@ -206,7 +295,6 @@ fn bind(target: &Target, opts: &SockOpts, args: &ListenArgs) -> Result<Server> {
             Ok(Server {
                 local: path.display().to_string(),
                 sock,
-                dgram: *dgram,
                 _unix_path: Some(guard),
             })
         }
@@ -249,7 +337,6 @@ fn bind(target: &Target, opts: &SockOpts, args: &ListenArgs) -> Result<Server> {
             Ok(Server {
                 local: sock::local_display(&sock),
                 sock,
-                dgram: *p == Proto::Udp,
                 _unix_path: None,
             })
         }

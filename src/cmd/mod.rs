@@ -2,6 +2,7 @@
 //! file holds the planning both `connect` and `listen` share.
 
 mod connect;
+mod exec;
 mod listen;
 
 use std::io::Write;
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command, EofArg, NetArgs, SessionArgs, SockArgs};
+use crate::cli::{Cli, Command, DataArgs, EofArg, FrameArg, NetArgs, SessionArgs, SockArgs};
 use crate::event::relay::{EofMode, RelayError, RelayOpts};
 use crate::exit::{Code, Usage};
 use crate::sock::SockOpts;
@@ -134,6 +135,29 @@ pub(crate) fn relay_result(result: Result<(), RelayError>, peer: &str) -> Result
         Err(RelayError::Send(e)) => Err(e).with_context(|| format!("send to {peer} failed")),
         Err(RelayError::Setup(e)) => Err(e).context("event loop failed"),
     }
+}
+
+/// The first flag in use that shapes or shows a one-peer stdio session (framing, hexdump,
+/// tty, progress), for modes that have no such session: these refuse it.
+pub(crate) fn data_flag_used(d: &DataArgs) -> Option<&'static str> {
+    [
+        (d.frame != FrameArg::Raw, "--frame"),
+        (d.crlf, "--crlf"),
+        (d.hexdump.is_some(), "--hexdump"),
+        (d.tty, "--tty"),
+        (d.progress, "--progress"),
+    ]
+    .into_iter()
+    .find_map(|(used, name)| used.then_some(name))
+}
+
+/// As [`data_flag_used`], also counting `--send-only`/`--recv-only` (for modes without stdio).
+pub(crate) fn session_flag_used(d: &DataArgs, s: &SessionArgs) -> Option<&'static str> {
+    data_flag_used(d).or_else(|| {
+        [(s.send_only, "--send-only"), (s.recv_only, "--recv-only")]
+            .into_iter()
+            .find_map(|(used, name)| used.then_some(name))
+    })
 }
 
 /// `-v` connection events go to stderr, never stdout.

@@ -3,6 +3,7 @@
 //! stdio ↔ socket relay built from them.
 
 pub mod flow;
+pub mod pollset;
 pub mod relay;
 pub mod signals;
 pub mod stdio;

@@ -1,6 +1,7 @@
 //! SIGINT/SIGTERM as a pollable fd (the self-pipe trick, via signal-hook), so the event loop
 //! notices a signal at once and shuts down cleanly instead of dying mid-write. A second
 //! SIGINT while the first is being handled exits at once (130), as shells users expect.
+//! SIGCHLD only wakes the loop, so `--exec` children are reaped as soon as they end.
 
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -8,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGCHLD, SIGINT, SIGTERM};
 
 pub struct Signals {
     wake: UnixStream,
@@ -30,7 +31,10 @@ impl Signals {
         signal_hook::flag::register(SIGINT, Arc::clone(&int))?;
         signal_hook::flag::register(SIGTERM, Arc::clone(&term))?;
         signal_hook::low_level::pipe::register(SIGINT, notify.try_clone()?)?;
-        signal_hook::low_level::pipe::register(SIGTERM, notify)?;
+        signal_hook::low_level::pipe::register(SIGTERM, notify.try_clone()?)?;
+        // A child of --exec ended: wakes the loop so it reaps it (never a zombie). Not a
+        // reason to stop, so `pending` does not report it.
+        signal_hook::low_level::pipe::register(SIGCHLD, notify)?;
         Ok(Signals { wake, int, term })
     }
 

@@ -1,6 +1,6 @@
 //! Datagram servers (UDP, AF_UNIX datagram). Never locked onto the first sender, the classic
 //! netcat trap: each datagram is printed (or, with --echo, sent back to its own sender), and
-//! stdin goes to the peer heard from last.
+//! stdin goes to the peer heard from last, or with `-k` to every peer heard from.
 
 use std::io;
 use std::os::fd::AsFd;
@@ -12,6 +12,7 @@ use rustix::io::Errno;
 use socket2::{SockAddr, Socket};
 
 use super::Ctx;
+use super::access::Access;
 use crate::cmd::log;
 use crate::event::Timeout;
 use crate::event::flow::MAX_DATAGRAM;
@@ -20,7 +21,54 @@ use crate::event::stdio::{Kind, NonBlocking};
 use crate::sock::addr;
 use crate::sys;
 
-pub fn serve(sock: &Socket, echo: bool, opts: &RelayOpts, ctx: &Ctx<'_>) -> Result<()> {
+pub struct Opts<'a> {
+    pub echo: bool,
+    /// stdin goes to every peer heard from, not only the last one.
+    pub keep_open: bool,
+    /// `--max-conns`: datagrams from more peers than this are dropped (logged with -v).
+    pub max_peers: Option<usize>,
+    pub access: &'a Access,
+}
+
+/// Peers remembered for `-k` without `--max-conns`; past it the longest silent is forgotten.
+const PEER_TABLE: usize = 4096;
+
+/// The peers stdin goes to: the last one heard, or with `-k` all of them.
+struct Peers {
+    keep_open: bool,
+    max: Option<usize>,
+    list: Vec<(SockAddr, Instant)>,
+}
+
+enum Heard {
+    New,
+    Known,
+    /// `--max-conns` is reached: the datagram is dropped.
+    Full,
+}
+
+impl Peers {
+    fn heard(&mut self, from: &SockAddr, now: Instant) -> Heard {
+        if let Some(p) = self.list.iter_mut().find(|(a, _)| a == from) {
+            p.1 = now;
+            return Heard::Known;
+        }
+        if !self.keep_open {
+            self.list.clear();
+        } else if self.max.is_some_and(|m| self.list.len() >= m) {
+            return Heard::Full;
+        } else if self.list.len() >= PEER_TABLE
+            && let Some(oldest) = (0..self.list.len()).min_by_key(|&i| self.list[i].1)
+        {
+            self.list.swap_remove(oldest);
+        }
+        self.list.push((from.clone(), now));
+        Heard::New
+    }
+}
+
+pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Result<()> {
+    let echo = o.echo;
     let stdin_fd = std::io::stdin();
     let stdout_fd = std::io::stdout();
     let stdin = NonBlocking::set(stdin_fd.as_fd(), Kind::of(stdin_fd.as_fd())?)?;
@@ -29,12 +77,15 @@ pub fn serve(sock: &Socket, echo: bool, opts: &RelayOpts, ctx: &Ctx<'_>) -> Resu
     let use_stdout = !echo && opts.recv;
 
     let mut line = vec![0u8; MAX_DATAGRAM];
-    let mut peer: Option<SockAddr> = None;
-    let mut peer_name = String::new();
+    let mut peers = Peers {
+        keep_open: o.keep_open,
+        max: o.max_peers,
+        list: Vec::new(),
+    };
     // A datagram received but not yet fully written to stdout; the socket is not read meanwhile.
     let mut out_pending: Vec<u8> = Vec::new();
-    // A stdin chunk waiting for socket buffer space.
-    let mut in_pending: Option<Vec<u8>> = None;
+    // A stdin chunk waiting for socket buffer space, and the index of the next peer it goes to.
+    let mut in_pending: Option<(Vec<u8>, usize)> = None;
     let mut stdin_open = use_stdin;
     let mut heard_any = false;
     let mut last_activity = Instant::now();
@@ -58,7 +109,7 @@ pub fn serve(sock: &Socket, echo: bool, opts: &RelayOpts, ctx: &Ctx<'_>) -> Resu
                 sock_flags |= PollFlags::OUT;
             }
             fds.push(PollFd::new(sock, sock_flags));
-            let read_stdin = stdin_open && peer.is_some() && in_pending.is_none();
+            let read_stdin = stdin_open && !peers.list.is_empty() && in_pending.is_none();
             if read_stdin {
                 fds.push(PollFd::from_borrowed_fd(stdin.as_fd(), PollFlags::IN));
             }
@@ -81,12 +132,8 @@ pub fn serve(sock: &Socket, echo: bool, opts: &RelayOpts, ctx: &Ctx<'_>) -> Resu
                 Err(e) => return Err(io::Error::from(e)).context("write to stdout failed"),
             }
         }
-        if sock_ready && let (Some(data), Some(to)) = (in_pending.as_ref(), peer.as_ref()) {
-            match sock.send_to(data, to) {
-                Ok(_) => in_pending = None,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e).with_context(|| format!("send to {peer_name} failed")),
-            }
+        if sock_ready && let Some((data, next)) = in_pending.take() {
+            in_pending = send_to_peers(sock, data, next, &peers.list)?;
         }
         if sock_ready && out_pending.is_empty() {
             // Drain what is queued, a bounded number of datagrams per wakeup.
@@ -99,12 +146,37 @@ pub fn serve(sock: &Socket, echo: bool, opts: &RelayOpts, ctx: &Ctx<'_>) -> Resu
                     Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
                     Err(e) => return Err(e).context("receive failed"),
                 };
+                let ip = from.as_socket().map(|a| a.ip());
+                if !o.access.permits(ip) {
+                    log(
+                        ctx.verbose,
+                        format_args!(
+                            "Refused {}: not allowed by --allow/--deny",
+                            addr::display(&from)
+                        ),
+                    );
+                    continue;
+                }
+                match peers.heard(&from, now) {
+                    Heard::Known => {}
+                    Heard::New => log(
+                        ctx.verbose,
+                        format_args!("Connected by {}", addr::display(&from)),
+                    ),
+                    Heard::Full => {
+                        log(
+                            ctx.verbose,
+                            format_args!(
+                                "Refused {}: --max-conns {} reached",
+                                addr::display(&from),
+                                o.max_peers.unwrap_or(0)
+                            ),
+                        );
+                        continue;
+                    }
+                }
                 heard_any = true;
                 last_activity = now;
-                if peer.as_ref() != Some(&from) {
-                    peer_name = addr::display(&from);
-                    log(ctx.verbose, format_args!("Connected by {peer_name}"));
-                }
                 if echo {
                     // A full socket buffer drops the echo, as UDP may; the sender retries.
                     if let Err(e) = sock.send_to(&line[..n], &from)
@@ -126,30 +198,43 @@ pub fn serve(sock: &Socket, echo: bool, opts: &RelayOpts, ctx: &Ctx<'_>) -> Resu
                         Err(e) => return Err(io::Error::from(e)).context("write to stdout failed"),
                     }
                 }
-                peer = Some(from);
                 if !out_pending.is_empty() {
                     break;
                 }
             }
         }
-        if stdin_ready && let Some(to) = peer.as_ref() {
+        if stdin_ready {
             match rustix::io::read(stdin.as_fd(), &mut line) {
                 Ok(0) => stdin_open = false,
                 Ok(n) => {
                     last_activity = now;
-                    match sock.send_to(&line[..n], to) {
-                        Ok(_) => {}
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            in_pending = Some(line[..n].to_vec());
-                        }
-                        Err(e) => {
-                            return Err(e).with_context(|| format!("send to {peer_name} failed"));
-                        }
-                    }
+                    in_pending = send_to_peers(sock, line[..n].to_vec(), 0, &peers.list)?;
                 }
                 Err(Errno::AGAIN | Errno::INTR) => {}
                 Err(e) => return Err(io::Error::from(e)).context("read from stdin failed"),
             }
         }
     }
+}
+
+/// Send one stdin datagram to `peers[next..]`; what a full socket buffer refused comes back
+/// to be retried when the socket is writable.
+fn send_to_peers(
+    sock: &Socket,
+    data: Vec<u8>,
+    next: usize,
+    peers: &[(SockAddr, Instant)],
+) -> Result<Option<(Vec<u8>, usize)>> {
+    for (i, (to, _)) in peers.iter().enumerate().skip(next) {
+        match sock.send_to(&data, to) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Some((data, i))),
+            // A peer that has gone away: its ICMP error must not end the server.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("send to {} failed", addr::display(to)));
+            }
+        }
+    }
+    Ok(None)
 }
