@@ -4,7 +4,7 @@
 //! caller on its own list).
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Instant;
 
 use rustix::event::PollFlags;
@@ -13,38 +13,49 @@ use crate::sys;
 
 pub struct PollSet {
     fds: Vec<libc::pollfd>,
+    /// The fd of each slot (-1: none), kept while the slot is switched off.
+    real: Vec<RawFd>,
 }
 
 impl PollSet {
     pub fn new() -> PollSet {
-        PollSet { fds: Vec::new() }
+        PollSet {
+            fds: Vec::new(),
+            real: Vec::new(),
+        }
     }
 
     /// Add an fd (or a disabled slot for `None`); returns its index.
     pub fn push(&mut self, fd: Option<&impl AsRawFd>, events: PollFlags) -> usize {
+        self.real.push(fd.map_or(-1, |f| f.as_raw_fd()));
         self.fds.push(libc::pollfd {
-            fd: fd.map_or(-1, |f| f.as_raw_fd()),
-            events: events.bits() as i16,
+            fd: -1,
+            events: 0,
             revents: 0,
         });
+        self.set(self.fds.len() - 1, events);
         self.fds.len() - 1
     }
 
-    /// What slot `i` waits for; an empty set keeps the fd but asks for nothing (errors and
-    /// hang-ups are still reported).
+    /// What slot `i` waits for. An empty set switches the slot off (poll ignores negative
+    /// fds): poll reports hang-ups and errors even for no events, which would spin the loop on
+    /// a stdin at EOF that nobody wants to read yet.
     pub fn set(&mut self, i: usize, events: PollFlags) {
-        self.fds[i].events = events.bits() as i16;
+        let f = &mut self.fds[i];
+        f.events = events.bits() as i16;
+        f.fd = if events.is_empty() { -1 } else { self.real[i] };
     }
 
-    /// Stop polling slot `i` altogether (poll ignores negative fds).
+    /// Forget slot `i`'s fd for good (it was closed).
     pub fn disable(&mut self, i: usize) {
-        self.fds[i].fd = -1;
-        self.fds[i].revents = 0;
+        self.real[i] = -1;
+        self.set(i, PollFlags::empty());
     }
 
     /// Remove slot `i`, moving the last slot into its place (as `Vec::swap_remove`).
     pub fn swap_remove(&mut self, i: usize) {
         self.fds.swap_remove(i);
+        self.real.swap_remove(i);
     }
 
     /// Whether anything (readiness, error or hang-up) was reported for slot `i`.
