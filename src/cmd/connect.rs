@@ -7,7 +7,10 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use socket2::Socket;
 
-use super::{family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, usage};
+use super::{
+    family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, terminal_opts,
+    usage,
+};
 use crate::cli::ConnectArgs;
 use crate::event::relay::relay;
 use crate::event::signals::Signals;
@@ -88,7 +91,11 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         &sock,
         stdin.as_fd(),
         stdout.as_fd(),
-        &relay_opts(session, datagram, start),
+        &terminal_opts(
+            relay_opts(session, datagram, start),
+            &args.data,
+            args.net.verbose,
+        ),
         &signals,
     );
     relay_result(result, &peer)?;

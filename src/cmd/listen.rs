@@ -14,7 +14,10 @@ use anyhow::{Context, Result};
 use rustix::event::{PollFd, PollFlags};
 use socket2::{SockAddr, Socket};
 
-use super::{family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, usage};
+use super::{
+    family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, terminal_opts,
+    usage,
+};
 use crate::cli::ListenArgs;
 use crate::event::relay::relay;
 use crate::event::signals::Signals;
@@ -121,7 +124,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         &client,
         std::io::stdin().as_fd(),
         std::io::stdout().as_fd(),
-        &relay_opts(session, false, start),
+        &terminal_opts(relay_opts(session, false, start), &args.data, ctx.verbose),
         &signals,
     );
     log(

@@ -3,9 +3,11 @@
 //! stdio ↔ socket relay built from them.
 
 pub mod flow;
+pub mod progress;
 pub mod relay;
 pub mod signals;
 pub mod stdio;
+pub mod tty;
 
 use std::fmt;
 use std::io;
