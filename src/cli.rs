@@ -178,11 +178,20 @@ pub struct DataArgs {
     #[arg(short = 'x', long, value_name = "FILE", num_args = 0..=1, require_equals = true,
           default_missing_value = "-")]
     pub hexdump: Option<PathBuf>,
-    /// Raw terminal mode: keystrokes go out as typed (Ctrl-C too); the terminal is restored on
-    /// every exit.
+    /// Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits.
+    ///
+    /// When stdin is a terminal it is put in raw mode for the session: no line editing, no
+    /// local echo, and Ctrl-C, Ctrl-D, Ctrl-Z and Enter (a CR) are sent to the peer as bytes.
+    /// Ctrl-] ends the session at once and is not sent. Output processing is left on, so a
+    /// peer's bare newlines still start a new line. The terminal is restored on every exit.
+    /// Without a terminal on stdin, -t is ignored (noted with -v).
     #[arg(short = 't', long)]
     pub tty: bool,
     /// Show bytes moved and the rate on stderr (in place on a terminal).
+    ///
+    /// On a terminal one line is redrawn every 250 ms; otherwise a line is appended every
+    /// second. The last line, printed however the session ends, has the exact byte counts.
+    /// Nothing is written to stdout.
     #[arg(long)]
     pub progress: bool,
 }

@@ -10,7 +10,7 @@ use socket2::Socket;
 use super::exec::{self, ExecCmd};
 use super::{
     family, host_port, log, nonzero, proto, relay_opts, relay_result, session_flag_used, sock_opts,
-    usage,
+    terminal_opts, usage,
 };
 use crate::cli::ConnectArgs;
 use crate::event::relay::relay;
@@ -112,7 +112,11 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         &sock,
         stdin.as_fd(),
         stdout.as_fd(),
-        &relay_opts(session, datagram, start),
+        &terminal_opts(
+            relay_opts(session, datagram, start),
+            &args.data,
+            args.net.verbose,
+        ),
         &signals,
     );
     relay_result(result, &peer)?;

@@ -18,7 +18,7 @@ use socket2::{SockAddr, Socket};
 use super::exec::ExecCmd;
 use super::{
     data_flag_used, family, host_port, log, nonzero, proto, relay_opts, relay_result,
-    session_flag_used, sock_opts, usage,
+    session_flag_used, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ListenArgs;
 use crate::event::relay::relay;
@@ -202,7 +202,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         &client,
         std::io::stdin().as_fd(),
         std::io::stdout().as_fd(),
-        &relay_opts(session, false, start),
+        &terminal_opts(relay_opts(session, false, start), &args.data, ctx.verbose),
         &signals,
     );
     log(

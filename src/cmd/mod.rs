@@ -114,6 +114,22 @@ pub(crate) fn relay_opts(s: &SessionArgs, datagram: bool, start: Instant) -> Rel
         recv: !s.send_only,
         datagram,
         linger: UDP_LINGER,
+        ..RelayOpts::default()
+    }
+}
+
+/// `-t` and `--progress` for a stdio session. `-t` needs a terminal on stdin; otherwise it is
+/// ignored (with a note under `-v`), so a script may pass it unconditionally.
+pub(crate) fn terminal_opts(opts: RelayOpts, data: &DataArgs, verbose: bool) -> RelayOpts {
+    use std::io::IsTerminal;
+    let tty = data.tty && opts.send && std::io::stdin().is_terminal();
+    if data.tty && !tty && opts.send {
+        log(verbose, format_args!("-t ignored: stdin is not a terminal"));
+    }
+    RelayOpts {
+        tty,
+        progress: data.progress,
+        ..opts
     }
 }
 

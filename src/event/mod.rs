@@ -4,9 +4,11 @@
 
 pub mod flow;
 pub mod pollset;
+pub mod progress;
 pub mod relay;
 pub mod signals;
 pub mod stdio;
+pub mod tty;
 
 use std::fmt;
 use std::io;

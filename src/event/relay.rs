@@ -11,8 +11,10 @@ use rustix::event::{PollFd, PollFlags};
 use socket2::Socket;
 
 use super::flow::{Flow, FlowError, Side, Wait};
+use super::progress::Progress;
 use super::signals::Signals;
 use super::stdio::{Kind, NonBlocking};
+use super::tty::Tty;
 use super::{Interrupted, Timeout, earliest, poll_until};
 
 /// What to do when stdin ends (`--eof`).
@@ -39,6 +41,10 @@ pub struct RelayOpts {
     /// replies are awaited until `linger` passes without one, which ends the session normally.
     pub datagram: bool,
     pub linger: Duration,
+    /// `-t`: a terminal on stdin goes raw for the session; the escape key quits.
+    pub tty: bool,
+    /// `--progress`: bytes and rate on stderr.
+    pub progress: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,12 +79,39 @@ pub fn relay(
     opts: &RelayOpts,
     signals: &Signals,
 ) -> (Stats, Result<(), RelayError>) {
+    // -t: raw mode for exactly as long as this function runs (restored when `tty` drops, after
+    // the session). Keystrokes then come from its pipe, which ends at the escape key: that
+    // quits (closes both ways), whatever --eof says, and a peer close ends the session.
+    let tty = if opts.tty && opts.send {
+        match Tty::start(stdin) {
+            Ok(t) => t,
+            Err(e) => return (Stats::default(), Err(RelayError::Setup(e))),
+        }
+    } else {
+        None
+    };
+    let quit_opts;
+    let (stdin, opts) = match &tty {
+        Some(t) => {
+            quit_opts = RelayOpts {
+                eof: EofMode::Close,
+                ..opts.clone()
+            };
+            (t.keys(), &quit_opts)
+        }
+        None => (stdin, opts),
+    };
     let mut session = match Session::new(sock, stdin, stdout, opts) {
         Ok(s) => s,
         Err(e) => return (Stats::default(), Err(RelayError::Setup(e))),
     };
+    session.stdin_is_terminal |= tty.is_some();
     let result = session.run(signals);
-    (session.stats(), result)
+    let stats = session.stats();
+    if let Some(p) = &session.progress {
+        p.finish(Instant::now(), stats.sent, stats.received);
+    }
+    (stats, result)
 }
 
 struct Session<'a> {
@@ -90,6 +123,7 @@ struct Session<'a> {
     opts: &'a RelayOpts,
     scratch: Vec<u8>,
     stdin_is_terminal: bool,
+    progress: Option<Progress>,
 }
 
 impl<'a> Session<'a> {
@@ -124,6 +158,7 @@ impl<'a> Session<'a> {
             opts,
             scratch: vec![0u8; SCRATCH],
             stdin_is_terminal,
+            progress: opts.progress.then(|| Progress::new(Instant::now())),
         })
     }
 
@@ -166,7 +201,8 @@ impl<'a> Session<'a> {
                 _ => opts.idle.map(|d| last_activity + d),
             };
             let quit_deadline = eof_at.zip(opts.quit_after).map(|(t, d)| t + d);
-            let wake = earliest(&[opts.deadline, idle_deadline, quit_deadline]);
+            let tick = self.progress.as_ref().map(Progress::due);
+            let wake = earliest(&[opts.deadline, idle_deadline, quit_deadline, tick]);
 
             let up_wait = self.up.as_ref().and_then(Flow::interest);
             let down_wait = self.down.as_ref().and_then(Flow::interest);
@@ -219,6 +255,10 @@ impl<'a> Session<'a> {
             let now = Instant::now();
             if moved > 0 {
                 last_activity = now;
+            }
+            let stats = self.stats();
+            if let Some(p) = self.progress.as_mut() {
+                p.tick(now, stats.sent, stats.received);
             }
             if opts.deadline.is_some_and(|d| now >= d) {
                 return Err(timeout("session timeout (--timeout)"));
