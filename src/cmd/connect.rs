@@ -7,9 +7,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use socket2::Socket;
 
-use super::{family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, usage};
+use super::{
+    family, host_port, log, nonzero, proto, relay_opts, relay_result, shape, sock_opts, usage,
+};
 use crate::cli::ConnectArgs;
-use crate::event::relay::relay;
+use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
 use crate::event::{Interrupted, Timeout};
 use crate::exit::Code;
@@ -61,6 +63,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
     let start = Instant::now();
     let target = plan_target(args)?;
     let opts = sock_opts(&args.sock, &args.net, None)?;
+    let shape = shape(&args.data)?;
     let signals = Signals::install().context("cannot install signal handlers")?;
     let session = &args.session;
     let connect_deadline = [nonzero(session.connect_timeout), nonzero(session.timeout)]
@@ -88,7 +91,10 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         &sock,
         stdin.as_fd(),
         stdout.as_fd(),
-        &relay_opts(session, datagram, start),
+        &RelayOpts {
+            shape,
+            ..relay_opts(session, datagram, start)
+        },
         &signals,
     );
     relay_result(result, &peer)?;

@@ -14,9 +14,11 @@ use anyhow::{Context, Result};
 use rustix::event::{PollFd, PollFlags};
 use socket2::{SockAddr, Socket};
 
-use super::{family, host_port, log, nonzero, proto, relay_opts, relay_result, sock_opts, usage};
+use super::{
+    family, host_port, log, nonzero, proto, relay_opts, relay_result, shape, sock_opts, usage,
+};
 use crate::cli::ListenArgs;
-use crate::event::relay::relay;
+use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
 use crate::event::{Interrupted, Timeout, earliest, poll_until};
 use crate::exit::Code;
@@ -121,7 +123,10 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         &client,
         std::io::stdin().as_fd(),
         std::io::stdout().as_fd(),
-        &relay_opts(session, false, start),
+        &RelayOpts {
+            shape: shape(&args.data)?,
+            ..relay_opts(session, false, start)
+        },
         &signals,
     );
     log(

@@ -3,7 +3,10 @@
 //! stdio ↔ socket relay built from them.
 
 pub mod flow;
+pub mod frame;
+pub mod hexdump;
 pub mod relay;
+pub mod shape;
 pub mod signals;
 pub mod stdio;
 

@@ -11,6 +11,7 @@ use rustix::event::{PollFd, PollFlags};
 use socket2::Socket;
 
 use super::flow::{Flow, FlowError, Side, Wait};
+use super::shape::Shape;
 use super::signals::Signals;
 use super::stdio::{Kind, NonBlocking};
 use super::{Interrupted, Timeout, earliest, poll_until};
@@ -39,6 +40,8 @@ pub struct RelayOpts {
     /// replies are awaited until `linger` passes without one, which ends the session normally.
     pub datagram: bool,
     pub linger: Duration,
+    /// `--frame`, `--crlf`, `--max-frame`, `--hexdump`: what the bytes go through.
+    pub shape: Shape,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -117,10 +120,10 @@ impl<'a> Session<'a> {
             stdout,
             up: opts
                 .send
-                .then(|| Flow::new(in_kind, Kind::Socket, false, opts.datagram)),
+                .then(|| opts.shape.up_flow(in_kind, opts.datagram)),
             down: opts
                 .recv
-                .then(|| Flow::new(Kind::Socket, out_kind, opts.datagram, false)),
+                .then(|| opts.shape.down_flow(out_kind, opts.datagram)),
             opts,
             scratch: vec![0u8; SCRATCH],
             stdin_is_terminal,
