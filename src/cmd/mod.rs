@@ -22,7 +22,11 @@ use crate::sock::addr::{self, Family, HostPort, Lookup, Port, Proto};
 pub fn run(cli: Cli) -> Result<Code> {
     match cli.command {
         Command::Connect(args) => connect::run(&args),
-        Command::Listen(args) => listen::run(&args),
+        Command::Listen(args) => {
+            // Bad data flags fail before anything listens, not when a client arrives.
+            framing(&args.data)?;
+            listen::run(&args)
+        }
     }
 }
 
@@ -120,8 +124,8 @@ pub(crate) fn relay_opts(s: &SessionArgs, datagram: bool, start: Instant) -> Rel
     }
 }
 
-/// `--frame`, `--crlf`, `--max-frame` and `-x` for a stdio session; opens the hexdump file.
-pub(crate) fn shape(d: &DataArgs) -> Result<Shape> {
+/// `--frame` checked against `--crlf`.
+fn framing(d: &DataArgs) -> Result<Framing> {
     let framing = match d.frame {
         FrameArg::Raw => Framing::Raw,
         FrameArg::Line => Framing::Line,
@@ -136,6 +140,12 @@ pub(crate) fn shape(d: &DataArgs) -> Result<Shape> {
             p.name()
         )));
     }
+    Ok(framing)
+}
+
+/// `--frame`, `--crlf`, `--max-frame` and `-x` for a stdio session; opens the hexdump file.
+pub(crate) fn shape(d: &DataArgs) -> Result<Shape> {
+    let framing = framing(d)?;
     let hexdump = match d.hexdump.as_deref() {
         None => None,
         Some(p) if p.as_os_str() == "-" => Some(HexSink::stderr()),

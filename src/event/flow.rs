@@ -130,6 +130,11 @@ impl Flow {
         }
     }
 
+    /// Bytes pass through a [`Shaper`] (framing, hexdump).
+    pub fn is_shaped(&self) -> bool {
+        matches!(self.mode, Mode::Shaped(_))
+    }
+
     /// The source reached EOF and everything read has been delivered.
     pub fn done(&self) -> bool {
         self.eof && self.held() == 0

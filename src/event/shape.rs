@@ -212,3 +212,118 @@ impl Shaper {
 pub fn frame_error(e: &io::Error) -> Option<&FrameError> {
     e.get_ref()?.downcast_ref::<FrameError>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::flow::Wait;
+    use crate::event::frame::Prefix;
+    use rustix::event::{PollFd, PollFlags};
+    use rustix::pipe::PipeFlags;
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn nothing_to_change_keeps_the_zero_copy_paths() {
+        let plain = Shape::default();
+        assert!(!plain.up_flow(Kind::Pipe, false).is_shaped());
+        assert!(!plain.down_flow(Kind::Pipe, false).is_shaped());
+        let line = Shape {
+            framing: Framing::Line,
+            ..Shape::default()
+        };
+        // Received lines from a stream pass through untouched; sent ones may need a final \n.
+        assert!(!line.down_flow(Kind::Pipe, false).is_shaped());
+        assert!(line.down_flow(Kind::Pipe, true).is_shaped());
+        assert!(line.up_flow(Kind::Pipe, false).is_shaped());
+        let dump = Shape {
+            hexdump: Some(HexSink::stderr()),
+            ..Shape::default()
+        };
+        assert!(dump.down_flow(Kind::Null, false).is_shaped());
+    }
+
+    #[test]
+    fn a_full_sink_stops_reading_the_source_and_nothing_is_lost() {
+        let (r, w) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK).unwrap();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        // A socket that takes little and a pipe that holds a lot.
+        socket2::SockRef::from(&a)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let _ = rustix::pipe::fcntl_setpipe_size(&w, 1 << 20);
+        // Fill the pipe with lines until it is full.
+        let mut input = Vec::new();
+        let mut i = 0u32;
+        loop {
+            let line = format!("line {i}\n");
+            match rustix::io::write(&w, line.as_bytes()) {
+                Ok(n) if n == line.len() => input.extend_from_slice(line.as_bytes()),
+                Ok(n) => {
+                    input.extend_from_slice(&line.as_bytes()[..n]);
+                    break;
+                }
+                Err(_) => break,
+            }
+            i += 1;
+        }
+        let shape = Shape {
+            framing: Framing::Len(Prefix::LEN32),
+            ..Shape::default()
+        };
+        let mut flow = shape.up_flow(Kind::Pipe, false);
+        let mut scratch = vec![0u8; 4096];
+        // Nobody reads `b`: the socket fills, the flow holds at most one read's output and
+        // stops reading the pipe.
+        for _ in 0..10_000 {
+            flow.pump(r.as_fd(), a.as_fd(), &mut scratch).unwrap();
+            if flow.interest() == Some(Wait::Dst) && rustix::io::ioctl_fionread(&r).unwrap() > 0 {
+                break;
+            }
+        }
+        assert_eq!(flow.interest(), Some(Wait::Dst));
+        assert!(flow.held() <= 2 * scratch.len(), "held {}", flow.held());
+        assert!(
+            rustix::io::ioctl_fionread(&r).unwrap() > 0,
+            "source still full"
+        );
+
+        drop(w);
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            b.read_to_end(&mut got).unwrap();
+            got
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !flow.done() {
+            assert!(Instant::now() < deadline, "flow did not finish");
+            flow.pump(r.as_fd(), a.as_fd(), &mut scratch).unwrap();
+            let mut fds = match flow.interest() {
+                None => break,
+                Some(Wait::Src) => [PollFd::new(&r, PollFlags::IN)],
+                Some(Wait::Dst) => [PollFd::new(&a, PollFlags::OUT)],
+            };
+            crate::event::poll_until(&mut fds, Some(deadline)).unwrap();
+        }
+        drop(a);
+        let wire = reader.join().unwrap();
+        let mut dec = Decoder::new(shape.framing, DEFAULT_MAX_FRAME);
+        let mut out = Outbox::new(false);
+        dec.feed(&wire, &mut out).unwrap();
+        dec.finish().unwrap();
+        let mut lines = Vec::new();
+        while !out.is_empty() {
+            let n = out.next().len();
+            lines.extend_from_slice(out.next());
+            out.consume(n);
+        }
+        // A last line cut short by the full pipe is still sent, and comes back with a \n.
+        if input.last() != Some(&b'\n') {
+            input.push(b'\n');
+        }
+        assert_eq!(lines, input);
+    }
+}
