@@ -127,7 +127,6 @@ impl Shaper {
 
     /// One operation (or a read plus the codec). Returns whether to go on; sets `eof` once
     /// the source ended and the codec was finished, and counts delivered bytes in `bytes`.
-    #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
         src: BorrowedFd<'_>,
