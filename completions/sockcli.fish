@@ -54,7 +54,7 @@ len16\t''
 len32\t''
 len16le\t''
 len32le\t''"
-complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l max-frame -d 'Largest length-prefixed message accepted; a larger length is a protocol error (exit 1)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l max-frame -d 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s z -l zero-io -d 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l json -d 'With -z: print each open port as a JSON object per line'
@@ -71,7 +71,7 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l broadcast -d
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s N -d 'Same as --eof half-close (netcat\'s -N)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l send-only -d 'Only send stdin; ignore what the peer sends'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l recv-only -d 'Only print what the peer sends; ignore stdin'
-complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s C -l crlf -d 'Send line ends as \\r\\n (as ncat -C)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s C -l crlf -d 'Send each bare \\n from stdin as \\r\\n (as ncat -C; --frame raw and line only)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s t -l tty -d 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -107,7 +107,7 @@ len16\t''
 len32\t''
 len16le\t''
 len32le\t''"
-complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-frame -d 'Largest length-prefixed message accepted; a larger length is a protocol error (exit 1)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-frame -d 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l echo -d 'Send every byte received back to its sender (UDP: each datagram to its sender)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s k -l keep-open -d 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client\'s bytes to stdout'
@@ -125,7 +125,7 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l broadcast -d 
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s N -d 'Same as --eof half-close (netcat\'s -N)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l send-only -d 'Only send stdin; ignore what the peer sends'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l recv-only -d 'Only print what the peer sends; ignore stdin'
-complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s C -l crlf -d 'Send line ends as \\r\\n (as ncat -C)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s C -l crlf -d 'Send each bare \\n from stdin as \\r\\n (as ncat -C; --frame raw and line only)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s t -l tty -d 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -167,10 +167,11 @@ pub struct DataArgs {
     /// received is written as one line); len16le/len32le (little-endian prefixes).
     #[arg(long, value_enum, value_name = "MODE", default_value = "raw")]
     pub frame: FrameArg,
-    /// Send line ends as \r\n (as ncat -C).
+    /// Send each bare \n from stdin as \r\n (as ncat -C; --frame raw and line only).
     #[arg(short = 'C', long)]
     pub crlf: bool,
-    /// Largest length-prefixed message accepted; a larger length is a protocol error (exit 1).
+    /// Largest length-prefixed message, received or sent; a larger length is a protocol error
+    /// (exit 1).
     #[arg(long, value_name = "BYTES", value_parser = value::bytes, default_value = "16m")]
     pub max_frame: usize,
     /// Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with

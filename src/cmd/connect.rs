@@ -9,11 +9,11 @@ use socket2::Socket;
 
 use super::exec::{self, ExecCmd};
 use super::{
-    family, host_port, log, nonzero, proto, relay_opts, relay_result, session_flag_used, sock_opts,
-    terminal_opts, usage,
+    family, host_port, log, nonzero, proto, relay_opts, relay_result, session_flag_used, shape,
+    sock_opts, terminal_opts, usage,
 };
 use crate::cli::ConnectArgs;
-use crate::event::relay::relay;
+use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
 use crate::event::{Interrupted, Timeout};
 use crate::exit::Code;
@@ -73,6 +73,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         )));
     }
     let opts = sock_opts(&args.sock, &args.net, None)?;
+    let shape = shape(&args.data)?;
     let signals = Signals::install().context("cannot install signal handlers")?;
     let session = &args.session;
     let connect_deadline = [nonzero(session.connect_timeout), nonzero(session.timeout)]
@@ -113,7 +114,10 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         stdin.as_fd(),
         stdout.as_fd(),
         &terminal_opts(
-            relay_opts(session, datagram, start),
+            RelayOpts {
+                shape,
+                ..relay_opts(session, datagram, start)
+            },
             &args.data,
             args.net.verbose,
         ),

@@ -18,10 +18,10 @@ use socket2::{SockAddr, Socket};
 use super::exec::ExecCmd;
 use super::{
     data_flag_used, family, host_port, log, nonzero, proto, relay_opts, relay_result,
-    session_flag_used, sock_opts, terminal_opts, usage,
+    session_flag_used, shape, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ListenArgs;
-use crate::event::relay::relay;
+use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
 use crate::event::{Interrupted, Timeout, earliest, poll_until};
 use crate::exit::Code;
@@ -202,7 +202,14 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         &client,
         std::io::stdin().as_fd(),
         std::io::stdout().as_fd(),
-        &terminal_opts(relay_opts(session, false, start), &args.data, ctx.verbose),
+        &terminal_opts(
+            RelayOpts {
+                shape: shape(&args.data)?,
+                ..relay_opts(session, false, start)
+            },
+            &args.data,
+            ctx.verbose,
+        ),
         &signals,
     );
     log(

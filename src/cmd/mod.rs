@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, DataArgs, EofArg, FrameArg, NetArgs, SessionArgs, SockArgs};
+use crate::event::frame::{Framing, Prefix};
+use crate::event::hexdump::HexSink;
 use crate::event::relay::{EofMode, RelayError, RelayOpts};
+use crate::event::shape::{Shape, frame_error};
 use crate::exit::{Code, Usage};
 use crate::sock::SockOpts;
 use crate::sock::addr::{self, Family, HostPort, Lookup, Port, Proto};
@@ -20,7 +23,11 @@ use crate::sock::addr::{self, Family, HostPort, Lookup, Port, Proto};
 pub fn run(cli: Cli) -> Result<Code> {
     match cli.command {
         Command::Connect(args) => connect::run(&args),
-        Command::Listen(args) => listen::run(&args),
+        Command::Listen(args) => {
+            // Bad data flags fail before anything listens, not when a client arrives.
+            framing(&args.data)?;
+            listen::run(&args)
+        }
     }
 }
 
@@ -133,6 +140,44 @@ pub(crate) fn terminal_opts(opts: RelayOpts, data: &DataArgs, verbose: bool) -> 
     }
 }
 
+/// `--frame` checked against `--crlf`.
+fn framing(d: &DataArgs) -> Result<Framing> {
+    let framing = match d.frame {
+        FrameArg::Raw => Framing::Raw,
+        FrameArg::Line => Framing::Line,
+        FrameArg::Len16 => Framing::Len(Prefix::LEN16),
+        FrameArg::Len32 => Framing::Len(Prefix::LEN32),
+        FrameArg::Len16le => Framing::Len(Prefix::LEN16LE),
+        FrameArg::Len32le => Framing::Len(Prefix::LEN32LE),
+    };
+    if let (true, Framing::Len(p)) = (d.crlf, framing) {
+        return Err(usage(format!(
+            "--crlf changes line ends of --frame raw and line; --frame {} sends lines without them",
+            p.name()
+        )));
+    }
+    Ok(framing)
+}
+
+/// `--frame`, `--crlf`, `--max-frame` and `-x` for a stdio session; opens the hexdump file.
+pub(crate) fn shape(d: &DataArgs) -> Result<Shape> {
+    let framing = framing(d)?;
+    let hexdump = match d.hexdump.as_deref() {
+        None => None,
+        Some(p) if p.as_os_str() == "-" => Some(HexSink::stderr()),
+        Some(p) => {
+            let file = std::fs::File::create(p)
+                .with_context(|| format!("cannot create hexdump file {}", p.display()))?;
+            Some(HexSink::file(file, p.display().to_string()))
+        }
+    };
+    Ok(Shape {
+        framing,
+        crlf: d.crlf,
+        max_frame: d.max_frame,
+        hexdump,
+    })
+}
 /// `0` means "no timeout" for -w, -i and --timeout.
 pub(crate) fn nonzero(d: Option<Duration>) -> Option<Duration> {
     d.filter(|d| !d.is_zero())
@@ -145,6 +190,13 @@ pub(crate) fn relay_result(result: Result<(), RelayError>, peer: &str) -> Result
         Err(RelayError::Stdout(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(RelayError::Timeout(t)) => Err(t.into()),
         Err(RelayError::Interrupted(i)) => Err(i.into()),
+        // A framing error says itself what was wrong; where it came from is the context.
+        Err(RelayError::Stdin(ref e)) if let Some(f) = frame_error(e) => {
+            Err(f.clone()).context("cannot frame stdin")
+        }
+        Err(RelayError::Recv(ref e)) if let Some(f) = frame_error(e) => {
+            Err(f.clone()).with_context(|| format!("bad message from {peer}"))
+        }
         Err(RelayError::Stdout(e)) => Err(e).context("write to stdout failed"),
         Err(RelayError::Stdin(e)) => Err(e).context("read from stdin failed"),
         Err(RelayError::Recv(e)) => Err(e).with_context(|| format!("receive from {peer} failed")),

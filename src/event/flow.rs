@@ -9,6 +9,8 @@
 //! - `Copy`: everything else (terminals, datagrams): read(2) into a shared scratch buffer and
 //!   write(2) straight out; only what the sink refused is kept, in `pending`. While anything
 //!   is pending the source is not read: that is the backpressure.
+//! - `Shaped`: opt-in ([`Flow::shaped`]), the copy path through a framing codec and/or a
+//!   hexdump tap ([`super::shape`]), with the same backpressure rule.
 //!
 //! A flow never blocks the loop: every call does at most [`MAX_OPS`] operations and then says
 //! which fd it waits for ([`Flow::interest`]).
@@ -20,6 +22,7 @@ use rustix::io::Errno;
 use rustix::net::RecvFlags;
 use rustix::pipe::{PipeFlags, SpliceFlags};
 
+use super::shape::Shaper;
 use super::stdio::Kind;
 
 /// Operations per `pump` call, so one busy direction cannot starve the other.
@@ -62,6 +65,7 @@ enum Mode {
     },
     Sendfile,
     Discard,
+    Shaped(Box<Shaper>),
 }
 
 pub struct Flow {
@@ -105,6 +109,12 @@ impl Flow {
         Flow::with_mode(Mode::Copy, Kind::Socket, Kind::Socket, datagram, datagram)
     }
 
+    /// A copying flow whose bytes pass through `shaper` (framing, hexdump) on their way.
+    pub fn shaped(src: Kind, dst: Kind, src_dgram: bool, dst_dgram: bool, shaper: Shaper) -> Flow {
+        let mode = Mode::Shaped(Box::new(shaper));
+        Flow::with_mode(mode, src, dst, src_dgram, dst_dgram)
+    }
+
     fn with_mode(mode: Mode, src: Kind, dst: Kind, src_dgram: bool, dst_dgram: bool) -> Flow {
         Flow {
             mode,
@@ -118,6 +128,12 @@ impl Flow {
             one_op: src.may_block() || dst.may_block(),
             src,
         }
+    }
+
+    /// Bytes pass through a [`Shaper`] (framing, hexdump).
+    #[cfg(test)]
+    pub fn is_shaped(&self) -> bool {
+        matches!(self.mode, Mode::Shaped(_))
     }
 
     /// The source reached EOF and everything read has been delivered.
@@ -134,6 +150,7 @@ impl Flow {
     pub fn held(&self) -> usize {
         let via = match &self.mode {
             Mode::SpliceVia { held, .. } => *held,
+            Mode::Shaped(s) => s.held(),
             _ => 0,
         };
         self.pending.len() - self.sent + via
@@ -144,8 +161,10 @@ impl Flow {
         if self.done() {
             return None;
         }
-        Some(match self.mode {
+        Some(match &self.mode {
             Mode::Splice | Mode::Sendfile | Mode::Discard => self.wait,
+            Mode::Shaped(s) if s.wants_dst() => Wait::Dst,
+            Mode::Shaped(_) => Wait::Src,
             _ if self.held() > 0 => Wait::Dst,
             _ => Wait::Src,
         })
@@ -167,6 +186,14 @@ impl Flow {
                 Mode::SpliceVia { .. } => self.step_via(src, dst)?,
                 Mode::Sendfile => self.step_sendfile(src, dst)?,
                 Mode::Discard => self.step_discard(src, scratch)?,
+                Mode::Shaped(ref mut s) => s.step(
+                    src,
+                    dst,
+                    scratch,
+                    self.one_op,
+                    &mut self.eof,
+                    &mut self.bytes,
+                )?,
             };
             if !more {
                 break;
@@ -373,7 +400,7 @@ fn via_pipe() -> Option<Mode> {
     Some(Mode::SpliceVia { r, w, held: 0, cap })
 }
 
-fn fail(side: Side, e: Errno) -> FlowError {
+pub(super) fn fail(side: Side, e: Errno) -> FlowError {
     FlowError {
         side,
         err: e.into(),

@@ -3,9 +3,12 @@
 //! stdio ↔ socket relay built from them.
 
 pub mod flow;
+pub mod frame;
+pub mod hexdump;
 pub mod pollset;
 pub mod progress;
 pub mod relay;
+pub mod shape;
 pub mod signals;
 pub mod stdio;
 pub mod tty;

@@ -12,6 +12,7 @@ use socket2::Socket;
 
 use super::flow::{Flow, FlowError, Side, Wait};
 use super::progress::Progress;
+use super::shape::Shape;
 use super::signals::Signals;
 use super::stdio::{Kind, NonBlocking};
 use super::tty::Tty;
@@ -45,6 +46,8 @@ pub struct RelayOpts {
     pub tty: bool,
     /// `--progress`: bytes and rate on stderr.
     pub progress: bool,
+    /// `--frame`, `--crlf`, `--max-frame`, `--hexdump`: what the bytes go through.
+    pub shape: Shape,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -151,10 +154,10 @@ impl<'a> Session<'a> {
             stdout,
             up: opts
                 .send
-                .then(|| Flow::new(in_kind, Kind::Socket, false, opts.datagram)),
+                .then(|| opts.shape.up_flow(in_kind, opts.datagram)),
             down: opts
                 .recv
-                .then(|| Flow::new(Kind::Socket, out_kind, opts.datagram, false)),
+                .then(|| opts.shape.down_flow(out_kind, opts.datagram)),
             opts,
             scratch: vec![0u8; SCRATCH],
             stdin_is_terminal,

@@ -1,5 +1,7 @@
 mod connect;
 mod errors;
+mod frame;
+mod hexdump;
 mod listen;
 mod tty;
 mod udp;

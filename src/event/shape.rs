@@ -1,0 +1,328 @@
+//! The opt-in user-space path of a [`Flow`]: for a direction whose bytes are changed
+//! (`--frame`, `--crlf`) or watched (`--hexdump`). Everything else keeps the zero-copy
+//! mechanisms of [`Flow::new`]; only a direction that needs it pays for the copy.
+//!
+//! One step: write what the [`Outbox`] holds; only when it is empty read the source again
+//! and run the bytes through the codec. So at most one read's worth of output (plus one
+//! message being collected, bounded by `--max-frame`) is ever held: backpressure as in the
+//! plain copy path. A protocol error is kept until everything decoded before it has been
+//! written, then returned.
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::sync::Arc;
+
+use rustix::io::Errno;
+
+use super::flow::{Flow, FlowError, MAX_DATAGRAM, Side, fail};
+use super::frame::{DEFAULT_MAX_FRAME, Decoder, Encoder, FrameError, Framing, Outbox};
+use super::hexdump::{Dir, HexSink, Tap};
+use super::stdio::Kind;
+
+/// What the data flags ask of a stdio session.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    pub framing: Framing,
+    /// `--crlf`: a bare `\n` from stdin goes out as `\r\n` (raw and line framing).
+    pub crlf: bool,
+    pub max_frame: usize,
+    pub hexdump: Option<Arc<HexSink>>,
+}
+
+impl Default for Shape {
+    fn default() -> Shape {
+        Shape {
+            framing: Framing::Raw,
+            crlf: false,
+            max_frame: DEFAULT_MAX_FRAME,
+            hexdump: None,
+        }
+    }
+}
+
+impl Shape {
+    /// stdin → socket: the shaping path when stdin's bytes are changed or dumped.
+    pub fn up_flow(&self, src: Kind, dgram: bool) -> Flow {
+        let changes = self.crlf || self.framing != Framing::Raw;
+        if !changes && self.hexdump.is_none() {
+            return Flow::new(src, Kind::Socket, false, dgram);
+        }
+        let max_datagram = dgram.then_some(MAX_DATAGRAM);
+        let shaper = Shaper {
+            codec: Codec::Encode(Encoder::new(
+                self.framing,
+                self.crlf,
+                self.max_frame,
+                max_datagram,
+            )),
+            tap: self.hexdump.clone().map(|s| Tap::new(s, Dir::Sent)),
+            out: Outbox::new(dgram),
+            failed: None,
+            // --crlf may double a raw read; it must still fit one datagram.
+            read_limit: if dgram && self.crlf && self.framing == Framing::Raw {
+                MAX_DATAGRAM / 2
+            } else if dgram && self.framing == Framing::Raw {
+                MAX_DATAGRAM
+            } else {
+                usize::MAX
+            },
+            src_dgram: false,
+        };
+        Flow::shaped(src, Kind::Socket, false, dgram, shaper)
+    }
+
+    /// socket → stdout: the shaping path when received bytes are decoded or dumped. Lines
+    /// from a stream pass through untouched, so `--frame line` alone keeps the fast path.
+    pub fn down_flow(&self, dst: Kind, dgram: bool) -> Flow {
+        let decodes = match self.framing {
+            Framing::Raw => false,
+            Framing::Line => dgram,
+            Framing::Len(_) => true,
+        };
+        if !decodes && self.hexdump.is_none() {
+            return Flow::new(Kind::Socket, dst, dgram, false);
+        }
+        let shaper = Shaper {
+            codec: Codec::Decode(Decoder::new(self.framing, self.max_frame)),
+            tap: self.hexdump.clone().map(|s| Tap::new(s, Dir::Received)),
+            out: Outbox::new(false),
+            failed: None,
+            read_limit: usize::MAX,
+            src_dgram: dgram,
+        };
+        Flow::shaped(Kind::Socket, dst, dgram, false, shaper)
+    }
+}
+
+#[derive(Debug)]
+enum Codec {
+    /// stdin → socket; the tap sees what was written.
+    Encode(Encoder),
+    /// socket → stdout; the tap sees what was read.
+    Decode(Decoder),
+}
+
+/// The state of one shaping direction (held by [`Flow`]).
+#[derive(Debug)]
+pub struct Shaper {
+    codec: Codec,
+    tap: Option<Tap>,
+    out: Outbox,
+    failed: Option<FrameError>,
+    read_limit: usize,
+    src_dgram: bool,
+}
+
+impl Shaper {
+    /// Output not yet delivered.
+    pub fn held(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Poll the sink: output is waiting, or an error waits to be reported (the sink is
+    /// writable or about to be; either way the next pump returns it).
+    pub fn wants_dst(&self) -> bool {
+        !self.out.is_empty() || self.failed.is_some()
+    }
+
+    /// One operation (or a read plus the codec). Returns whether to go on; sets `eof` once
+    /// the source ended and the codec was finished, and counts delivered bytes in `bytes`.
+    pub fn step(
+        &mut self,
+        src: BorrowedFd<'_>,
+        dst: BorrowedFd<'_>,
+        scratch: &mut [u8],
+        one_op: bool,
+        eof: &mut bool,
+        bytes: &mut u64,
+    ) -> Result<bool, FlowError> {
+        if !self.out.is_empty() {
+            let chunk = self.out.next();
+            return match rustix::io::write(dst, chunk) {
+                Ok(n) => {
+                    if let (Codec::Encode(_), Some(tap)) = (&self.codec, self.tap.as_mut()) {
+                        tap.record(&chunk[..n]);
+                    }
+                    self.out.consume(n);
+                    *bytes += n as u64;
+                    Ok(!one_op)
+                }
+                Err(Errno::AGAIN) => Ok(false),
+                Err(Errno::INTR) => Ok(true),
+                Err(e) => Err(fail(Side::Write, e)),
+            };
+        }
+        if let Some(e) = self.failed.take() {
+            return Err(FlowError {
+                side: Side::Read,
+                err: io::Error::new(io::ErrorKind::InvalidData, e),
+            });
+        }
+        if *eof {
+            return Ok(false);
+        }
+        let limit = scratch.len().min(self.read_limit);
+        let n = match rustix::io::read(src, &mut scratch[..limit]) {
+            Ok(0) if !self.src_dgram => {
+                *eof = true;
+                let r = match &mut self.codec {
+                    Codec::Encode(enc) => enc.finish(&mut self.out),
+                    Codec::Decode(dec) => dec.finish(),
+                };
+                if let Err(e) = r {
+                    *eof = false;
+                    self.failed = Some(e);
+                }
+                return Ok(true);
+            }
+            Ok(n) => n,
+            Err(Errno::AGAIN) => return Ok(false),
+            Err(Errno::INTR) => return Ok(true),
+            Err(e) => return Err(fail(Side::Read, e)),
+        };
+        let input = &scratch[..n];
+        let r = match &mut self.codec {
+            Codec::Encode(enc) => enc.feed(input, &mut self.out),
+            Codec::Decode(dec) => {
+                if let Some(tap) = self.tap.as_mut() {
+                    tap.record(input);
+                }
+                if self.src_dgram {
+                    dec.feed_datagram(input, &mut self.out)
+                } else {
+                    dec.feed(input, &mut self.out)
+                }
+            }
+        };
+        if let Err(e) = r {
+            self.failed = Some(e);
+            return Ok(true);
+        }
+        if !self.out.is_empty() {
+            // Write it in this pump unless the fds may block (then poll says when).
+            return Ok(!one_op);
+        }
+        // Nothing to write yet (a partial line or message): read on while the source has more.
+        Ok(!one_op && (self.src_dgram || n == limit))
+    }
+}
+
+/// The framing error inside a flow error, if that is what it is.
+pub fn frame_error(e: &io::Error) -> Option<&FrameError> {
+    e.get_ref()?.downcast_ref::<FrameError>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::flow::Wait;
+    use crate::event::frame::Prefix;
+    use rustix::event::{PollFd, PollFlags};
+    use rustix::pipe::PipeFlags;
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn nothing_to_change_keeps_the_zero_copy_paths() {
+        let plain = Shape::default();
+        assert!(!plain.up_flow(Kind::Pipe, false).is_shaped());
+        assert!(!plain.down_flow(Kind::Pipe, false).is_shaped());
+        let line = Shape {
+            framing: Framing::Line,
+            ..Shape::default()
+        };
+        // Received lines from a stream pass through untouched; sent ones may need a final \n.
+        assert!(!line.down_flow(Kind::Pipe, false).is_shaped());
+        assert!(line.down_flow(Kind::Pipe, true).is_shaped());
+        assert!(line.up_flow(Kind::Pipe, false).is_shaped());
+        let dump = Shape {
+            hexdump: Some(HexSink::stderr()),
+            ..Shape::default()
+        };
+        assert!(dump.down_flow(Kind::Null, false).is_shaped());
+    }
+
+    #[test]
+    fn a_full_sink_stops_reading_the_source_and_nothing_is_lost() {
+        let (r, w) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK).unwrap();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        // A socket that takes little and a pipe that holds a lot.
+        socket2::SockRef::from(&a)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let _ = rustix::pipe::fcntl_setpipe_size(&w, 1 << 20);
+        // Fill the pipe with lines until it is full.
+        let mut input = Vec::new();
+        let mut i = 0u32;
+        loop {
+            let line = format!("line {i}\n");
+            match rustix::io::write(&w, line.as_bytes()) {
+                Ok(n) if n == line.len() => input.extend_from_slice(line.as_bytes()),
+                Ok(n) => {
+                    input.extend_from_slice(&line.as_bytes()[..n]);
+                    break;
+                }
+                Err(_) => break,
+            }
+            i += 1;
+        }
+        let shape = Shape {
+            framing: Framing::Len(Prefix::LEN32),
+            ..Shape::default()
+        };
+        let mut flow = shape.up_flow(Kind::Pipe, false);
+        let mut scratch = vec![0u8; 4096];
+        // Nobody reads `b`: the socket fills, the flow holds at most one read's output and
+        // stops reading the pipe.
+        for _ in 0..10_000 {
+            flow.pump(r.as_fd(), a.as_fd(), &mut scratch).unwrap();
+            if flow.interest() == Some(Wait::Dst) && rustix::io::ioctl_fionread(&r).unwrap() > 0 {
+                break;
+            }
+        }
+        assert_eq!(flow.interest(), Some(Wait::Dst));
+        assert!(flow.held() <= 2 * scratch.len(), "held {}", flow.held());
+        assert!(
+            rustix::io::ioctl_fionread(&r).unwrap() > 0,
+            "source still full"
+        );
+
+        drop(w);
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            b.read_to_end(&mut got).unwrap();
+            got
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !flow.done() {
+            assert!(Instant::now() < deadline, "flow did not finish");
+            flow.pump(r.as_fd(), a.as_fd(), &mut scratch).unwrap();
+            let mut fds = match flow.interest() {
+                None => break,
+                Some(Wait::Src) => [PollFd::new(&r, PollFlags::IN)],
+                Some(Wait::Dst) => [PollFd::new(&a, PollFlags::OUT)],
+            };
+            crate::event::poll_until(&mut fds, Some(deadline)).unwrap();
+        }
+        drop(a);
+        let wire = reader.join().unwrap();
+        let mut dec = Decoder::new(shape.framing, DEFAULT_MAX_FRAME);
+        let mut out = Outbox::new(false);
+        dec.feed(&wire, &mut out).unwrap();
+        dec.finish().unwrap();
+        let mut lines = Vec::new();
+        while !out.is_empty() {
+            let n = out.next().len();
+            lines.extend_from_slice(out.next());
+            out.consume(n);
+        }
+        // A last line cut short by the full pipe is still sent, and comes back with a \n.
+        if input.last() != Some(&b'\n') {
+            input.push(b'\n');
+        }
+        assert_eq!(lines, input);
+    }
+}
