@@ -3,6 +3,7 @@
 
 mod connect;
 mod listen;
+mod scan;
 
 use std::io::Write;
 use std::net::IpAddr;
