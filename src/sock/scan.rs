@@ -115,6 +115,7 @@ pub fn scan(
         parallel,
     };
     let mut inflight: Vec<Slot> = Vec::with_capacity(parallel);
+    let mut spare: Vec<Socket> = Vec::new();
     let mut next = 0; // next port index to start
     let mut emitted = 0; // ports[..emitted] have been reported
     let mut set = |states: &mut [Option<PortState>], idx: usize, r: io::Result<PortState>| {
@@ -137,7 +138,7 @@ pub fn scan(
         // the connects in flight, unless none is left to wait for.
         while inflight.len() < parallel && next < ports.len() {
             let target = SocketAddr::new(ip, ports[next]);
-            match start(&target, &opts.sock) {
+            match start(&target, &opts.sock, &mut spare) {
                 Ok(Started::Pending(sock)) => inflight.push(Slot {
                     sock,
                     idx: next,
@@ -182,6 +183,7 @@ pub fn scan(
                     Ok(PortState::TimedOut)
                 };
                 set(&mut states, slot.idx, r);
+                spare.extend(recycle(slot.sock));
             }
         }
         if opts.deadline.is_some_and(|d| now >= d) {
@@ -224,20 +226,49 @@ enum Started {
     Done(io::Result<PortState>),
 }
 
-/// socket() + connect(). Per-port outcomes come back as `Started::Done`; `Err` is reserved
-/// for failures that concern the scan as a whole (no fds, no local ports, bad -s).
-fn start(target: &SocketAddr, opts: &SockOpts) -> io::Result<Started> {
-    let domain = Domain::for_address(*target);
-    // Non-blocking from birth: one syscall less per port than fcntl afterwards.
-    let sock = Socket::new(domain, Type::STREAM.nonblocking(), None)?;
-    opts.apply(&sock, domain, Type::STREAM)?;
-    opts.bind_source(&sock, target)?;
+/// connect() on a recycled or fresh socket. Per-port outcomes come back as
+/// `Started::Done`; `Err` is reserved for failures that concern the scan as a whole (no fds,
+/// no local ports, a bad -s/-p).
+fn start(target: &SocketAddr, opts: &SockOpts, spare: &mut Vec<Socket>) -> io::Result<Started> {
+    let sock = match spare.pop() {
+        Some(s) => s,
+        None => {
+            let domain = Domain::for_address(*target);
+            // Non-blocking from birth: one syscall less per port than fcntl afterwards.
+            let sock = Socket::new(domain, Type::STREAM.nonblocking(), None)?;
+            opts.apply(&sock, domain, Type::STREAM)?;
+            opts.bind_source(&sock, target)?;
+            sock
+        }
+    };
     match sock.connect(&(*target).into()) {
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(Started::Pending(sock)),
-        Ok(()) => Ok(Started::Done(open(sock))),
+        Ok(()) => {
+            let r = open_ref(&sock);
+            spare.extend(recycle(sock));
+            Ok(Started::Done(r))
+        }
         Err(e) if is_exhaustion(&e) => Err(e),
-        Err(e) => Ok(Started::Done(classify(e))),
+        Err(e) => {
+            let r = classify(e);
+            spare.extend(recycle(sock));
+            Ok(Started::Done(r))
+        }
     }
+}
+
+/// Make a finished socket reusable for the next port: on Linux, connect(AF_UNSPEC)
+/// disconnects a TCP socket back to CLOSED (sending a RST if it was connected, so no
+/// TIME_WAIT), keeping its options and -s/-p binding. That spares a socket() and a close()
+/// per port, about a third of the kernel time of a loopback scan. Elsewhere the socket is
+/// closed (`None`).
+fn recycle(sock: Socket) -> Option<Socket> {
+    #[cfg(target_os = "linux")]
+    if rustix::net::connect_unspec(&sock).is_ok() {
+        return Some(sock);
+    }
+    drop(sock);
+    None
 }
 
 /// A connect in flight became ready: SO_ERROR says how it went.
@@ -246,10 +277,6 @@ fn finish(sock: &Socket) -> io::Result<PortState> {
         Some(e) => classify(e),
         None => open_ref(sock),
     }
-}
-
-fn open(sock: Socket) -> io::Result<PortState> {
-    open_ref(&sock)
 }
 
 /// A completed handshake. Two things make it not count:
