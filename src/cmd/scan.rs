@@ -130,7 +130,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         }
         .into()),
         Stop::Deadline => Err(Timeout {
-            what: "scan time limit (--timeout)".into(),
+            what: "scan timeout (--timeout)".into(),
         }
         .into()),
         // A closed stdout (`| head -1`) is a normal way to stop; an open port was found.
