@@ -70,7 +70,7 @@ fn plan(args: &ConnectArgs, start: Instant) -> Result<Plan> {
         ip,
         ports,
         opts: ScanOpts {
-            parallel: args.parallel as usize,
+            parallel: (args.parallel as usize).min(scan::fd_budget()),
             port_timeout,
             deadline: nonzero(args.session.timeout).map(|d| start + d),
             sock,
@@ -104,6 +104,16 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
     let start = Instant::now();
     let plan = plan(args, start)?;
     let signals = Signals::install().context("cannot install signal handlers")?;
+    log(
+        args.net.verbose,
+        format_args!(
+            "Scanning {} ({}): {} ports, up to {} in flight",
+            plan.hp.host,
+            plan.ip,
+            plan.ports.len(),
+            plan.opts.parallel
+        ),
+    );
     let host = plan.ip.to_string();
     let mut out = io::stdout().lock();
     let mut write_err: Option<io::Error> = None;
@@ -169,12 +179,10 @@ fn log_summary(verbose: bool, plan: &Plan, sum: &Summary, start: Instant) {
     log(
         verbose,
         format_args!(
-            "Scanned {known}{of} ports of {} ({}) in {:.3}s, {} in flight: {} open, {} closed, \
-             {} timed out, {} failed",
-            plan.hp.host,
+            "Scanned {known}{of} ports of {} in {:.3}s: {} open, {} closed, {} timed out, \
+             {} failed",
             plan.ip,
             start.elapsed().as_secs_f64(),
-            sum.parallel,
             sum.open,
             sum.closed,
             sum.timed_out,

@@ -30,7 +30,7 @@ pub enum PortState {
 /// How a scan is run.
 #[derive(Debug, Clone)]
 pub struct ScanOpts {
-    /// Most connects in flight at once (further capped by the open-file limit).
+    /// Most connects in flight at once; see [`fd_budget`] for the open-file limit.
     pub parallel: usize,
     /// How long one port may take to answer; `None` waits for the kernel to give up.
     pub port_timeout: Option<Duration>,
@@ -61,8 +61,6 @@ pub struct Summary {
     pub failed: usize,
     pub first_failure: Option<(u16, io::Error)>,
     pub stop: Stop,
-    /// Connects that were allowed in flight at once.
-    pub parallel: usize,
 }
 
 /// File descriptors kept free for stdio, the signal pipe and the like.
@@ -103,7 +101,7 @@ pub fn scan(
     interrupt: BorrowedFd<'_>,
     mut report: impl FnMut(u16, PortState) -> bool,
 ) -> io::Result<Summary> {
-    let parallel = opts.parallel.clamp(1, fd_budget());
+    let parallel = opts.parallel.max(1);
     let mut states: Vec<Option<PortState>> = vec![None; ports.len()];
     let mut sum = Summary {
         open: 0,
@@ -112,7 +110,6 @@ pub fn scan(
         failed: 0,
         first_failure: None,
         stop: Stop::Done,
-        parallel,
     };
     let mut inflight: Vec<Slot> = Vec::with_capacity(parallel);
     let mut spare: Vec<Socket> = Vec::new();
@@ -166,9 +163,6 @@ pub fn scan(
             .collect();
         fds.push(PollFd::from_borrowed_fd(interrupt, PollFlags::IN));
         poll_until(&mut fds, wake)?;
-        if !fds.last().is_some_and(|f| f.revents().is_empty()) {
-            break Stop::Interrupted;
-        }
         let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
         drop(fds);
         let now = Instant::now();
@@ -185,6 +179,10 @@ pub fn scan(
                 set(&mut states, slot.idx, r);
                 spare.extend(recycle(slot.sock));
             }
+        }
+        // Results that arrived with the signal or the deadline still count.
+        if ready.last() == Some(&true) {
+            break Stop::Interrupted;
         }
         if opts.deadline.is_some_and(|d| now >= d) {
             break Stop::Deadline;
