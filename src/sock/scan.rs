@@ -319,3 +319,102 @@ fn is_exhaustion(e: &io::Error) -> bool {
         )
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+
+    fn opts(parallel: usize) -> ScanOpts {
+        ScanOpts {
+            parallel,
+            port_timeout: Some(Duration::from_secs(5)),
+            deadline: None,
+            sock: SockOpts::default(),
+        }
+    }
+
+    /// Loopback listeners plus just-released ports, sorted, and which of them are open.
+    fn ports() -> (Vec<TcpListener>, Vec<u16>, Vec<u16>) {
+        let ls: Vec<TcpListener> = (0..3)
+            .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let open: Vec<u16> = ls.iter().map(|l| l.local_addr().unwrap().port()).collect();
+        let mut all = open.clone();
+        for _ in 0..5 {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            all.push(l.local_addr().unwrap().port());
+        }
+        all.sort();
+        all.dedup();
+        (ls, all, open)
+    }
+
+    #[test]
+    fn reports_every_port_in_order_with_any_parallelism() {
+        let (_ls, all, mut open) = ports();
+        open.sort();
+        let (quiet, _keep) = UnixStream::pair().unwrap();
+        for parallel in [1, 2, 512] {
+            let mut seen = Vec::new();
+            let sum = scan(
+                "127.0.0.1".parse().unwrap(),
+                &all,
+                &opts(parallel),
+                quiet.as_fd(),
+                |p, s| {
+                    seen.push((p, s));
+                    true
+                },
+            )
+            .unwrap();
+            assert_eq!(sum.stop, Stop::Done);
+            assert_eq!((sum.open, sum.closed), (3, all.len() - 3), "{sum:?}");
+            assert_eq!(seen.iter().map(|x| x.0).collect::<Vec<_>>(), all);
+            let got: Vec<u16> = seen
+                .iter()
+                .filter(|x| x.1 == PortState::Open)
+                .map(|x| x.0)
+                .collect();
+            assert_eq!(got, open);
+        }
+    }
+
+    #[test]
+    fn the_reporter_can_stop_the_scan() {
+        let (_ls, all, _) = ports();
+        let (quiet, _keep) = UnixStream::pair().unwrap();
+        let mut calls = 0;
+        let sum = scan(
+            "127.0.0.1".parse().unwrap(),
+            &all,
+            &opts(512),
+            quiet.as_fd(),
+            |_, _| {
+                calls += 1;
+                false
+            },
+        )
+        .unwrap();
+        assert_eq!(sum.stop, Stop::Reporter);
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn a_readable_interrupt_fd_stops_the_scan() {
+        let (_ls, all, _) = ports();
+        let (wake, mut notify) = UnixStream::pair().unwrap();
+        std::io::Write::write_all(&mut notify, b"x").unwrap();
+        let sum = scan(
+            "127.0.0.1".parse().unwrap(),
+            &all,
+            &opts(2),
+            wake.as_fd(),
+            |_, _| true,
+        )
+        .unwrap();
+        assert_eq!(sum.stop, Stop::Interrupted);
+    }
+}
