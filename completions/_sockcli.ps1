@@ -31,7 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;connect' {
-            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'With -z: how many connects may be in flight at once')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'With -z: how many connects may be in flight at once (also capped by the open-file limit, whose soft value is raised to the hard one)')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Run COMMAND (split into words like a shell would, but no shell runs) with the socket as its stdin and stdout')
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run COMMAND (split into words like a shell would, but no shell runs) with the socket as its stdin and stdout')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Run COMMAND with /bin/sh -c, with the socket as its stdin and stdout')
@@ -48,8 +48,8 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'IP time to live / IPv6 hop limit')
             [CompletionResult]::new('--tos', '--tos', [CompletionResultType]::ParameterName, 'IP type of service / IPv6 traffic class (0-255)')
             [CompletionResult]::new('--eof', '--eof', [CompletionResultType]::ParameterName, 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4)')
-            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Exit 4 when the whole session takes longer than DUR')
@@ -113,8 +113,8 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'IP time to live / IPv6 hop limit')
             [CompletionResult]::new('--tos', '--tos', [CompletionResultType]::ParameterName, 'IP type of service / IPv6 traffic class (0-255)')
             [CompletionResult]::new('--eof', '--eof', [CompletionResultType]::ParameterName, 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4)')
-            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Exit 4 when the whole session takes longer than DUR')

@@ -29,7 +29,7 @@ complete -c sockcli -n "__fish_sockcli_needs_command" -s V -l version -d 'Print 
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l parallel -d 'With -z: how many connects may be in flight at once' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l parallel -d 'With -z: how many connects may be in flight at once (also capped by the open-file limit, whose soft value is raised to the hard one)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s e -l exec -d 'Run COMMAND (split into words like a shell would, but no shell runs) with the socket as its stdin and stdout' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s c -l sh-exec -d 'Run COMMAND with /bin/sh -c, with the socket as its stdin and stdout' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
@@ -44,7 +44,7 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tos -d 'IP t
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l eof -d 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent' -r -f -a "half-close\t''
 keep\t''
 close\t''"
-complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s w -l connect-timeout -d 'Give up connecting (listen: waiting for a client) after DUR (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s w -l connect-timeout -d 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s i -l idle-timeout -d 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l timeout -d 'Exit 4 when the whole session takes longer than DUR' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s q -l quit-after -d 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)' -r
@@ -97,7 +97,7 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tos -d 'IP ty
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l eof -d 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent' -r -f -a "half-close\t''
 keep\t''
 close\t''"
-complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s w -l connect-timeout -d 'Give up connecting (listen: waiting for a client) after DUR (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s w -l connect-timeout -d 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s i -l idle-timeout -d 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l timeout -d 'Exit 4 when the whole session takes longer than DUR' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s q -l quit-after -d 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)' -r

@@ -78,7 +78,8 @@ pub struct ConnectArgs {
     /// Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is).
     #[arg(short = 'z', long = "zero-io", conflicts_with_all = ["exec", "sh_exec", "udp", "unix"])]
     pub zero_io: bool,
-    /// With -z: how many connects may be in flight at once.
+    /// With -z: how many connects may be in flight at once (also capped by the open-file
+    /// limit, whose soft value is raised to the hard one).
     #[arg(long, value_name = "N", default_value_t = 512, requires = "zero_io",
           value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub parallel: u32,
@@ -287,7 +288,9 @@ pub struct SessionArgs {
     /// Only print what the peer sends; ignore stdin.
     #[arg(long)]
     pub recv_only: bool,
-    /// Give up connecting (listen: waiting for a client) after DUR (exit 4).
+    /// Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how
+    /// long each port may take to answer (default 1s); a port that does not answer in time
+    /// counts as not open.
     #[arg(short = 'w', long, value_name = "DUR", value_parser = value::duration)]
     pub connect_timeout: Option<Duration>,
     /// Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to

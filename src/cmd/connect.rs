@@ -62,6 +62,9 @@ fn plan_target(args: &ConnectArgs) -> Result<Target> {
 }
 
 pub fn run(args: &ConnectArgs) -> Result<Code> {
+    if args.zero_io {
+        return super::scan::run(args);
+    }
     let start = Instant::now();
     let target = plan_target(args)?;
     let exec = ExecCmd::plan(&args.exec)?;

@@ -4,6 +4,7 @@
 mod connect;
 mod exec;
 mod listen;
+mod scan;
 
 use std::io::Write;
 use std::net::IpAddr;

@@ -4,6 +4,8 @@
 
 pub mod addr;
 pub mod cidr;
+pub mod ports;
+pub mod scan;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};

@@ -3,6 +3,7 @@ mod errors;
 mod frame;
 mod hexdump;
 mod listen;
+mod scan;
 mod tty;
 mod udp;
 mod unix;
