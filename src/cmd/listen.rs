@@ -111,10 +111,9 @@ fn plan(args: &ListenArgs, target: &Target) -> Result<Plan> {
         {
             return Err(usage(format!("{flag} needs a stream socket (not -u)")));
         }
-        if let Some(flag) = data_flag_used(&args.data).filter(|_| args.keep_open || args.echo) {
-            return Err(usage(format!(
-                "{flag} cannot be used with -u -k or -u --echo"
-            )));
+        // The datagram server has its own loop, without the relay's framing or terminal.
+        if let Some(flag) = data_flag_used(&args.data) {
+            return Err(usage(format!("{flag} is not supported by listen -u")));
         }
         return Ok(Plan::Dgram);
     }
@@ -146,6 +145,11 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         return Err(usage("--allow/--deny need an IP socket (not -U)"));
     }
     let opts = sock_opts(&args.sock, &args.net, Some(args.backlog))?;
+    // Made before binding, so a hexdump file that cannot be created fails before any client.
+    let shape = match plan {
+        Plan::Relay => shape(&args.data)?,
+        _ => Default::default(),
+    };
     let signals = Signals::install().context("cannot install signal handlers")?;
     let server = bind(&target, &opts, args)?;
     log(
@@ -204,7 +208,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         std::io::stdout().as_fd(),
         &terminal_opts(
             RelayOpts {
-                shape: shape(&args.data)?,
+                shape,
                 ..relay_opts(session, false, start)
             },
             &args.data,

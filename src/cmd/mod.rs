@@ -179,6 +179,7 @@ pub(crate) fn shape(d: &DataArgs) -> Result<Shape> {
         hexdump,
     })
 }
+
 /// `0` means "no timeout" for -w, -i and --timeout.
 pub(crate) fn nonzero(d: Option<Duration>) -> Option<Duration> {
     d.filter(|d| !d.is_zero())
