@@ -184,6 +184,8 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
             return dgram::serve(&server.sock, &opts, &relay, &ctx).map(|()| Code::Success);
         }
         Plan::Server { mode, keep_open } => {
+            // Thousands of clients need thousands of fds: take what the hard limit allows.
+            sock::fd_budget();
             let opts = server::Opts {
                 mode,
                 keep_open,

@@ -70,7 +70,7 @@ fn plan(args: &ConnectArgs, start: Instant) -> Result<Plan> {
         ip,
         ports,
         opts: ScanOpts {
-            parallel: (args.parallel as usize).min(scan::fd_budget()),
+            parallel: (args.parallel as usize).min(crate::sock::fd_budget()),
             port_timeout,
             deadline: nonzero(args.session.timeout).map(|d| start + d),
             sock,

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use socket2::{Domain, SockAddr, Socket, TcpKeepalive, Type};
 
 use crate::event::poll_until;
@@ -326,6 +327,27 @@ pub fn connect_unix(path: &Path, dgram: bool) -> io::Result<Socket> {
     sock.connect(&sa)?;
     sock.set_nonblocking(true)?;
     Ok(sock)
+}
+
+/// File descriptors kept free for stdio, the signal pipe and the like.
+const RESERVED_FDS: u64 = 32;
+
+/// Raise the soft RLIMIT_NOFILE to the hard limit (unprivileged processes may) and return
+/// how many sockets may be open at once.
+pub fn fd_budget() -> usize {
+    let lim = getrlimit(Resource::Nofile);
+    let mut soft = lim.current.unwrap_or(u64::MAX);
+    if lim.current.is_some() && lim.maximum != lim.current {
+        let raised = Rlimit {
+            current: lim.maximum,
+            maximum: lim.maximum,
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            soft = lim.maximum.unwrap_or(u64::MAX);
+        }
+    }
+    soft.saturating_sub(RESERVED_FDS)
+        .clamp(1, usize::MAX as u64) as usize
 }
 
 /// accept(2) with the accepted socket made non-blocking; `Ok(None)` when nobody is waiting.

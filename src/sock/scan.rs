@@ -8,7 +8,6 @@ use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
-use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use socket2::{Domain, Socket, Type};
 
 use super::SockOpts;
@@ -30,7 +29,7 @@ pub enum PortState {
 /// How a scan is run.
 #[derive(Debug, Clone)]
 pub struct ScanOpts {
-    /// Most connects in flight at once; see [`fd_budget`] for the open-file limit.
+    /// Most connects in flight at once; see [`super::fd_budget`] for the open-file limit.
     pub parallel: usize,
     /// How long one port may take to answer; `None` waits for the kernel to give up.
     pub port_timeout: Option<Duration>,
@@ -61,27 +60,6 @@ pub struct Summary {
     pub failed: usize,
     pub first_failure: Option<(u16, io::Error)>,
     pub stop: Stop,
-}
-
-/// File descriptors kept free for stdio, the signal pipe and the like.
-const RESERVED_FDS: u64 = 32;
-
-/// Raise the soft RLIMIT_NOFILE to the hard limit (unprivileged processes may) and return
-/// how many sockets may be open at once.
-pub fn fd_budget() -> usize {
-    let lim = getrlimit(Resource::Nofile);
-    let mut soft = lim.current.unwrap_or(u64::MAX);
-    if lim.current.is_some() && lim.maximum != lim.current {
-        let raised = Rlimit {
-            current: lim.maximum,
-            maximum: lim.maximum,
-        };
-        if setrlimit(Resource::Nofile, raised).is_ok() {
-            soft = lim.maximum.unwrap_or(u64::MAX);
-        }
-    }
-    soft.saturating_sub(RESERVED_FDS)
-        .clamp(1, usize::MAX as u64) as usize
 }
 
 struct Slot {

@@ -4,6 +4,7 @@ mod frame;
 mod hexdump;
 mod listen;
 mod scan;
+mod server;
 mod tty;
 mod udp;
 mod unix;

@@ -32,7 +32,7 @@ use crate::cmd::log;
 use crate::event::flow::{Flow, Wait};
 use crate::event::pollset::PollSet;
 use crate::event::stdio::{Kind, NonBlocking};
-use crate::event::{Interrupted, Timeout};
+use crate::event::{Interrupted, Timeout, earliest};
 use crate::exit::render;
 use crate::sock::{self, addr};
 
@@ -62,6 +62,8 @@ const STDOUT_LIMIT: usize = 1 << 20;
 const ACCEPTS_PER_WAKE: usize = 256;
 /// Bytes read from one client (or stdin) per wakeup.
 const SCRATCH: usize = 64 * 1024;
+/// How long accept(2) rests after running out of file descriptors.
+const EMFILE_PAUSE: Duration = Duration::from_millis(100);
 /// On SIGINT/SIGTERM, how long we still try to write out what clients sent.
 const FLUSH_ON_SIGNAL: Duration = Duration::from_secs(2);
 
@@ -193,6 +195,9 @@ struct Server<'a> {
     scratch: Vec<u8>,
     /// The last child of a one-client `--exec` server: its status decides ours.
     last_status: Option<std::process::ExitStatus>,
+    /// Out of file descriptors: accept(2) rests until then instead of spinning on a listener
+    /// that stays readable.
+    accept_paused_until: Option<Instant>,
 }
 
 pub fn serve(listener: &Socket, opts: Opts<'_>, ctx: &Ctx<'_>) -> Result<()> {
@@ -233,6 +238,7 @@ pub fn serve(listener: &Socket, opts: Opts<'_>, ctx: &Ctx<'_>) -> Result<()> {
         out_sent: 0,
         scratch: vec![0u8; SCRATCH],
         last_status: None,
+        accept_paused_until: None,
     };
     let result = server.run();
     if result.is_err() {
@@ -256,8 +262,9 @@ impl Server<'_> {
             self.ctx.check_deadlines(any_client)?;
             let idle_wake = self.idle_deadline();
             self.update_interest();
+            let wake = earliest(&[idle_wake, self.accept_paused_until]);
             self.set
-                .wait(self.ctx.next_wake(any_client, idle_wake))
+                .wait(self.ctx.next_wake(any_client, wake))
                 .context("poll failed")?;
 
             if self.set.ready(SIG)
@@ -280,10 +287,17 @@ impl Server<'_> {
     }
 
     fn accepting(&self) -> bool {
-        self.opts.keep_open || self.served == 0
+        (self.opts.keep_open || self.served == 0)
+            && self.accept_paused_until.is_none_or(|t| Instant::now() >= t)
     }
 
     fn update_interest(&mut self) {
+        if self
+            .accept_paused_until
+            .is_some_and(|t| Instant::now() >= t)
+        {
+            self.accept_paused_until = None;
+        }
         if self.accepting() {
             self.set.set(LISTENER, PollFlags::IN);
         } else {
@@ -336,10 +350,26 @@ impl Server<'_> {
             if !self.accepting() {
                 return Ok(());
             }
-            let Some((sock, peer_addr)) = sock::accept(self.listener).context("accept failed")?
-            else {
-                return Ok(());
+            let (sock, peer_addr) = match sock::accept(self.listener) {
+                Ok(Some(client)) => client,
+                Ok(None) => return Ok(()),
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                    if self.accept_paused_until.is_none() {
+                        log(
+                            self.ctx.verbose,
+                            format_args!(
+                                "accept: {} ({} clients); waiting for one to leave",
+                                crate::exit::describe_io(&e),
+                                self.conns.len() + self.children.len()
+                            ),
+                        );
+                    }
+                    self.accept_paused_until = Some(Instant::now() + EMFILE_PAUSE);
+                    return Ok(());
+                }
+                Err(e) => return Err(e).context("accept failed"),
             };
+            self.accept_paused_until = None;
             let peer = addr::display(&peer_addr);
             let ip = peer_addr.as_socket().map(|a| a.ip());
             if !self.opts.access.permits(ip) {
