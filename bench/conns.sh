@@ -353,7 +353,7 @@ for s in "${SERVERS[@]}"; do
             sleep 0.5
             read -r pssn procsn < <(tree_pss "$SRV_PID")
             if alive "$SRV_PID"; then
-                k=$(awk -v a="$pss0" -v b="$pssn" -v n="$n" 'BEGIN { printf "%.2f", (b - a) / n }')
+                k=$(awk -v a="$pss0" -v b="$pssn" -v n="$n" 'BEGIN { k = (b - a) / n; printf "%.2f", (k > -0.005 && k < 0.005) ? 0 : k }')
                 KIB[$s,$n]=$k
                 printf '   %-24s N=%-6s PSS %8s KiB -> %8s KiB (%s -> %s processes)  %6s KiB/conn  (opened in %s s)\n' \
                     "$(server_label "$s")" "$n" "$pss0" "$pssn" "$procs0" "$procsn" "$k" "$open_s"
