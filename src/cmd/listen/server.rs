@@ -15,7 +15,6 @@
 //! exist only while bytes are waiting.
 
 use std::io;
-use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -495,7 +494,7 @@ impl Server<'_> {
                     c.last_activity = now;
                 }
                 if flow.done() {
-                    let _ = c.sock.shutdown(Shutdown::Write);
+                    // Closing sends the FIN; no separate shutdown(2) needed.
                     c.closing = Some(String::new());
                 }
             }
