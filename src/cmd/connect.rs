@@ -154,8 +154,16 @@ fn connect_inet(
     if p == Proto::Udp {
         let mut opts = opts.clone();
         opts.broadcast |= matches!(hp.host, addr::Host::Broadcast);
-        return sock::connect_dgram(&addrs, &opts)
-            .with_context(|| format!("connect to udp {hp} failed"));
+        return sock::connect_dgram(&addrs, &opts).map_err(|e| {
+            // The kernel's EACCES for a broadcast address without SO_BROADCAST says nothing
+            // about the fix.
+            let hint = if e.kind() == std::io::ErrorKind::PermissionDenied && !opts.broadcast {
+                " (a broadcast address needs --broadcast)"
+            } else {
+                ""
+            };
+            anyhow::Error::from(e).context(format!("connect to udp {hp} failed{hint}"))
+        });
     }
     sock::connect_stream(&addrs, opts, deadline, signals.fd()).map_err(|e| match e.kind() {
         std::io::ErrorKind::TimedOut => Timeout {
