@@ -46,12 +46,6 @@ impl PollSet {
         f.fd = if events.is_empty() { -1 } else { self.real[i] };
     }
 
-    /// Forget slot `i`'s fd for good (it was closed).
-    pub fn disable(&mut self, i: usize) {
-        self.real[i] = -1;
-        self.set(i, PollFlags::empty());
-    }
-
     /// Remove slot `i`, moving the last slot into its place (as `Vec::swap_remove`).
     pub fn swap_remove(&mut self, i: usize) {
         self.fds.swap_remove(i);

@@ -128,6 +128,34 @@ fn keep_open_sends_stdin_to_every_client_and_clients_to_stdout() {
 }
 
 #[test]
+fn keep_open_hub_ends_quietly_when_stdout_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let script = format!(
+        "'{}' listen -k 127.0.0.1 0 --ready-file '{}' < /dev/null | head -c 5",
+        bin(),
+        ready.display()
+    );
+    let mut sh = Running::spawn(std::process::Command::new("sh").args(["-c", &script]));
+    let deadline = Instant::now() + WAIT;
+    while !ready.exists() && Instant::now() < deadline {
+        thread::sleep(POLL);
+    }
+    let addr: SocketAddr = std::fs::read_to_string(&ready)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let mut c = connect(addr);
+    // head takes 5 bytes and leaves; the next write to the pipe fails and the hub ends.
+    let _ = c.write_all(b"hello, world\n");
+    thread::sleep(Duration::from_millis(200));
+    let _ = c.write_all(b"more\n");
+    let o = sh.finish_within(WAIT);
+    o.expect_code(0).expect_stdout(b"hello");
+}
+
+#[test]
 fn keep_open_hub_with_ncat_and_python_clients() {
     if !require_tool("ncat") {
         return;

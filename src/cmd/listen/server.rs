@@ -197,6 +197,8 @@ struct Server<'a> {
     /// Out of file descriptors: accept(2) rests until then instead of spinning on a listener
     /// that stays readable.
     accept_paused_until: Option<Instant>,
+    /// stdout was closed by its reader (EPIPE): the hub ends.
+    stdout_gone: bool,
 }
 
 pub fn serve(listener: &Socket, opts: Opts<'_>, ctx: &Ctx<'_>) -> Result<()> {
@@ -238,6 +240,7 @@ pub fn serve(listener: &Socket, opts: Opts<'_>, ctx: &Ctx<'_>) -> Result<()> {
         scratch: vec![0u8; SCRATCH],
         last_status: None,
         accept_paused_until: None,
+        stdout_gone: false,
     };
     let result = server.run();
     if result.is_err() {
@@ -273,6 +276,7 @@ impl Server<'_> {
                 return Err(Interrupted { signal }.into());
             }
             if self.set.ready(STDOUT) && !self.write_stdout()? {
+                self.shut_down();
                 return Ok(());
             }
             if self.set.ready(LISTENER) {
@@ -282,6 +286,10 @@ impl Server<'_> {
                 self.read_stdin()?;
             }
             self.serve_clients()?;
+            if self.stdout_gone {
+                self.shut_down();
+                return Ok(());
+            }
         }
     }
 
@@ -543,11 +551,8 @@ impl Server<'_> {
         } else if self.stdout.is_some() {
             self.out_buf.extend_from_slice(&self.scratch[..n]);
             if !self.write_stdout()? {
-                // stdout closed (`| head`): stop taking client bytes; nobody would see them.
-                self.stdout = None;
-                self.set.disable(STDOUT);
-                self.out_buf = Vec::new();
-                self.out_sent = 0;
+                // stdout closed (`| head`): a normal way to stop, as for the one-client relay.
+                self.stdout_gone = true;
             }
         }
         Ok(())
