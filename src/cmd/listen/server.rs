@@ -103,7 +103,7 @@ impl Queue {
         &self.buf[self.sent..]
     }
 
-    /// Write what is queued; returns false on an error (the client is gone).
+    /// Write what is queued until the socket is full; an error means the client is gone.
     fn flush(&mut self, sock: &Socket) -> Result<(), Errno> {
         while self.sent < self.buf.len() {
             match rustix::io::write(sock, &self.buf[self.sent..]) {
