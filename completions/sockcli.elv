@@ -23,7 +23,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
-            cand listen 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo'
+            cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;connect'= {
@@ -151,7 +151,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
         }
         &'sockcli;help'= {
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
-            cand listen 'Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo'
+            cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;help;connect'= {

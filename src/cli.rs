@@ -39,7 +39,8 @@ pub enum Command {
     /// Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout.
     #[command(after_long_help = CONNECT_EXAMPLES)]
     Connect(ConnectArgs),
-    /// Listen on [ADDR] PORT (or a unix socket) and relay a client with stdin/stdout, or echo.
+    /// Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many
+    /// (-k, --echo, --broker, --exec).
     #[command(after_long_help = LISTEN_EXAMPLES)]
     Listen(ListenArgs),
 }
