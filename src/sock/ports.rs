@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::addr::Port;
+
 /// One comma-separated item of a port list, before service names are looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PortItem {
@@ -55,23 +57,16 @@ pub fn parse_list(s: &str) -> Result<Vec<PortItem>, PortListError> {
                     _ => Err(err(item, "expected a range LO-HI of ports 1-65535")),
                 };
             }
-            if is_number(item) {
-                return number(item)
-                    .map(|p| PortItem::Range(p, p))
-                    .ok_or_else(|| err(item, "ports are 1-65535"));
-            }
-            let service_like = item
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.+".contains(&b))
-                && item.bytes().any(|b| b.is_ascii_alphabetic())
-                && !item.starts_with('-');
-            if service_like {
-                Ok(PortItem::Service(item.to_string()))
-            } else {
-                Err(err(
+            // A single item is a port as everywhere else: a number or a service name.
+            match Port::parse(item) {
+                Ok(Port::Number(0)) => Err(err(item, "ports are 1-65535")),
+                Ok(Port::Number(p)) => Ok(PortItem::Range(p, p)),
+                Ok(Port::Service(name)) => Ok(PortItem::Service(name)),
+                Err(_) if is_number(item) => Err(err(item, "ports are 1-65535")),
+                Err(_) => Err(err(
                     item,
                     "expected a port, a range LO-HI or a service name",
-                ))
+                )),
             }
         })
         .collect()
