@@ -133,7 +133,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
             }
         }
         if sock_ready && let Some((data, next)) = in_pending.take() {
-            in_pending = send_to_peers(sock, data, next, &peers.list)?;
+            in_pending = send_to_peers(sock, &data, next, &peers.list)?;
         }
         if sock_ready && out_pending.is_empty() {
             // Drain what is queued, a bounded number of datagrams per wakeup.
@@ -208,7 +208,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
                 Ok(0) => stdin_open = false,
                 Ok(n) => {
                     last_activity = now;
-                    in_pending = send_to_peers(sock, line[..n].to_vec(), 0, &peers.list)?;
+                    in_pending = send_to_peers(sock, &line[..n], 0, &peers.list)?;
                 }
                 Err(Errno::AGAIN | Errno::INTR) => {}
                 Err(e) => return Err(io::Error::from(e)).context("read from stdin failed"),
@@ -217,18 +217,18 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
     }
 }
 
-/// Send one stdin datagram to `peers[next..]`; what a full socket buffer refused comes back
-/// to be retried when the socket is writable.
+/// Send one stdin datagram to `peers[next..]`; only when a full socket buffer refuses it is
+/// it copied, to be retried when the socket is writable.
 fn send_to_peers(
     sock: &Socket,
-    data: Vec<u8>,
+    data: &[u8],
     next: usize,
     peers: &[(SockAddr, Instant)],
 ) -> Result<Option<(Vec<u8>, usize)>> {
     for (i, (to, _)) in peers.iter().enumerate().skip(next) {
-        match sock.send_to(&data, to) {
+        match sock.send_to(data, to) {
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Some((data, i))),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Some((data.to_vec(), i))),
             // A peer that has gone away: its ICMP error must not end the server.
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
             Err(e) => {

@@ -548,12 +548,23 @@ impl Server<'_> {
                     other.offer(&self.scratch[..n]);
                 }
             }
-        } else if self.stdout.is_some() {
-            self.out_buf.extend_from_slice(&self.scratch[..n]);
-            if !self.write_stdout()? {
-                // stdout closed (`| head`): a normal way to stop, as for the one-client relay.
-                self.stdout_gone = true;
+        } else if let Some(out) = &self.stdout {
+            // Straight from the read buffer when nothing waits before it; only what stdout
+            // refuses is kept (and written when poll says stdout is ready).
+            let mut done = 0;
+            if self.out_sent == self.out_buf.len() {
+                match rustix::io::write(out.as_fd(), &self.scratch[..n]) {
+                    Ok(w) => done = w,
+                    Err(Errno::AGAIN | Errno::INTR) => {}
+                    // stdout closed (`| head`): a normal way to stop, as for the relay.
+                    Err(Errno::PIPE) => {
+                        self.stdout_gone = true;
+                        return Ok(());
+                    }
+                    Err(e) => return Err(io::Error::from(e)).context("write to stdout failed"),
+                }
             }
+            self.out_buf.extend_from_slice(&self.scratch[done..n]);
         }
         Ok(())
     }
