@@ -94,45 +94,9 @@ if ((NOFILE < CONNS + 100)); then
 fi
 
 # ---------------------------------------------------------------- process / temp management
-TMP=""
-PIDS=()
-ANY_FAIL=0
 
-kill_group() { # pid == pgid (started via setsid without fork)
-    kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null || true
-}
-forget_pid() {
-    local p keep=()
-    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-    PIDS=("${keep[@]}")
-}
-cleanup() {
-    local p
-    trap - EXIT INT TERM
-    if ((${#PIDS[@]})); then
-        for p in "${PIDS[@]}"; do kill_group "$p"; done
-        sleep 0.2
-        for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
-    fi
-    if [[ -n $TMP && -d $TMP ]]; then rm -rf -- "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'echo "conns.sh: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# start_bg CMDSTRING: run it in a new session/process group; BG_PID = its pid (= pgid)
-start_bg() {
-    setsid bash -c "$1" &
-    BG_PID=$!
-    PIDS+=("$BG_PID")
-}
-alive() { # not exited (and not a zombie)
-    local st
-    [[ -r /proc/$1/stat ]] || return 1
-    read -r st <"/proc/$1/stat" 2>/dev/null || return 1
-    st=${st##*) }
-    [[ ${st:0:1} != Z ]]
-}
 # stop_bg PID: TERM its process group (the server and every child it forked), wait up to 10 s
 # for the whole group to be gone (10,000 socat children take a moment), then KILL; reap it.
 stop_bg() {
@@ -151,17 +115,7 @@ stop_bg() {
     wait "$1" 2>/dev/null || WAIT_RC=$?
     forget_pid "$1"
 }
-now_us() { NOW_US=${EPOCHREALTIME/./}; }
-q() { printf '%q' "$1"; }
 
-free_port() {
-    local p i
-    for i in 1 2 3 4 5; do
-        p=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-        [[ -z $(ss -Hltn "sport = :$p") ]] && break
-    done
-    echo "$p"
-}
 
 # wait_ready KIND PORT PID [READYFILE]: KIND=file polls the ready file, KIND=port polls ss.
 # Returns 0 when listening, 1 if the process exited first, 2 after 10 s.
@@ -181,9 +135,6 @@ wait_ready() {
 }
 not_ready_msg() { # WAIT_READY_RC
     if (($1 == 1)); then echo "server exited before listening"; else echo "not listening after 10 s"; fi
-}
-show_err() { # FILE: indent the first lines of a stderr capture
-    [[ -s $1 ]] && head -n 5 "$1" | sed 's/^/      stderr: /' || true
 }
 
 # tree_pss PID: "KIB PROCS" = PSS summed over PID's descendants (not PID itself, which is the
@@ -411,8 +362,6 @@ for ((rep = 1; rep <= REPS; rep++)); do
     done
 done
 
-# ---------------------------------------------------------------- 3. results
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 fmt_n() { # N -> "1k", "10k", "2.5k" or "500"
     awk -v n="$1" 'BEGIN { if (n >= 1000 && n % 100 == 0) { printf "%gk", n / 1000 } else print n }'
 }

@@ -62,62 +62,16 @@ done
 PY=$(python3 -c 'import sys; print(sys.executable)')  # skip pyenv shims on every port lookup
 
 # ---------------------------------------------------------------- process / temp management
-TMP=""
-PIDS=()
-ANY_FAIL=0
 
-kill_group() { # pid == pgid (started via setsid without fork)
-    kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null || true
-}
-forget_pid() {
-    local p keep=()
-    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-    PIDS=("${keep[@]}")
-}
-cleanup() {
-    local p
-    trap - EXIT INT TERM
-    if ((${#PIDS[@]})); then
-        for p in "${PIDS[@]}"; do kill_group "$p"; done
-        sleep 0.2
-        for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
-    fi
-    if [[ -n $TMP && -d $TMP ]]; then rm -rf -- "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'echo "core.sh: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# start_bg CMDSTRING: run it in a new session/process group; BG_PID = its pid (= pgid)
-start_bg() {
-    setsid bash -c "$1" &
-    BG_PID=$!
-    PIDS+=("$BG_PID")
-}
 # wait_bg PID: reap it (every background command is itself bounded by `timeout`); sets WAIT_RC
 wait_bg() {
     WAIT_RC=0
     wait "$1" || WAIT_RC=$?
     forget_pid "$1"
 }
-alive() { # not exited (and not a zombie)
-    local st
-    [[ -r /proc/$1/stat ]] || return 1
-    read -r st <"/proc/$1/stat" 2>/dev/null || return 1
-    st=${st##*) }
-    [[ ${st:0:1} != Z ]]
-}
-now_us() { NOW_US=${EPOCHREALTIME/./}; }
-q() { printf '%q' "$1"; }
 
-free_port() {
-    local p i
-    for i in 1 2 3 4 5; do
-        p=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-        [[ -z $(ss -Hltn "sport = :$p") ]] && break
-    done
-    echo "$p"
-}
 
 # wait_ready KIND PORT PID [READYFILE]: KIND=file polls the ready file, KIND=port polls ss.
 # Returns 0 when listening, 1 if the process exited first, 2 after 5 s.
@@ -163,9 +117,6 @@ send_cmd() { # TOOL PORT
 }
 ready_kind() { [[ $1 == sockcli ]] && echo file || echo port; }
 
-show_err() { # FILE: indent the first lines of a stderr capture
-    [[ -s $1 ]] && head -n 5 "$1" | sed 's/^/      stderr: /' || true
-}
 
 # run_xfer TOOL SOURCE OUT
 #   SOURCE: zero:N (head -c N /dev/zero | sender) | cat:PATH (cat PATH | sender) | file:PATH (sender < PATH)
@@ -218,7 +169,6 @@ not_ready_msg() { # WAIT_READY_RC EXIT_STATUS
 tmo_note() { if (($1 == 124)); then echo " (TIMEOUT)"; fi; }
 fmt_s() { awk -v u="$1" 'BEGIN { printf "%.3f", u / 1e6 }'; }
 fmt_gibps() { awk -v b="$1" -v u="$2" 'BEGIN { if (u > 0) printf "%.2f", b / 1073741824 / (u / 1e6); else print "-" }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # ---------------------------------------------------------------- temp dir + data files
 pick_base() {

@@ -1,0 +1,66 @@
+# Shared by the bench scripts (sourced, not run): background processes in their own process
+# groups, killed on exit; temp dir removal; small helpers. Expects $PY (a python3) for
+# free_port; sets TMP, PIDS and ANY_FAIL.
+
+TMP=""
+PIDS=()
+ANY_FAIL=0
+
+kill_group() { # pid == pgid (started via setsid without fork)
+    kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null || true
+}
+
+forget_pid() {
+    local p keep=()
+    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+cleanup() {
+    local p
+    trap - EXIT INT TERM
+    if ((${#PIDS[@]})); then
+        for p in "${PIDS[@]}"; do kill_group "$p"; done
+        sleep 0.2
+        for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
+    fi
+    if [[ -n $TMP && -d $TMP ]]; then rm -rf -- "$TMP"; fi
+}
+
+# start_bg CMDSTRING: run it in a new session/process group; BG_PID = its pid (= pgid)
+start_bg() {
+    setsid bash -c "$1" &
+    BG_PID=$!
+    PIDS+=("$BG_PID")
+}
+
+alive() { # not exited (and not a zombie)
+    local st
+    [[ -r /proc/$1/stat ]] || return 1
+    read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+    st=${st##*) }
+    [[ ${st:0:1} != Z ]]
+}
+
+now_us() { NOW_US=${EPOCHREALTIME/./}; }
+
+q() { printf '%q' "$1"; }
+
+free_port() {
+    local p i
+    for i in 1 2 3 4 5; do
+        p=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        [[ -z $(ss -Hltn "sport = :$p") ]] && break
+    done
+    echo "$p"
+}
+
+show_err() { # FILE: indent the first lines of a stderr capture
+    [[ -s $1 ]] && head -n 5 "$1" | sed 's/^/      stderr: /' || true
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+trap cleanup EXIT
+trap 'echo "${0##*/}: interrupted" >&2; exit 130' INT
+trap 'exit 143' TERM
