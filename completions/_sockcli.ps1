@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)')
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -155,9 +156,38 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sockcli;resolve' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Reverse lookup of ADDR (gethostbyaddr: name, aliases, addresses); with a PORT argument or -n/--numeric-host, getnameinfo')
+            [CompletionResult]::new('--reverse', '--reverse', [CompletionResultType]::ParameterName, 'Reverse lookup of ADDR (gethostbyaddr: name, aliases, addresses); with a PORT argument or -n/--numeric-host, getnameinfo')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'The port of a service name (getservbyname), e.g. http or http/tcp')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The service name of a port (getservbyport), e.g. 443 or 53/udp')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'A protocol''s number from its name, or its name from a number (getprotobyname)')
+            [CompletionResult]::new('--fqdn', '--fqdn', [CompletionResultType]::ParameterName, 'The fully qualified name of NAME, or of this host (getfqdn)')
+            [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'Address family: 4 or 6 (same as -4 / -6)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Socket type to ask for (default: every type the resolver returns)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'With ''-'': how many lookups run at once')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'With ''-'': how many lookups run at once')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'This host''s name (gethostname)')
+            [CompletionResult]::new('--interfaces', '--interfaces', [CompletionResultType]::ParameterName, 'Network interfaces: index and name (if_nameindex)')
+            [CompletionResult]::new('--aliases', '--aliases', [CompletionResultType]::ParameterName, 'Show HOST''s hosts entry instead (gethostbyname_ex: canonical name, aliases, addresses; IPv4 unless --family 6)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'IPv6 only')
+            [CompletionResult]::new('--passive', '--passive', [CompletionResultType]::ParameterName, 'AI_PASSIVE: with no HOST (''''), the any-address, for binding')
+            [CompletionResult]::new('--canonname', '--canonname', [CompletionResultType]::ParameterName, 'AI_CANONNAME: also report the canonical name')
+            [CompletionResult]::new('--numeric-host', '--numeric-host', [CompletionResultType]::ParameterName, 'HOST must be a numeric address (AI_NUMERICHOST); with -r: NI_NUMERICHOST')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'With -r: numeric host and service (NI_NUMERICHOST | NI_NUMERICSERV)')
+            [CompletionResult]::new('--numeric', '--numeric', [CompletionResultType]::ParameterName, 'With -r: numeric host and service (NI_NUMERICHOST | NI_NUMERICSERV)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines (one object per result) instead of aligned columns')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'sockcli;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)')
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -165,6 +195,9 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;help;listen' {
+            break
+        }
+        'sockcli;help;resolve' {
             break
         }
         'sockcli;help;help' {

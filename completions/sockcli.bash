@@ -25,6 +25,9 @@ _sockcli() {
             sockcli,listen)
                 cmd="sockcli__subcmd__listen"
                 ;;
+            sockcli,resolve)
+                cmd="sockcli__subcmd__resolve"
+                ;;
             sockcli__subcmd__help,connect)
                 cmd="sockcli__subcmd__help__subcmd__connect"
                 ;;
@@ -34,6 +37,9 @@ _sockcli() {
             sockcli__subcmd__help,listen)
                 cmd="sockcli__subcmd__help__subcmd__listen"
                 ;;
+            sockcli__subcmd__help,resolve)
+                cmd="sockcli__subcmd__help__subcmd__resolve"
+                ;;
             *)
                 ;;
         esac
@@ -41,7 +47,7 @@ _sockcli() {
 
     case "${cmd}" in
         sockcli)
-            opts="-h -V --help --version connect listen help"
+            opts="-h -V --help --version connect listen resolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,7 +187,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help)
-            opts="connect listen help"
+            opts="connect listen resolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,6 +229,20 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help__subcmd__listen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__help__subcmd__resolve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -376,6 +396,60 @@ _sockcli() {
                     return 0
                     ;;
                 -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__resolve)
+            opts="-r -4 -6 -n -j -h -V --reverse --service --port --protocol --fqdn --hostname --interfaces --aliases --family --type --passive --canonname --numeric-host --numeric --json --jobs --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reverse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fqdn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --family)
+                    COMPREPLY=($(compgen -W "4 6" -- "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "stream dgram raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --version 'Print version'
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+            cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;connect'= {
@@ -149,14 +150,44 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sockcli;resolve'= {
+            cand -r 'Reverse lookup of ADDR (gethostbyaddr: name, aliases, addresses); with a PORT argument or -n/--numeric-host, getnameinfo'
+            cand --reverse 'Reverse lookup of ADDR (gethostbyaddr: name, aliases, addresses); with a PORT argument or -n/--numeric-host, getnameinfo'
+            cand --service 'The port of a service name (getservbyname), e.g. http or http/tcp'
+            cand --port 'The service name of a port (getservbyport), e.g. 443 or 53/udp'
+            cand --protocol 'A protocol''s number from its name, or its name from a number (getprotobyname)'
+            cand --fqdn 'The fully qualified name of NAME, or of this host (getfqdn)'
+            cand --family 'Address family: 4 or 6 (same as -4 / -6)'
+            cand --type 'Socket type to ask for (default: every type the resolver returns)'
+            cand -j 'With ''-'': how many lookups run at once'
+            cand --jobs 'With ''-'': how many lookups run at once'
+            cand --hostname 'This host''s name (gethostname)'
+            cand --interfaces 'Network interfaces: index and name (if_nameindex)'
+            cand --aliases 'Show HOST''s hosts entry instead (gethostbyname_ex: canonical name, aliases, addresses; IPv4 unless --family 6)'
+            cand -4 'IPv4 only'
+            cand -6 'IPv6 only'
+            cand --passive 'AI_PASSIVE: with no HOST (''''), the any-address, for binding'
+            cand --canonname 'AI_CANONNAME: also report the canonical name'
+            cand --numeric-host 'HOST must be a numeric address (AI_NUMERICHOST); with -r: NI_NUMERICHOST'
+            cand -n 'With -r: numeric host and service (NI_NUMERICHOST | NI_NUMERICSERV)'
+            cand --numeric 'With -r: numeric host and service (NI_NUMERICHOST | NI_NUMERICSERV)'
+            cand --json 'Print JSON Lines (one object per result) instead of aligned columns'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sockcli;help'= {
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+            cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;help;connect'= {
         }
         &'sockcli;help;listen'= {
+        }
+        &'sockcli;help;resolve'= {
         }
         &'sockcli;help;help'= {
         }

@@ -28,6 +28,7 @@ complete -c sockcli -n "__fish_sockcli_needs_command" -s h -l help -d 'Print hel
 complete -c sockcli -n "__fish_sockcli_needs_command" -s V -l version -d 'Print version'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l parallel -d 'With -z: how many connects may be in flight at once (also capped by the open-file limit, whose soft value is raised to the hard one)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s e -l exec -d 'Run COMMAND (split into words like a shell would, but no shell runs) with the socket as its stdin and stdout' -r
@@ -130,6 +131,30 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s t -l tty -d '
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s V -l version -d 'Print version'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s r -l reverse -d 'Reverse lookup of ADDR (gethostbyaddr: name, aliases, addresses); with a PORT argument or -n/--numeric-host, getnameinfo' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l service -d 'The port of a service name (getservbyname), e.g. http or http/tcp' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l port -d 'The service name of a port (getservbyport), e.g. 443 or 53/udp' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l protocol -d 'A protocol\'s number from its name, or its name from a number (getprotobyname)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l fqdn -d 'The fully qualified name of NAME, or of this host (getfqdn)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
+6\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l type -d 'Socket type to ask for (default: every type the resolver returns)' -r -f -a "stream\t''
+dgram\t''
+raw\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s j -l jobs -d 'With \'-\': how many lookups run at once' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l hostname -d 'This host\'s name (gethostname)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l interfaces -d 'Network interfaces: index and name (if_nameindex)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l aliases -d 'Show HOST\'s hosts entry instead (gethostbyname_ex: canonical name, aliases, addresses; IPv4 unless --family 6)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s 4 -d 'IPv4 only'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s 6 -d 'IPv6 only'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l passive -d 'AI_PASSIVE: with no HOST (\'\'), the any-address, for binding'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l canonname -d 'AI_CANONNAME: also report the canonical name'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l numeric-host -d 'HOST must be a numeric address (AI_NUMERICHOST); with -r: NI_NUMERICHOST'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s n -l numeric -d 'With -r: numeric host and service (NI_NUMERICHOST | NI_NUMERICSERV)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l json -d 'Print JSON Lines (one object per result) instead of aligned columns'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve help" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -43,6 +43,10 @@ pub enum Command {
     /// (-k, --echo, --broker, --exec).
     #[command(after_long_help = LISTEN_EXAMPLES)]
     Listen(ListenArgs),
+    /// Look names, addresses, services, protocols and interfaces up with the system resolver
+    /// (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...).
+    #[command(after_long_help = RESOLVE_EXAMPLES)]
+    Resolve(ResolveArgs),
 }
 
 const CONNECT_EXAMPLES: &str = "\
@@ -69,6 +73,103 @@ EXAMPLES:
   sockcli listen -k 50007 --broker                 # a chat room: each client's bytes to the others
   sockcli listen -k 8080 --sh-exec 'echo hi; cat'  # a child per client, socket as its stdio
   sockcli listen -k 50007 --echo --allow 10.0.0.0/8 --deny 10.9.0.0/16 --max-conns 100";
+
+const RESOLVE_EXAMPLES: &str = "\
+EXAMPLES:
+  sockcli resolve localhost http               # every getaddrinfo result for localhost:80
+  sockcli resolve daring.cwi.nl --family 6 --type stream --canonname
+  sockcli resolve --json example.com           # one JSON object per result
+  sockcli resolve --aliases www.python.org     # gethostbyname_ex: name, aliases, addresses
+  sockcli resolve -r 127.0.0.1                 # gethostbyaddr: address, name, aliases
+  sockcli resolve -r ::1 443 -n                # getnameinfo, numeric host and service
+  sockcli resolve --service http/tcp           # getservbyname -> 80
+  sockcli resolve --port 443                   # getservbyport -> https
+  sockcli resolve --protocol icmp              # getprotobyname -> 1 (a number gives the name)
+  sockcli resolve --fqdn                       # getfqdn of this host (or of NAME)
+  sockcli resolve --hostname                   # gethostname
+  sockcli resolve --interfaces                 # if_nameindex: index and name
+  sockcli resolve - < names.txt                # HOST [SERVICE] per line, in input order";
+
+/// What `resolve` looks up; forward getaddrinfo when none of these is given.
+#[derive(Debug, Args)]
+#[group(id = "mode", multiple = false)]
+pub struct ResolveMode {
+    /// Reverse lookup of ADDR (gethostbyaddr: name, aliases, addresses); with a PORT
+    /// argument or -n/--numeric-host, getnameinfo.
+    #[arg(short = 'r', long, value_name = "ADDR")]
+    pub reverse: Option<String>,
+    /// The port of a service name (getservbyname), e.g. http or http/tcp.
+    #[arg(long, value_name = "NAME[/PROTO]")]
+    pub service: Option<String>,
+    /// The service name of a port (getservbyport), e.g. 443 or 53/udp.
+    #[arg(long, value_name = "N[/PROTO]")]
+    pub port: Option<String>,
+    /// A protocol's number from its name, or its name from a number (getprotobyname).
+    #[arg(long, value_name = "NAME|NUMBER")]
+    pub protocol: Option<String>,
+    /// The fully qualified name of NAME, or of this host (getfqdn).
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub fqdn: Option<String>,
+    /// This host's name (gethostname).
+    #[arg(long)]
+    pub hostname: bool,
+    /// Network interfaces: index and name (if_nameindex).
+    #[arg(long)]
+    pub interfaces: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// HOST [SERVICE] to resolve ('' for no host, '-' to read HOST [SERVICE] lines from
+    /// stdin); with -r: an optional PORT.
+    #[arg(value_name = "HOST [SERVICE]", num_args = 0..=2)]
+    pub target: Vec<String>,
+    #[command(flatten)]
+    pub mode: ResolveMode,
+    /// Show HOST's hosts entry instead (gethostbyname_ex: canonical name, aliases, addresses;
+    /// IPv4 unless --family 6).
+    #[arg(long, conflicts_with_all = ["socktype", "passive", "canonname"])]
+    pub aliases: bool,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with_all = ["ipv6", "family"])]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6', conflicts_with = "family")]
+    pub ipv6: bool,
+    /// Address family: 4 or 6 (same as -4 / -6).
+    #[arg(long, value_name = "4|6", value_parser = ["4", "6"])]
+    pub family: Option<String>,
+    /// Socket type to ask for (default: every type the resolver returns).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub socktype: Option<SockTypeArg>,
+    /// AI_PASSIVE: with no HOST (''), the any-address, for binding.
+    #[arg(long)]
+    pub passive: bool,
+    /// AI_CANONNAME: also report the canonical name.
+    #[arg(long)]
+    pub canonname: bool,
+    /// HOST must be a numeric address (AI_NUMERICHOST); with -r: NI_NUMERICHOST.
+    #[arg(long)]
+    pub numeric_host: bool,
+    /// With -r: numeric host and service (NI_NUMERICHOST | NI_NUMERICSERV).
+    #[arg(short = 'n', long, requires = "reverse")]
+    pub numeric: bool,
+    /// Print JSON Lines (one object per result) instead of aligned columns.
+    #[arg(long)]
+    pub json: bool,
+    /// With '-': how many lookups run at once.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+}
+
+/// `resolve --type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SockTypeArg {
+    Stream,
+    Dgram,
+    Raw,
+}
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {

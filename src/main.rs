@@ -5,6 +5,7 @@ mod cli;
 mod cmd;
 mod event;
 mod exit;
+mod json;
 mod sock;
 mod sys;
 

@@ -4,6 +4,7 @@
 mod connect;
 mod exec;
 mod listen;
+mod resolve;
 mod scan;
 
 use std::io::Write;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<Code> {
             framing(&args.data)?;
             listen::run(&args)
         }
+        Command::Resolve(args) => resolve::run(&args),
     }
 }
 

@@ -3,6 +3,7 @@ mod errors;
 mod frame;
 mod hexdump;
 mod listen;
+mod resolve;
 mod scan;
 mod server;
 mod tty;

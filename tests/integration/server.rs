@@ -722,70 +722,25 @@ fn echo_serves_thousands_of_concurrent_clients() {
 // ---------------------------------------------------------------- --broadcast
 
 /// A network namespace with a veth pair (10.77.0.1/24 on v0), deleted on drop.
-struct Netns(String);
-
-impl Netns {
-    fn create() -> Option<Netns> {
-        if !std::path::Path::new("/proc/self/ns/net").exists() || !require_tool("ip") {
-            return None;
-        }
-        let uid = std::fs::read_to_string("/proc/self/status")
-            .unwrap_or_default()
-            .lines()
-            .find(|l| l.starts_with("Uid:"))
-            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned));
-        if uid.as_deref() != Some("0") {
-            println!("skipped: network namespaces need root");
-            return None;
-        }
-        let ns = Netns(unique("sockcli-bc"));
-        let ok = [
-            vec!["netns", "add", &ns.0],
-            vec!["-n", &ns.0, "link", "set", "lo", "up"],
-            vec![
-                "-n", &ns.0, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
-            ],
-            vec!["-n", &ns.0, "addr", "add", "10.77.0.1/24", "dev", "v0"],
-            vec!["-n", &ns.0, "link", "set", "v0", "up"],
-            vec!["-n", &ns.0, "link", "set", "v1", "up"],
-        ]
-        .iter()
-        .all(|args| {
-            std::process::Command::new("ip")
-                .args(args)
-                .status()
-                .is_ok_and(|s| s.success())
-        });
-        if !ok {
-            println!("skipped: cannot set up a network namespace with a veth pair");
-            return None;
-        }
-        Some(ns)
-    }
-
-    fn exec(&self, args: &[&str]) -> std::process::Command {
-        let mut c = std::process::Command::new("ip");
-        c.args(["netns", "exec", &self.0, bin()]).args(args);
-        c.stdin(Stdio::null());
-        c
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("ip")
-            .args(["netns", "del", &self.0])
-            .status();
-    }
-}
-
 #[test]
 fn udp_broadcast_needs_the_flag_and_reaches_listeners() {
-    let Some(ns) = Netns::create() else { return };
+    let Some(ns) = Netns::create("sockcli-bc") else {
+        return;
+    };
+    let veth = [
+        &["link", "add", "v0", "type", "veth", "peer", "name", "v1"][..],
+        &["addr", "add", "10.77.0.1/24", "dev", "v0"],
+        &["link", "set", "v0", "up"],
+        &["link", "set", "v1", "up"],
+    ];
+    if !veth.iter().all(|args| ns.ip(args)) {
+        println!("skipped: cannot add a veth pair in a network namespace");
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let ready = dir.path().join("ready");
     let mut server = Running::spawn(
-        ns.exec(&[
+        ns.sockcli(&[
             "listen",
             "-u",
             "-k",
@@ -806,14 +761,14 @@ fn udp_broadcast_needs_the_flag_and_reaches_listeners() {
 
     // Without --broadcast the kernel refuses (EACCES): exit 5 with a hint.
     let o = run_within(
-        &mut ns.exec(&["connect", "-u", "-i", "300ms", "10.77.0.255", "47000"]),
+        &mut ns.sockcli(&["connect", "-u", "-i", "300ms", "10.77.0.255", "47000"]),
         Some(b"nope\n"),
         WAIT,
     );
     o.expect_code(5);
     assert!(o.expect_one_error_line().contains("--broadcast"), "{o}");
     let o = run_within(
-        &mut ns.exec(&[
+        &mut ns.sockcli(&[
             "connect",
             "-u",
             "-i",

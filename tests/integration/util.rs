@@ -1087,3 +1087,99 @@ pub fn read_exact_timeout<R: Read + Send + 'static>(
         _ => None,
     }
 }
+
+/// Are we root? Prints the skip notice when not.
+pub fn require_root(what: &str) -> bool {
+    let uid = fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned));
+    if uid.as_deref() == Some("0") {
+        true
+    } else {
+        println!("skipped: {what} needs root");
+        false
+    }
+}
+
+/// A network namespace for one test, with `lo` up, deleted on drop together with its
+/// `/etc/netns/NAME/` files (which `ip netns exec` bind-mounts over `/etc`).
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    /// None (after printing why) when not root or namespaces are unavailable.
+    pub fn create(prefix: &str) -> Option<Netns> {
+        if !Path::new("/proc/self/ns/net").exists() || !require_tool("ip") {
+            return None;
+        }
+        if !require_root("a network namespace") {
+            return None;
+        }
+        let name = unique(prefix);
+        let added = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !added {
+            println!("skipped: cannot create a network namespace");
+            return None;
+        }
+        let ns = Netns { name };
+        if !ns.ip(&["link", "set", "lo", "up"]) {
+            println!("skipped: cannot bring lo up in a network namespace");
+            return None;
+        }
+        Some(ns)
+    }
+
+    /// `ip -n NAME args...`; true on success.
+    pub fn ip(&self, args: &[&str]) -> bool {
+        Command::new("ip")
+            .arg("-n")
+            .arg(&self.name)
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Write `/etc/netns/NAME/FILE`, seen as `/etc/FILE` by commands run in the namespace.
+    pub fn etc(&self, file: &str, contents: &str) {
+        let dir = Path::new("/etc/netns").join(&self.name);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(file), contents).unwrap();
+    }
+
+    /// `prog` run inside the namespace, with the scrubbed environment and stdin = /dev/null.
+    pub fn command(&self, prog: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, prog]);
+        scrub_env(&mut c);
+        c.stdin(Stdio::null());
+        c
+    }
+
+    pub fn sockcli(&self, args: &[&str]) -> Command {
+        let mut c = self.command(bin());
+        c.args(args);
+        c
+    }
+
+    pub fn python(&self, snippet: &str, args: &[&str]) -> Command {
+        let mut c = self.command("python3");
+        c.arg("-c").arg(snippet).args(args);
+        c
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+        let _ = fs::remove_dir_all(Path::new("/etc/netns").join(&self.name));
+    }
+}

@@ -1,10 +1,12 @@
-//! The only module with `unsafe`: thin wrappers over libc calls that neither socket2 nor rustix
+//! The only module (with its `netdb` child) with `unsafe`: thin wrappers over libc calls that neither socket2 nor rustix
 //! offers. Each function names the call it wraps; each `unsafe` block says why it is sound.
 
 use std::ffi::{CStr, CString};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::ptr;
+
+pub mod netdb;
 
 /// Hints for [`getaddrinfo`], as in `struct addrinfo` (0 means "any").
 #[derive(Debug, Clone, Copy, Default)]
@@ -70,15 +72,7 @@ pub fn getaddrinfo(
         )
     };
     if rc != 0 {
-        let message = if rc == libc::EAI_SYSTEM {
-            io::Error::last_os_error().to_string()
-        } else {
-            // SAFETY: gai_strerror returns a pointer to a static, NUL-terminated string.
-            unsafe { CStr::from_ptr(libc::gai_strerror(rc)) }
-                .to_string_lossy()
-                .into_owned()
-        };
-        return Err(GaiError { code: rc, message });
+        return Err(gai_error(rc));
     }
     let mut out = Vec::new();
     let mut cur = res;
@@ -106,6 +100,19 @@ pub fn getaddrinfo(
     // SAFETY: `res` came from a successful getaddrinfo and is freed once.
     unsafe { libc::freeaddrinfo(res) };
     Ok(out)
+}
+
+/// The resolver's message for an `EAI_*` code (`gai_strerror`, or errno for `EAI_SYSTEM`).
+fn gai_error(code: i32) -> GaiError {
+    let message = if code == libc::EAI_SYSTEM {
+        io::Error::last_os_error().to_string()
+    } else {
+        // SAFETY: gai_strerror returns a pointer to a static, NUL-terminated string.
+        unsafe { CStr::from_ptr(libc::gai_strerror(code)) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    GaiError { code, message }
 }
 
 /// `recvfrom(2)` into an initialised buffer (socket2 takes `MaybeUninit` buffers so that it
