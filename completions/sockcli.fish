@@ -138,10 +138,10 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l protocol -d 
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l fqdn -d 'The fully qualified name of NAME, or of this host (getfqdn)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l family -d 'Address family: 4 or 6 (same as -4 / -6)' -r -f -a "4\t''
 6\t''"
-complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l type -d 'Socket type to ask for (default: every type the resolver returns)' -r -f -a "stream\t''
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l type -d 'Socket type to ask for (default: every type the resolver returns); with -r, dgram sets NI_DGRAM' -r -f -a "stream\t''
 dgram\t''
 raw\t''"
-complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s j -l jobs -d 'With \'-\': how many lookups run at once' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s j -l jobs -d 'With \'-\': how many lookups run at once [default: 16]' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l hostname -d 'This host\'s name (gethostname)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l interfaces -d 'Network interfaces: index and name (if_nameindex)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l aliases -d 'Show HOST\'s hosts entry instead (gethostbyname_ex: canonical name, aliases, addresses; IPv4 unless --family 6)'

@@ -128,28 +128,29 @@ pub struct ResolveArgs {
     pub mode: ResolveMode,
     /// Show HOST's hosts entry instead (gethostbyname_ex: canonical name, aliases, addresses;
     /// IPv4 unless --family 6).
-    #[arg(long, conflicts_with_all = ["socktype", "passive", "canonname"])]
+    #[arg(long, conflicts_with_all = ["socktype", "passive", "canonname", "mode"])]
     pub aliases: bool,
     /// IPv4 only.
-    #[arg(short = '4', conflicts_with_all = ["ipv6", "family"])]
+    #[arg(short = '4', conflicts_with_all = ["ipv6", "family"], conflicts_with_all = LOOKUPS)]
     pub ipv4: bool,
     /// IPv6 only.
-    #[arg(short = '6', conflicts_with = "family")]
+    #[arg(short = '6', conflicts_with = "family", conflicts_with_all = LOOKUPS)]
     pub ipv6: bool,
     /// Address family: 4 or 6 (same as -4 / -6).
-    #[arg(long, value_name = "4|6", value_parser = ["4", "6"])]
+    #[arg(long, value_name = "4|6", value_parser = ["4", "6"], conflicts_with_all = LOOKUPS)]
     pub family: Option<String>,
-    /// Socket type to ask for (default: every type the resolver returns).
-    #[arg(long = "type", value_name = "TYPE")]
+    /// Socket type to ask for (default: every type the resolver returns); with -r, dgram
+    /// sets NI_DGRAM.
+    #[arg(long = "type", value_name = "TYPE", conflicts_with_all = LOOKUPS)]
     pub socktype: Option<SockTypeArg>,
     /// AI_PASSIVE: with no HOST (''), the any-address, for binding.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "mode")]
     pub passive: bool,
     /// AI_CANONNAME: also report the canonical name.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "mode")]
     pub canonname: bool,
     /// HOST must be a numeric address (AI_NUMERICHOST); with -r: NI_NUMERICHOST.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = LOOKUPS)]
     pub numeric_host: bool,
     /// With -r: numeric host and service (NI_NUMERICHOST | NI_NUMERICSERV).
     #[arg(short = 'n', long, requires = "reverse")]
@@ -157,11 +158,21 @@ pub struct ResolveArgs {
     /// Print JSON Lines (one object per result) instead of aligned columns.
     #[arg(long)]
     pub json: bool,
-    /// With '-': how many lookups run at once.
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 16,
+    /// With '-': how many lookups run at once [default: 16].
+    #[arg(short = 'j', long, value_name = "N", conflicts_with = "mode",
           value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub jobs: u16,
+    pub jobs: Option<u16>,
 }
+
+/// The `resolve` lookups that take no HOST, family or socket type.
+const LOOKUPS: [&str; 6] = [
+    "service",
+    "port",
+    "protocol",
+    "fqdn",
+    "hostname",
+    "interfaces",
+];
 
 /// `resolve --type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

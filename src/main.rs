@@ -44,8 +44,17 @@ fn usage_error(e: clap::Error) -> ExitCode {
         return exit::Code::Usage.into();
     }
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid usage");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("invalid usage");
+    let mut first = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    // A conflict with a group lists the members on the indented lines that follow.
+    if first.ends_with(':') {
+        let items: Vec<&str> = lines
+            .take_while(|l| l.starts_with("  "))
+            .map(str::trim)
+            .collect();
+        first = format!("{} {}", first, items.join(", "));
+    }
     eprintln!("sockcli: {first} (see 'sockcli --help')");
     exit::Code::Usage.into()
 }

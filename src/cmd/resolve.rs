@@ -136,6 +136,9 @@ fn forward(args: &ResolveArgs, family: i32) -> Result<Code> {
         [h] => (h.as_str(), None),
         [h, s, ..] => (h.as_str(), Some(s.as_str())),
     };
+    if host != "-" && args.jobs.is_some() {
+        return Err(usage("-j/--jobs applies to '-' (names from stdin)"));
+    }
     if host == "-" {
         if args.aliases {
             return Err(usage(
@@ -235,7 +238,7 @@ fn batch(args: &ResolveArgs, family: i32) -> Result<Code> {
     let json = args.json;
     batch::ordered(
         input,
-        usize::from(args.jobs),
+        usize::from(args.jobs.unwrap_or(16)),
         BATCH_WINDOW,
         work,
         |outcome| {

@@ -758,6 +758,11 @@ fn usage_errors_exit_2_with_one_line() {
         &["resolve", "--aliases", "localhost", "80"],
         &["resolve", "-", "80"],
         &["resolve", "-j", "0", "-"],
+        &["resolve", "-j", "4", "localhost"],
+        &["resolve", "--passive", "--service", "http"],
+        &["resolve", "--canonname", "-r", "::1"],
+        &["resolve", "-4", "--hostname"],
+        &["resolve", "--type", "stream", "--port", "80"],
     ] {
         let out = run(sockcli().args(args), None);
         out.expect_code(2);
