@@ -2,6 +2,7 @@
 //! file holds the planning both `connect` and `listen` share.
 
 mod connect;
+mod conv;
 mod exec;
 mod listen;
 mod scan;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<Code> {
             framing(&args.data)?;
             listen::run(&args)
         }
+        Command::Conv(args) => conv::run(&args),
     }
 }
 
