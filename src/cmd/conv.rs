@@ -209,16 +209,22 @@ impl<W: Write, E: Write> Emit<W, E> {
         if let Err(e) = self.conv.run(input, &mut self.result) {
             return self.bad(line, &format!("{} {e}", quote(input)));
         }
-        let r = if self.json {
+        if self.json {
             self.json_line(input, line);
-            let Emit { out, line, .. } = self;
-            out.as_mut().expect("stdout").write_all(line)
-        } else {
-            let binary = self.conv.is_binary();
-            let Emit { out, result, .. } = self;
-            let out = out.as_mut().expect("stdout");
-            out.write_all(result)
-                .and_then(|()| if binary { Ok(()) } else { out.write_all(b"\n") })
+        }
+        let binary = self.conv.is_binary();
+        let Emit {
+            out,
+            result,
+            line: json_line,
+            json,
+            ..
+        } = self;
+        let out = out.as_mut().expect("stdout used after discard");
+        let r = match (*json, binary) {
+            (true, _) => out.write_all(json_line),
+            (false, true) => out.write_all(result),
+            (false, false) => out.write_all(result).and_then(|()| out.write_all(b"\n")),
         };
         r.map_err(Fail::Write)
     }
