@@ -19,6 +19,9 @@ _sockcli() {
             sockcli,connect)
                 cmd="sockcli__subcmd__connect"
                 ;;
+            sockcli,conv)
+                cmd="sockcli__subcmd__conv"
+                ;;
             sockcli,help)
                 cmd="sockcli__subcmd__help"
                 ;;
@@ -30,6 +33,9 @@ _sockcli() {
                 ;;
             sockcli__subcmd__help,connect)
                 cmd="sockcli__subcmd__help__subcmd__connect"
+                ;;
+            sockcli__subcmd__help,conv)
+                cmd="sockcli__subcmd__help__subcmd__conv"
                 ;;
             sockcli__subcmd__help,help)
                 cmd="sockcli__subcmd__help__subcmd__help"
@@ -47,7 +53,7 @@ _sockcli() {
 
     case "${cmd}" in
         sockcli)
-            opts="-h -V --help --version connect listen resolve help"
+            opts="-h -V --help --version connect listen resolve conv help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,8 +192,26 @@ _sockcli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sockcli__subcmd__conv)
+            opts="-h -V --format --json --help --version htons ntohs htonl ntohl htonll ntohll aton ntoa pton ntop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "dec hex bin bytes" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sockcli__subcmd__help)
-            opts="connect listen resolve help"
+            opts="connect listen resolve conv help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,6 +225,20 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help__subcmd__connect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__help__subcmd__conv)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

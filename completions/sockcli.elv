@@ -25,6 +25,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
             cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
+            cand conv 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;connect'= {
@@ -177,10 +178,19 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sockcli;conv'= {
+            cand --format 'Output of numbers (default dec; hex and bin are 0x/0b-prefixed and zero-padded to the width) and of packed addresses from aton/pton (default hex: the bytes as lowercase hex digits; dec/bin: the bytes as one big-endian number). bytes: the raw bytes (numbers: as this host stores the result). Not for ntoa and ntop, which print addresses'
+            cand --json 'One JSON object per value: {"op", "family" (pton/ntop), "input", "output" (a string), "line" (stdin only)}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sockcli;help'= {
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
             cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
+            cand conv 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;help;connect'= {
@@ -188,6 +198,8 @@ set edit:completion:arg-completer[sockcli] = {|@words|
         &'sockcli;help;listen'= {
         }
         &'sockcli;help;resolve'= {
+        }
+        &'sockcli;help;conv'= {
         }
         &'sockcli;help;help'= {
         }

@@ -29,6 +29,7 @@ complete -c sockcli -n "__fish_sockcli_needs_command" -s V -l version -d 'Print 
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
+complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "conv" -d 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l parallel -d 'With -z: how many connects may be in flight at once (also capped by the open-file limit, whose soft value is raised to the hard one)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s e -l exec -d 'Run COMMAND (split into words like a shell would, but no shell runs) with the socket as its stdin and stdout' -r
@@ -154,7 +155,15 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s n -l numeric
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l json -d 'Print JSON Lines (one object per result) instead of aligned columns'
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s V -l version -d 'Print version'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve help" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand conv" -l format -d 'Output of numbers (default dec; hex and bin are 0x/0b-prefixed and zero-padded to the width) and of packed addresses from aton/pton (default hex: the bytes as lowercase hex digits; dec/bin: the bytes as one big-endian number). bytes: the raw bytes (numbers: as this host stores the result). Not for ntoa and ntop, which print addresses' -r -f -a "dec\t''
+hex\t''
+bin\t''
+bytes\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand conv" -l json -d 'One JSON object per value: {"op", "family" (pton/ntop), "input", "output" (a string), "line" (stdin only)}'
+complete -c sockcli -n "__fish_sockcli_using_subcommand conv" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand conv" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "conv" -d 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -5,6 +5,7 @@
 //! short flags follow netcat where netcat has one; every subcommand has EXAMPLES in
 //! `after_long_help`; durations parse with `value::duration`.
 
+pub mod conv;
 #[cfg(test)]
 mod generate;
 pub mod value;
@@ -47,6 +48,10 @@ pub enum Command {
     /// (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...).
     #[command(after_long_help = RESOLVE_EXAMPLES)]
     Resolve(ResolveArgs),
+    /// Convert numbers between host and network byte order (htons ... ntohll) and IP addresses
+    /// to and from packed bytes (aton, ntoa, pton, ntop).
+    #[command(after_long_help = conv::CONV_EXAMPLES)]
+    Conv(conv::ConvArgs),
 }
 
 const CONNECT_EXAMPLES: &str = "\

@@ -78,21 +78,36 @@ impl Obj {
 
 /// Append `s` as a quoted JSON string (RFC 8259 escapes; control characters as `\u00XX`).
 pub fn escape_into(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
+    let mut bytes = std::mem::take(out).into_bytes();
+    escape_bytes(s.as_bytes(), &mut bytes);
+    *out = String::from_utf8(bytes).expect("escaped JSON is UTF-8");
+}
+
+/// Append raw bytes as a JSON string literal. Invalid UTF-8 becomes U+FFFD; quotes,
+/// backslashes and control characters are escaped, so a value never breaks its line.
+pub fn escape_bytes(s: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for chunk in s.utf8_chunks() {
+        for &b in chunk.valid().as_bytes() {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0..0x20 | 0x7f => {
+                    out.extend_from_slice(b"\\u00");
+                    out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+                }
+                _ => out.push(b),
             }
-            c => out.push(c),
+        }
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice("\u{fffd}".as_bytes());
         }
     }
-    out.push('"');
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -113,5 +128,20 @@ mod tests {
             r#"{"name":"a\"b\\c\n\u0001","port":80,"canon":null,"aliases":["x","y"],"ok":true}"#
         );
         assert_eq!(Obj::new().finish(), "{}");
+    }
+
+    fn bytes(input: &[u8]) -> String {
+        let mut out = Vec::new();
+        escape_bytes(input, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn raw_bytes_escape_and_stay_utf8() {
+        assert_eq!(bytes(b"1.2.3.4"), r#""1.2.3.4""#);
+        assert_eq!(bytes(b"a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(bytes(b"1.2.3.4\tx\x0b\x7f"), r#""1.2.3.4\tx\u000b\u007f""#);
+        assert_eq!(bytes(b"\xff1\xc3"), "\"\u{fffd}1\u{fffd}\"");
+        assert_eq!(bytes("é".as_bytes()), "\"é\"");
     }
 }

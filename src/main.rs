@@ -3,6 +3,7 @@
 
 mod cli;
 mod cmd;
+mod conv;
 mod event;
 mod exit;
 mod json;

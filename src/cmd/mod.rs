@@ -2,6 +2,7 @@
 //! file holds the planning both `connect` and `listen` share.
 
 mod connect;
+mod conv;
 mod exec;
 mod listen;
 mod resolve;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<Code> {
             listen::run(&args)
         }
         Command::Resolve(args) => resolve::run(&args),
+        Command::Conv(args) => conv::run(&args),
     }
 }
 

@@ -1,4 +1,5 @@
 mod connect;
+mod conv;
 mod errors;
 mod frame;
 mod hexdump;
