@@ -5,9 +5,12 @@
 //! - `Echo`: each client's bytes go back to it through its own [`Flow`], which holds only what
 //!   the client's socket refused: that is the client's backpressure, nobody else's.
 //! - `Hub`: stdin goes to every client; each client's bytes go to stdout (as ncat `-k`), or,
-//!   with `--broker`, to every other client. A client that does not read has a bounded queue
-//!   ([`QUEUE_LIMIT`]) and is dropped when it overflows, so it never stalls the others. A slow
-//!   stdout instead pauses reading from clients (stdout is the user: we never drop it).
+//!   with `--broker`, to every other client. Each client has a queue; while one is over
+//!   [`QUEUE_LIMIT`], the sources feeding it (stdin, and with `--broker` the other clients)
+//!   are not read, so a slow reader slows the room instead of being dropped and memory stays
+//!   bounded. A client whose queue stays full for [`STALL_LIMIT`] without taking a byte is not
+//!   reading: it is dropped and the others go on. A slow stdout pauses reading from clients
+//!   (stdout is the user: we never drop it).
 //! - `Exec`: each client's socket becomes a child's stdin/stdout; children are reaped on
 //!   SIGCHLD and their exit status logged.
 //!
@@ -53,8 +56,10 @@ pub struct Opts<'a> {
     pub recv: bool,
 }
 
-/// Most bytes queued for one client before it is dropped as too slow (hub and broker).
+/// Bytes queued for one client above which its sources pause (hub and broker).
 const QUEUE_LIMIT: usize = 1 << 20;
+/// How long a client may sit over [`QUEUE_LIMIT`] without taking a byte before it is dropped.
+const STALL_LIMIT: Duration = Duration::from_secs(2);
 /// Most bytes waiting for stdout before clients are no longer read.
 const STDOUT_LIMIT: usize = 1 << 20;
 /// Connections accepted per wakeup, so a connection storm cannot starve established clients.
@@ -94,6 +99,8 @@ struct Queue {
     sent: usize,
     /// The client sent EOF: close it once its queue is empty.
     eof: bool,
+    /// Over [`QUEUE_LIMIT`] since then, without taking a byte.
+    stalled_since: Option<Instant>,
     bytes_in: u64,
     bytes_out: u64,
 }
@@ -103,6 +110,19 @@ impl Queue {
         &self.buf[self.sent..]
     }
 
+    fn full(&self) -> bool {
+        self.pending().len() > QUEUE_LIMIT
+    }
+
+    /// Start or stop the stall clock after the queue changed.
+    fn note_level(&mut self, now: Instant) {
+        if self.full() {
+            self.stalled_since.get_or_insert(now);
+        } else {
+            self.stalled_since = None;
+        }
+    }
+
     /// Write what is queued until the socket is full; an error means the client is gone.
     fn flush(&mut self, sock: &Socket) -> Result<(), Errno> {
         while self.sent < self.buf.len() {
@@ -110,6 +130,8 @@ impl Queue {
                 Ok(n) => {
                     self.sent += n;
                     self.bytes_out += n as u64;
+                    // It is reading: the stall clock starts again.
+                    self.stalled_since = None;
                 }
                 Err(Errno::INTR) => {}
                 Err(Errno::AGAIN) => return Ok(()),
@@ -138,9 +160,9 @@ impl Conn {
         )
     }
 
-    /// Give `data` to this hub client: written at once if nothing is queued, the rest queued;
-    /// a queue over [`QUEUE_LIMIT`] drops the client.
-    fn offer(&mut self, data: &[u8]) {
+    /// Give `data` to this hub client: written at once if nothing is queued, the rest queued
+    /// (the caller stops reading sources while a queue is over [`QUEUE_LIMIT`]).
+    fn offer(&mut self, data: &[u8], now: Instant) {
         let State::Hub(q) = &mut self.state else {
             return;
         };
@@ -164,11 +186,19 @@ impl Conn {
         } else {
             q.buf.extend_from_slice(data);
         }
-        if q.pending().len() > QUEUE_LIMIT {
-            self.closing = Some(format!(
-                "dropped: not reading, {} bytes queued (limit {QUEUE_LIMIT})",
-                q.pending().len()
-            ));
+        q.note_level(now);
+    }
+
+    /// A hub client over [`QUEUE_LIMIT`] that is still being served.
+    fn full(&self) -> bool {
+        self.closing.is_none() && matches!(&self.state, State::Hub(q) if q.full())
+    }
+
+    /// When this client will have been stalled for [`STALL_LIMIT`].
+    fn stall_deadline(&self) -> Option<Instant> {
+        match &self.state {
+            State::Hub(q) => q.stalled_since.map(|t| t + STALL_LIMIT),
+            State::Echo(_) => None,
         }
     }
 }
@@ -263,8 +293,9 @@ impl Server<'_> {
             let any_client = self.served > 0;
             self.ctx.check_deadlines(any_client)?;
             let idle_wake = self.idle_deadline();
+            let stall_wake = self.conns.iter().filter_map(Conn::stall_deadline).min();
             self.update_interest();
-            let wake = earliest(&[idle_wake, self.accept_paused_until]);
+            let wake = earliest(&[idle_wake, stall_wake, self.accept_paused_until]);
             self.set
                 .wait(self.ctx.next_wake(any_client, wake))
                 .context("poll failed")?;
@@ -310,7 +341,10 @@ impl Server<'_> {
         } else {
             self.set.set(LISTENER, PollFlags::empty());
         }
-        let stdin_flags = if self.stdin_open && !self.conns.is_empty() {
+        // While a client's queue is full, nothing that feeds the queues is read.
+        let full = self.conns.iter().any(Conn::full);
+        let broker = matches!(self.opts.mode, Mode::Hub { broker: true });
+        let stdin_flags = if self.stdin_open && !self.conns.is_empty() && !full {
             PollFlags::IN
         } else {
             PollFlags::empty()
@@ -325,7 +359,7 @@ impl Server<'_> {
                 PollFlags::empty()
             },
         );
-        let read_clients = self.out_buf.len() - self.out_sent < STDOUT_LIMIT;
+        let read_clients = self.out_buf.len() - self.out_sent < STDOUT_LIMIT && !(broker && full);
         for (i, c) in self.conns.iter().enumerate() {
             let flags = match &c.state {
                 State::Echo(f) => match f.interest() {
@@ -435,7 +469,7 @@ impl Server<'_> {
             Ok(n) => {
                 let now = Instant::now();
                 for c in &mut self.conns {
-                    c.offer(&self.scratch[..n]);
+                    c.offer(&self.scratch[..n], now);
                     c.last_activity = now;
                 }
             }
@@ -476,6 +510,18 @@ impl Server<'_> {
                 }
             }
             i += 1;
+        }
+        for c in &mut self.conns {
+            if c.closing.is_none()
+                && let State::Hub(q) = &c.state
+                && q.stalled_since.is_some_and(|t| now >= t + STALL_LIMIT)
+            {
+                c.closing = Some(format!(
+                    "dropped: not reading, {} bytes queued for {}s",
+                    q.pending().len(),
+                    STALL_LIMIT.as_secs()
+                ));
+            }
         }
         // Close in reverse so each swap_remove moves an already-checked client.
         for i in (0..self.conns.len()).rev() {
@@ -519,6 +565,7 @@ impl Server<'_> {
             c.closing = Some(format!("send failed: {}", describe(e)));
             return Ok(());
         }
+        q.note_level(now);
         if q.eof {
             if q.pending().is_empty() {
                 c.closing = Some(String::new());
@@ -545,7 +592,7 @@ impl Server<'_> {
         if broker {
             for (j, other) in self.conns.iter_mut().enumerate() {
                 if j != i {
-                    other.offer(&self.scratch[..n]);
+                    other.offer(&self.scratch[..n], now);
                 }
             }
         } else if let Some(out) = &self.stdout {
