@@ -769,28 +769,6 @@ pub fn link_type_for(arphrd: u16) -> (LinkType, bool) {
     }
 }
 
-/// Is `ifindex` currently in promiscuous mode (IFF_PROMISC, ioctl SIOCGIFFLAGS)?
-pub fn is_promiscuous(name: &str) -> io::Result<bool> {
-    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
-    // SAFETY: all-zero is a valid ifreq.
-    let mut ifr: libc::ifreq = unsafe { zeroed() };
-    for (d, s) in ifr
-        .ifr_name
-        .iter_mut()
-        .take(libc::IF_NAMESIZE - 1)
-        .zip(name.bytes())
-    {
-        *d = s as libc::c_char;
-    }
-    // SAFETY: `ifr` is a valid ifreq with a NUL-terminated name; SIOCGIFFLAGS writes flags.
-    let rc = unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut ifr) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: after SIOCGIFFLAGS the union holds ifru_flags.
-    Ok(i32::from(unsafe { ifr.ifr_ifru.ifru_flags }) & libc::IFF_PROMISC != 0)
-}
-
 /// Become `user` for good: look it up (getpwnam_r), then setgroups([gid]), setgid(gid),
 /// setuid(uid) in that order (glibc applies them to every thread), and check with
 /// getuid/geteuid/getgid that it took.
@@ -852,5 +830,492 @@ fn lookup_user(name: &CStr) -> io::Result<Option<(libc::uid_t, libc::gid_t)>> {
             return Err(io::Error::from_raw_os_error(rc));
         }
         return Ok((!res.is_null()).then_some((pw.pw_uid, pw.pw_gid)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::UdpSocket;
+    use std::time::Instant;
+
+    fn root(test: &str) -> bool {
+        // SAFETY: geteuid cannot fail.
+        let ok = unsafe { libc::geteuid() } == 0;
+        if !ok {
+            println!("skipped: {test} needs root (CAP_NET_RAW, netns)");
+        }
+        ok
+    }
+
+    /// An owned copy of what the tests look at.
+    #[derive(Debug, Clone)]
+    struct Got {
+        data: Vec<u8>,
+        len: u32,
+        pkttype: u8,
+        ifindex: u32,
+        protocol: u16,
+        hatype: u16,
+        sll: [u8; 16],
+    }
+
+    /// (src port, dst port, payload) of an IPv4/UDP packet starting at `ip`.
+    fn udp(data: &[u8], ip: usize) -> Option<(u16, u16, &[u8])> {
+        let ihl = usize::from(*data.get(ip)? & 0x0f) * 4;
+        if data.get(ip)? >> 4 != 4 || *data.get(ip + 9)? != 17 {
+            return None;
+        }
+        let u = ip + ihl;
+        let sport = u16::from_be_bytes([*data.get(u)?, *data.get(u + 1)?]);
+        let dport = u16::from_be_bytes([*data.get(u + 2)?, *data.get(u + 3)?]);
+        Some((sport, dport, data.get(u + 8..).unwrap_or(&[])))
+    }
+
+    fn eth_udp(data: &[u8]) -> Option<(u16, u16, &[u8])> {
+        (data.get(12..14)? == [0x08, 0x00]).then_some(())?;
+        udp(data, 14)
+    }
+
+    /// Read frames until `done` says so or `limit` passes, then keep reading for `linger` to
+    /// catch anything extra (duplicates).
+    fn collect(
+        cap: &mut Capture,
+        limit: Duration,
+        linger: Duration,
+        mut keep: impl FnMut(&Got) -> bool,
+        mut done: impl FnMut(&[Got]) -> bool,
+    ) -> Vec<Got> {
+        let mut out = Vec::new();
+        let start = Instant::now();
+        let mut until = start + limit;
+        let mut lingering = false;
+        loop {
+            let now = Instant::now();
+            if now >= until {
+                if lingering || linger.is_zero() {
+                    break;
+                }
+                lingering = true;
+                until = now + linger;
+            }
+            cap.wait_ready(Some(until - now)).unwrap();
+            cap.for_each_ready(|f| {
+                let g = Got {
+                    data: f.data.to_vec(),
+                    len: f.len,
+                    pkttype: f.pkttype,
+                    ifindex: f.ifindex,
+                    protocol: f.protocol,
+                    hatype: f.hatype,
+                    sll: f.sll_header(),
+                };
+                if keep(&g) {
+                    out.push(g);
+                }
+                true
+            });
+            if !lingering && done(&out) {
+                if linger.is_zero() {
+                    break;
+                }
+                lingering = true;
+                until = Instant::now() + linger;
+            }
+        }
+        out
+    }
+
+    fn lo_capture(snaplen: u32, cooked: bool, all: bool) -> Capture {
+        let mut ring = RingConfig::for_buffer(4 << 20, snaplen);
+        ring.retire_ms = 10;
+        let lo = if all {
+            None
+        } else {
+            Some(if_index("lo").unwrap())
+        };
+        Capture::open(lo, cooked, snaplen, ring).unwrap()
+    }
+
+    /// A bound receiver (so no ICMP unreachables) and a sender on 127.0.0.1.
+    fn pair() -> (UdpSocket, UdpSocket, u16) {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = rx.local_addr().unwrap().port();
+        (rx, tx, port)
+    }
+
+    fn payload(i: usize) -> Vec<u8> {
+        format!("sockcli-capture-{}-{i:04}", std::process::id()).into_bytes()
+    }
+
+    #[test]
+    fn lo_udp_seen_once_with_payload_ports_and_lengths() {
+        if !root("lo_udp_seen_once_with_payload_ports_and_lengths") {
+            return;
+        }
+        let mut cap = lo_capture(0, false, false);
+        let (_rx, tx, port) = pair();
+        let sport = tx.local_addr().unwrap().port();
+        const N: usize = 50;
+        for i in 0..N {
+            tx.send_to(&payload(i), ("127.0.0.1", port)).unwrap();
+        }
+        let got = collect(
+            &mut cap,
+            Duration::from_secs(3),
+            Duration::from_millis(100),
+            |g| eth_udp(&g.data).is_some_and(|(_, d, _)| d == port),
+            |v| v.len() >= N,
+        );
+        assert_eq!(got.len(), N, "each datagram exactly once");
+        let lo = if_index("lo").unwrap();
+        for (i, g) in got.iter().enumerate() {
+            let (s, d, p) = eth_udp(&g.data).unwrap();
+            assert_eq!((s, d), (sport, port));
+            assert_eq!(p, payload(i).as_slice(), "in order, intact");
+            assert_eq!(g.len as usize, 14 + 20 + 8 + payload(i).len());
+            assert_eq!(g.data.len(), g.len as usize);
+            assert_eq!(g.pkttype, libc::PACKET_HOST);
+            assert_eq!(g.ifindex, lo);
+            assert_eq!(g.protocol, 0x0800);
+            assert_eq!(g.hatype, libc::ARPHRD_LOOPBACK);
+        }
+    }
+
+    #[test]
+    fn snaplen_cuts_data_but_not_len() {
+        if !root("snaplen_cuts_data_but_not_len") {
+            return;
+        }
+        let mut cap = lo_capture(64, false, false);
+        let (_rx, tx, port) = pair();
+        let big = vec![0xabu8; 200];
+        for _ in 0..5 {
+            tx.send_to(&big, ("127.0.0.1", port)).unwrap();
+        }
+        let got = collect(
+            &mut cap,
+            Duration::from_secs(3),
+            Duration::ZERO,
+            |g| eth_udp(&g.data).is_some_and(|(_, d, _)| d == port),
+            |v| v.len() >= 5,
+        );
+        assert_eq!(got.len(), 5);
+        for g in &got {
+            assert_eq!(g.len, 14 + 20 + 8 + 200);
+            assert_eq!(g.data.len(), 64);
+        }
+    }
+
+    /// `udp dst port P` for Ethernet, as tcpdump -d would write it (without fragments/IPv6).
+    fn udp_dst_port(p: u16) -> Vec<libc::sock_filter> {
+        use libc::{BPF_ABS, BPF_B, BPF_H, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET};
+        vec![
+            stmt(BPF_LD | BPF_H | BPF_ABS, 12),
+            jump(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 5),
+            stmt(BPF_LD | BPF_B | BPF_ABS, 23),
+            jump(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 3),
+            stmt(BPF_LD | BPF_H | BPF_ABS, 36),
+            jump(BPF_JMP | BPF_JEQ | BPF_K, u32::from(p), 0, 1),
+            stmt(BPF_RET | BPF_K, 0xffff),
+            stmt(BPF_RET | BPF_K, 0),
+        ]
+    }
+
+    #[test]
+    fn filter_drops_other_traffic_and_stats_count_what_passed() {
+        if !root("filter_drops_other_traffic_and_stats_count_what_passed") {
+            return;
+        }
+        let mut cap = lo_capture(0, false, false);
+        let (_rx, tx, port) = pair();
+        let (_rx2, _, other) = pair();
+        // Unfiltered traffic queued before the filter must not come out.
+        for i in 0..10 {
+            tx.send_to(&payload(i), ("127.0.0.1", other)).unwrap();
+        }
+        cap.attach_filter(&udp_dst_port(port)).unwrap();
+        const N: usize = 20;
+        for i in 0..N {
+            tx.send_to(&payload(i), ("127.0.0.1", other)).unwrap();
+            tx.send_to(&payload(i), ("127.0.0.1", port)).unwrap();
+        }
+        let got = collect(
+            &mut cap,
+            Duration::from_secs(3),
+            Duration::from_millis(100),
+            |_| true,
+            |v| v.len() >= N,
+        );
+        assert_eq!(got.len(), N, "only the filtered port, once each");
+        assert!(
+            got.iter()
+                .all(|g| eth_udp(&g.data).is_some_and(|(_, d, _)| d == port))
+        );
+        let st = cap.stats().unwrap();
+        assert_eq!(
+            st,
+            Stats {
+                packets: N as u64,
+                drops: 0
+            }
+        );
+        // Accumulates: nothing new, same totals.
+        assert_eq!(cap.stats().unwrap(), st);
+    }
+
+    #[test]
+    fn cooked_all_interfaces_gives_ip_and_sll_fields() {
+        if !root("cooked_all_interfaces_gives_ip_and_sll_fields") {
+            return;
+        }
+        let mut cap = lo_capture(0, true, true);
+        let (_rx, tx, port) = pair();
+        const N: usize = 10;
+        for i in 0..N {
+            tx.send_to(&payload(i), ("127.0.0.1", port)).unwrap();
+        }
+        let got = collect(
+            &mut cap,
+            Duration::from_secs(3),
+            Duration::from_millis(100),
+            |g| g.protocol == 0x0800 && udp(&g.data, 0).is_some_and(|(_, d, _)| d == port),
+            |v| v.len() >= N,
+        );
+        assert_eq!(
+            got.len(),
+            N,
+            "loopback duplicates skipped in all-interfaces mode too"
+        );
+        let lo = if_index("lo").unwrap();
+        for (i, g) in got.iter().enumerate() {
+            assert_eq!(udp(&g.data, 0).unwrap().2, payload(i).as_slice());
+            assert_eq!(g.len as usize, 20 + 8 + payload(i).len());
+            assert_eq!(g.ifindex, lo);
+            assert_eq!(
+                g.sll,
+                [0, 0, 0x03, 0x04, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00]
+            );
+        }
+        let st = cap.stats().unwrap();
+        assert!(st.packets >= N as u64 && st.drops == 0, "{st:?}");
+    }
+
+    /// IFF_PROMISC in the device flags. (SIOCGIFFLAGS only reports promiscuity set by
+    /// `ip link set promisc on`, not the count packet sockets hold; sysfs shows both.)
+    fn is_promiscuous(name: &str) -> io::Result<bool> {
+        let s = std::fs::read_to_string(format!("/sys/class/net/{name}/flags"))?;
+        let flags =
+            u32::from_str_radix(s.trim().trim_start_matches("0x"), 16).map_err(io::Error::other)?;
+        Ok(flags & libc::IFF_PROMISC as u32 != 0)
+    }
+
+    fn ip(args: &[&str]) -> bool {
+        std::process::Command::new("ip")
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    struct Netns(String);
+    impl Drop for Netns {
+        fn drop(&mut self) {
+            // Deleting the namespace deletes the veth end in it, and with it the pair.
+            ip(&["netns", "del", &self.0]);
+            ip(&["link", "del", &format!("{}a", self.0)]);
+        }
+    }
+
+    #[test]
+    fn promiscuous_on_a_veth_and_other_host_frames() {
+        if !root("promiscuous_on_a_veth_and_other_host_frames") {
+            return;
+        }
+        let ns = format!("scc{}", std::process::id() % 10_000_000);
+        let (a, b) = (format!("{ns}a"), format!("{ns}b"));
+        ip(&["netns", "del", &ns]);
+        if !ip(&["netns", "add", &ns]) {
+            println!("skipped: cannot create a network namespace");
+            return;
+        }
+        let _guard = Netns(ns.clone());
+        let exec = |args: &[&str]| {
+            let mut v = vec!["netns", "exec", &ns];
+            v.extend_from_slice(args);
+            assert!(ip(&v), "ip {v:?}");
+        };
+        assert!(ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]));
+        assert!(ip(&["link", "set", &b, "netns", &ns]));
+        assert!(ip(&["link", "set", &a, "up"]));
+        exec(&["ip", "addr", "add", "10.213.7.1/24", "dev", &b]);
+        exec(&["ip", "link", "set", &b, "up"]);
+        exec(&[
+            "ip",
+            "neigh",
+            "add",
+            "10.213.7.2",
+            "lladdr",
+            "02:00:5e:10:20:99",
+            "dev",
+            &b,
+        ]);
+
+        let idx = if_index(&a).unwrap();
+        assert_eq!(arphrd_type(&a).unwrap(), libc::ARPHRD_ETHER);
+        assert!(!is_promiscuous(&a).unwrap());
+        let mut ring = RingConfig::for_buffer(1 << 20, 0);
+        ring.retire_ms = 10;
+        let mut cap = Capture::open(Some(idx), false, 0, ring).unwrap();
+        cap.set_promiscuous(idx).unwrap();
+        assert!(is_promiscuous(&a).unwrap(), "IFF_PROMISC set while open");
+
+        exec(&[
+            "bash",
+            "-c",
+            "for i in 1 2 3; do echo veth-$i > /dev/udp/10.213.7.2/4242; done",
+        ]);
+        let got = collect(
+            &mut cap,
+            Duration::from_secs(3),
+            Duration::ZERO,
+            |g| eth_udp(&g.data).is_some_and(|(_, d, _)| d == 4242),
+            |v| v.len() >= 3,
+        );
+        assert_eq!(got.len(), 3);
+        for g in &got {
+            assert_eq!(&g.data[..6], &[0x02, 0x00, 0x5e, 0x10, 0x20, 0x99]);
+            assert_eq!(g.pkttype, libc::PACKET_OTHERHOST);
+            assert_eq!(g.ifindex, idx);
+        }
+        drop(cap);
+        assert!(
+            !is_promiscuous(&a).unwrap(),
+            "closing the socket leaves promiscuous mode"
+        );
+    }
+
+    #[test]
+    fn unknown_interface_is_named() {
+        let e = if_index("nosuchif0").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(e.to_string().contains("nosuchif0"), "{e}");
+        let e = arphrd_type("nosuchif0").unwrap_err();
+        assert!(e.to_string().contains("nosuchif0"), "{e}");
+        assert_eq!(if_name(if_index("lo").unwrap()).unwrap(), "lo");
+        let e = drop_privileges("no-such-user-sockcli").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn link_types() {
+        assert_eq!(
+            link_type_for(libc::ARPHRD_ETHER),
+            (LinkType::ETHERNET, false)
+        );
+        assert_eq!(
+            link_type_for(libc::ARPHRD_LOOPBACK),
+            (LinkType::ETHERNET, false)
+        );
+        assert_eq!(link_type_for(libc::ARPHRD_NONE), (LinkType::RAW, false));
+        assert_eq!(link_type_for(libc::ARPHRD_PPP), (LinkType::LINUX_SLL, true));
+    }
+
+    #[test]
+    fn ring_geometry() {
+        let r = RingConfig::for_buffer(2 << 20, 0);
+        assert!(r.block_size.is_power_of_two() && r.block_size >= r.frame_size + 64);
+        assert!(r.frame_size as usize >= MAX_SNAPLEN as usize + libc::TPACKET3_HDRLEN);
+        assert!(r.block_count >= 2);
+        let r = RingConfig::for_buffer(64 << 20, 96);
+        assert_eq!((r.block_size, r.block_count), (1 << 20, 64));
+        assert_eq!(r.frame_size % 16, 0);
+        assert_eq!(r.req3().tp_frame_nr, (r.block_size / r.frame_size) * 64);
+        let r = RingConfig::for_buffer(0, 96);
+        assert_eq!(r.block_count, 2);
+    }
+
+    #[test]
+    fn filter_prologue_and_snaplen_cap() {
+        let user = udp_dst_port(53);
+        // Bound to lo: pkttype test, reject, A = 0, then the program with ret capped.
+        let p = build_filter(Some(&user), 100, Some(1), true);
+        assert_eq!(p.len(), 4 + user.len());
+        assert_eq!(p[1].k, u32::from(libc::PACKET_OUTGOING));
+        assert_eq!(p[2].code as u32, libc::BPF_RET | libc::BPF_K);
+        assert_eq!(p[2].k, 0);
+        assert_eq!(p[4 + 6].k, 100);
+        assert_eq!(p[4 + 7].k, 0);
+        // All interfaces: the ifindex test jumps over pkttype + reject to A = 0.
+        let p = build_filter(None, 65535, Some(1), false);
+        assert_eq!(p.len(), 7);
+        assert_eq!((p[1].k, p[1].jt, p[1].jf), (1, 0, 3));
+        assert_eq!(p[5].code as u32, libc::BPF_LD | libc::BPF_IMM);
+        assert_eq!(p[6].k, 65535);
+        // Not loopback: the program alone.
+        assert_eq!(build_filter(None, 7, None, true).len(), 1);
+    }
+
+    const CHILD_ENV: &str = "SOCKCLI_TEST_DROP_PRIVS_CHILD";
+
+    /// Run in a child process by `drop_privileges_keeps_the_open_capture`.
+    #[test]
+    #[ignore = "run by drop_privileges_keeps_the_open_capture in a child process"]
+    fn drop_privileges_child() {
+        if std::env::var_os(CHILD_ENV).is_none() {
+            println!("skipped: only meaningful in the child process");
+            return;
+        }
+        let mut cap = lo_capture(0, false, false);
+        drop_privileges("nobody").unwrap();
+        // SAFETY: plain getters; the group buffer has the length passed.
+        let (uid, euid, gid) = unsafe { (libc::getuid(), libc::geteuid(), libc::getgid()) };
+        let mut groups = [0 as libc::gid_t; 8];
+        // SAFETY: as above.
+        let n = unsafe { libc::getgroups(8, groups.as_mut_ptr()) };
+        assert_eq!((uid, euid, gid), (65534, 65534, 65534));
+        assert_eq!(&groups[..n as usize], &[65534]);
+        let e = Capture::open(None, true, 0, RingConfig::for_buffer(1 << 20, 0))
+            .err()
+            .expect("no CAP_NET_RAW any more");
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+        assert!(e.to_string().contains("CAP_NET_RAW"), "{e}");
+        // The socket opened before still captures.
+        let (_rx, tx, port) = pair();
+        tx.send_to(b"after-drop", ("127.0.0.1", port)).unwrap();
+        let got = collect(
+            &mut cap,
+            Duration::from_secs(3),
+            Duration::ZERO,
+            |g| eth_udp(&g.data).is_some_and(|(_, d, _)| d == port),
+            |v| !v.is_empty(),
+        );
+        assert_eq!(eth_udp(&got[0].data).unwrap().2, b"after-drop");
+        println!("child-ok");
+    }
+
+    #[test]
+    fn drop_privileges_keeps_the_open_capture() {
+        if !root("drop_privileges_keeps_the_open_capture") {
+            return;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "sys::packet::tests::drop_privileges_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("child-ok"),
+            "child failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
