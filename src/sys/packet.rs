@@ -1257,6 +1257,119 @@ mod tests {
         assert_eq!(build_filter(None, 7, None, true).len(), 1);
     }
 
+    fn thread_cpu() -> Duration {
+        // SAFETY: all-zero timespec is valid; clock_gettime fills it.
+        let mut ts: libc::timespec = unsafe { zeroed() };
+        // SAFETY: valid out-pointer.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+
+    fn children_cpu() -> Duration {
+        // SAFETY: all-zero rusage is valid; getrusage fills it.
+        let mut ru: libc::rusage = unsafe { zeroed() };
+        // SAFETY: valid out-pointer.
+        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+        let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        tv(ru.ru_utime) + tv(ru.ru_stime)
+    }
+
+    /// By hand, as root: `cargo test --release --bins packet::tests::throughput -- --ignored
+    /// --nocapture`. Sends SOCKCLI_BENCH_N (1,000,000) 32-byte UDP datagrams flat out on lo
+    /// from another thread and reports what the ring captured, the kernel's drops and the
+    /// reader thread's CPU time. SOCKCLI_BENCH_MB sets the ring (64 MiB);
+    /// SOCKCLI_BENCH_TCPDUMP=1 runs `tcpdump -i lo -w /dev/null` on the same load instead.
+    #[test]
+    #[ignore = "throughput check, run by hand"]
+    fn throughput_lo() {
+        if !root("throughput_lo") {
+            return;
+        }
+        let env = |k: &str, d: usize| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        let n = env("SOCKCLI_BENCH_N", 1_000_000);
+        let mb = env("SOCKCLI_BENCH_MB", 64);
+        let tcpdump = std::env::var_os("SOCKCLI_BENCH_TCPDUMP").is_some();
+        let (_rx, tx, port) = pair();
+        tx.connect(("127.0.0.1", port)).unwrap();
+        let send = move || {
+            let t = Instant::now();
+            let buf = [0x5au8; 32];
+            for _ in 0..n {
+                while tx.send(&buf).is_err() {}
+            }
+            t.elapsed()
+        };
+        if tcpdump {
+            use std::io::{BufRead, BufReader};
+            let mut child = std::process::Command::new("tcpdump")
+                .args(["-i", "lo", "-n", "-w", "/dev/null", "-B"])
+                .arg((mb * 1024).to_string())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut err = BufReader::new(child.stderr.take().unwrap());
+            let mut line = String::new();
+            while err.read_line(&mut line).unwrap() > 0 && !line.contains("listening") {}
+            let before = children_cpu();
+            let sent_in = std::thread::spawn(send).join().unwrap();
+            std::thread::sleep(Duration::from_millis(500));
+            // SAFETY: signalling the child we spawned.
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            child.wait().unwrap();
+            let mut rest = String::new();
+            std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+            println!(
+                "tcpdump: sent {n} in {sent_in:?}; cpu {:?}\n{}",
+                children_cpu() - before,
+                rest.trim()
+            );
+            return;
+        }
+        let mut ring = RingConfig::for_buffer(mb << 20, 0);
+        ring.retire_ms = 50;
+        let mut cap = Capture::open(Some(if_index("lo").unwrap()), false, 0, ring).unwrap();
+        let cpu0 = thread_cpu();
+        let sender = std::thread::spawn(send);
+        let want = port.to_be_bytes();
+        let (mut ours, mut all, mut wakeups) = (0usize, 0usize, 0usize);
+        let mut deadline = None;
+        loop {
+            if cap.wait_ready(Some(Duration::from_millis(100))).unwrap() {
+                wakeups += 1;
+            }
+            all += cap.for_each_ready(|f| {
+                ours += usize::from(f.data.get(36..38) == Some(&want[..]));
+                true
+            });
+            if ours >= n {
+                break;
+            }
+            if sender.is_finished() {
+                let d = *deadline.get_or_insert_with(|| Instant::now() + Duration::from_secs(1));
+                if Instant::now() > d {
+                    break;
+                }
+            }
+        }
+        let cpu = thread_cpu() - cpu0;
+        let sent_in = sender.join().unwrap();
+        let st = cap.stats().unwrap();
+        println!(
+            "sockcli ring {} x {} KiB: sent {n} in {sent_in:?}; captured {ours} of ours ({all} \
+             frames), {} received by filter, {} dropped by kernel; reader cpu {cpu:?}, \
+             {wakeups} wakeups",
+            ring.block_count,
+            ring.block_size / 1024,
+            st.packets,
+            st.drops
+        );
+    }
+
     const CHILD_ENV: &str = "SOCKCLI_TEST_DROP_PRIVS_CHILD";
 
     /// Run in a child process by `drop_privileges_keeps_the_open_capture`.
