@@ -2,4 +2,5 @@
 //! decoding and printing, pcap files and capture filters. The AF_PACKET ring lives in
 //! `sys::packet`; `cmd::sniff` joins them.
 
+pub mod cooked;
 pub mod link;

@@ -1,4 +1,4 @@
-//! The only module (with its `netdb` child) with `unsafe`: thin wrappers over libc calls that neither socket2 nor rustix
+//! The only module (with its `netdb` and `packet` children) with `unsafe`: thin wrappers over libc calls that neither socket2 nor rustix
 //! offers. Each function names the call it wraps; each `unsafe` block says why it is sound.
 
 use std::ffi::{CStr, CString};
@@ -7,6 +7,9 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::ptr;
 
 pub mod netdb;
+// The capture layer for `sniff`; cmd::sniff, its user, comes last.
+#[allow(dead_code)]
+pub mod packet;
 
 /// Hints for [`getaddrinfo`], as in `struct addrinfo` (0 means "any").
 #[derive(Debug, Clone, Copy, Default)]
