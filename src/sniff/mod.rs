@@ -2,4 +2,7 @@
 //! decoding and printing, pcap files and capture filters. The AF_PACKET ring lives in
 //! `sys::packet`; `cmd::sniff` joins them.
 
+pub mod decode;
+pub mod hex;
 pub mod link;
+pub mod print;

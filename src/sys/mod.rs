@@ -7,6 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::ptr;
 
 pub mod netdb;
+pub mod time;
 
 /// Hints for [`getaddrinfo`], as in `struct addrinfo` (0 means "any").
 #[derive(Debug, Clone, Copy, Default)]
