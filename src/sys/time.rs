@@ -18,6 +18,7 @@ pub struct LocalTime {
 /// The local time of `secs` since the Unix epoch (time zone from `TZ` or /etc/localtime),
 /// or `None` when the C library cannot represent it.
 pub fn local_time(secs: i64) -> Option<LocalTime> {
+    #[allow(clippy::useless_conversion)] // time_t is i64 on 64-bit targets only
     let t: libc::time_t = secs.try_into().ok()?;
     // SAFETY: an all-zero `tm` is a valid value (plain integers and a null zone pointer).
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };

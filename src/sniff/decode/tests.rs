@@ -165,7 +165,10 @@ fn ipv6_addresses_like_inet_ntop() {
 
 /// Minimal classic-pcap reader for the tests (both byte orders, µs and ns); `None` for
 /// pcapng or anything else.
-fn read_pcap(bytes: &[u8]) -> Option<(u32, Vec<(i64, u32, u32, &[u8])>)> {
+/// (seconds, nanoseconds, wire length, captured bytes)
+type Pkt<'a> = (i64, u32, u32, &'a [u8]);
+
+fn read_pcap(bytes: &[u8]) -> Option<(u32, Vec<Pkt<'_>>)> {
     let magic = bytes.get(..4)?;
     let (le, nano) = match magic {
         [0xd4, 0xc3, 0xb2, 0xa1] => (true, false),
