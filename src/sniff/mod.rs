@@ -3,4 +3,7 @@
 //! `sys::packet`; `cmd::sniff` joins them.
 
 pub mod cooked;
+pub mod decode;
+pub mod hex;
 pub mod link;
+pub mod print;

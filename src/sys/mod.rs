@@ -10,6 +10,7 @@ pub mod netdb;
 // The capture layer for `sniff`; cmd::sniff, its user, comes last.
 #[allow(dead_code)]
 pub mod packet;
+pub mod time;
 
 /// Hints for [`getaddrinfo`], as in `struct addrinfo` (0 means "any").
 #[derive(Debug, Clone, Copy, Default)]
