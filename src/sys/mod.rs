@@ -1,5 +1,6 @@
-//! The only module (with its `netdb` and `packet` children) with `unsafe`: thin wrappers over libc calls that neither socket2 nor rustix
-//! offers. Each function names the call it wraps; each `unsafe` block says why it is sound.
+//! The only module (with its `netdb`, `packet` and `time` children) with `unsafe`: thin
+//! wrappers over libc calls that neither socket2 nor rustix offers. Each function names the
+//! call it wraps; each `unsafe` block says why it is sound.
 
 use std::ffi::{CStr, CString};
 use std::io;
