@@ -2,4 +2,6 @@
 //! decoding and printing, pcap files and capture filters. The AF_PACKET ring lives in
 //! `sys::packet`; `cmd::sniff` joins them.
 
+pub mod filter;
 pub mod link;
+pub mod pcap;
