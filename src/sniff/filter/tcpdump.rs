@@ -194,3 +194,247 @@ fn filters_match_tcpdump() {
             .join("\n")
     );
 }
+
+/// Rewrites an Ethernet capture with another link header: Linux cooked v1 or v2 (the
+/// ethertype and payload kept), or raw IP (only IPv4/IPv6 frames kept).
+fn convert(bytes: &[u8], to: LinkType) -> Vec<u8> {
+    let mut rd = Reader::new(bytes).unwrap();
+    let mut w = crate::sniff::pcap::Writer::new(Vec::new(), to, 262_144).unwrap();
+    let mut pkt = Vec::new();
+    while let Ok(Some(r)) = rd.next() {
+        if r.data.len() < 14 {
+            continue;
+        }
+        let (et, payload) = (&r.data[12..14], &r.data[14..]);
+        pkt.clear();
+        match to {
+            LinkType::LINUX_SLL => {
+                pkt.extend([0, 0, 0, 1, 0, 6]);
+                pkt.extend(&r.data[6..12]);
+                pkt.extend([0, 0]);
+                pkt.extend(et);
+            }
+            LinkType::LINUX_SLL2 => {
+                pkt.extend(et);
+                pkt.extend([0, 0, 0, 0, 0, 2, 0, 1, 0, 6]);
+                pkt.extend(&r.data[6..12]);
+                pkt.extend([0, 0]);
+            }
+            _ => {
+                if et != [0x08, 0x00] && et != [0x86, 0xdd] {
+                    continue;
+                }
+            }
+        }
+        pkt.extend(payload);
+        let len = r.len.saturating_sub(14) + (pkt.len() - payload.len()) as u32;
+        w.write(r.ts_sec, r.ts_nsec, len, &pkt).unwrap();
+    }
+    w.into_inner().unwrap()
+}
+
+#[test]
+fn filters_match_tcpdump_on_converted_link_types() {
+    if !have_tcpdump() {
+        eprintln!("skipped: tcpdump not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut ok = 0;
+    let mut bad = Vec::new();
+    for f in files() {
+        let bytes = std::fs::read(&f).unwrap();
+        if Reader::new(&bytes[..]).unwrap().link() != Some(LinkType::ETHERNET) {
+            continue;
+        }
+        for to in [LinkType::LINUX_SLL, LinkType::LINUX_SLL2, LinkType::RAW] {
+            let conv = convert(&bytes, to);
+            let path = dir.path().join(format!(
+                "{}-{}.pcap",
+                f.file_stem().unwrap().to_string_lossy(),
+                to.0
+            ));
+            std::fs::write(&path, &conv).unwrap();
+            for e in EXPRS.iter().filter(|e| !e.contains("vlan")) {
+                let prog = compile(&parse(e).unwrap(), Target::Link(to), 262_144).unwrap();
+                let mut rd = Reader::new(&conv[..]).unwrap();
+                let mut n = 0;
+                while let Ok(Some(r)) = rd.next() {
+                    if run(&prog, r.data, r.len) != 0 {
+                        n += 1;
+                    }
+                }
+                let want = tcpdump_count(&path, Some(e));
+                if n == want {
+                    ok += 1;
+                } else {
+                    bad.push(format!(
+                        "{} '{e}': ours {n}, tcpdump {want}",
+                        path.file_name().unwrap().to_string_lossy()
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "converted link types vs tcpdump: {ok} of {} pairs match",
+        ok + bad.len()
+    );
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+/// The live-socket targets, checked against the Ethernet program on the same packets with the
+/// link header removed as the kernel would (ethertype and VLAN tag moved to ancillary data).
+#[test]
+fn kernel_targets_agree_with_ethernet() {
+    let mut checked = 0;
+    for f in files() {
+        let bytes = std::fs::read(&f).unwrap();
+        if Reader::new(&bytes[..]).unwrap().link() != Some(LinkType::ETHERNET) {
+            continue;
+        }
+        for e in EXPRS {
+            let ast = parse(e).unwrap();
+            let eth = compile(&ast, Target::Link(LinkType::ETHERNET), 65535).unwrap();
+            let cooked = compile(&ast, Target::KernelCooked, 65535).unwrap();
+            let keth = compile(&ast, Target::KernelEthernet, 65535).unwrap();
+            let mut rd = Reader::new(&bytes[..]).unwrap();
+            while let Ok(Some(r)) = rd.next() {
+                let d = r.data;
+                if d.len() < 18 {
+                    continue;
+                }
+                let et = u16::from_be_bytes([d[12], d[13]]);
+                let tagged = et == 0x8100;
+                if tagged != e.starts_with("vlan") {
+                    continue; // untagged packets for plain expressions, tagged for `vlan ...`
+                }
+                let want = run(&eth, d, r.len) != 0;
+                let (ctx, net, stripped) = if tagged {
+                    let tci = u16::from_be_bytes([d[14], d[15]]);
+                    let inner = u16::from_be_bytes([d[16], d[17]]);
+                    let mut s = d[..12].to_vec();
+                    s.extend(&d[16..]);
+                    (
+                        super::Ctx {
+                            protocol: inner,
+                            vlan_tci: Some(tci),
+                        },
+                        &d[18..],
+                        s,
+                    )
+                } else {
+                    (
+                        super::Ctx {
+                            protocol: et,
+                            vlan_tci: None,
+                        },
+                        &d[14..],
+                        d.to_vec(),
+                    )
+                };
+                assert_eq!(
+                    super::run_ctx(&cooked, net, r.len, &ctx) != 0,
+                    want,
+                    "cooked '{e}' {}",
+                    f.display()
+                );
+                assert_eq!(
+                    super::run_ctx(&keth, &stripped, r.len, &ctx) != 0,
+                    want,
+                    "kernel eth '{e}' {}",
+                    f.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
+
+/// The kernel accepts every compiled program (SO_ATTACH_FILTER on a UDP socket runs the same
+/// checker as on a packet socket, without privileges).
+#[test]
+fn kernel_accepts_programs() {
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0) };
+    assert!(fd >= 0);
+    for e in EXPRS {
+        for t in [
+            Target::Link(LinkType::ETHERNET),
+            Target::Link(LinkType::LINUX_SLL),
+            Target::KernelCooked,
+            Target::KernelEthernet,
+        ] {
+            let prog: Vec<libc::sock_filter> = compile(&parse(e).unwrap(), t, 65535)
+                .unwrap()
+                .into_iter()
+                .map(|i| i.to_sock_filter())
+                .collect();
+            let fprog = libc::sock_fprog {
+                len: prog.len() as u16,
+                filter: prog.as_ptr() as *mut _,
+            };
+            let rc = unsafe {
+                libc::setsockopt(
+                    fd,
+                    libc::SOL_SOCKET,
+                    libc::SO_ATTACH_FILTER,
+                    &fprog as *const _ as *const libc::c_void,
+                    std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+                )
+            };
+            assert_eq!(rc, 0, "'{e}' {t:?}: {}", std::io::Error::last_os_error());
+        }
+    }
+    unsafe { libc::close(fd) };
+}
+
+/// tcpdump reads what the writer writes, in both precisions.
+#[test]
+fn tcpdump_reads_our_files() {
+    if !have_tcpdump() {
+        eprintln!("skipped: tcpdump not installed");
+        return;
+    }
+    let src = std::fs::read(data_dir().join("dns_udp_8053.pcap")).unwrap();
+    for p in [
+        crate::sniff::pcap::Precision::Micro,
+        crate::sniff::pcap::Precision::Nano,
+    ] {
+        let mut rd = Reader::new(&src[..]).unwrap();
+        let mut w =
+            crate::sniff::pcap::Writer::with_precision(Vec::new(), LinkType::ETHERNET, 262_144, p)
+                .unwrap();
+        let mut n = 0;
+        while let Some(r) = rd.next().unwrap() {
+            w.write(r.ts_sec, r.ts_nsec + 789, r.len, r.data).unwrap();
+            n += 1;
+        }
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), w.into_inner().unwrap()).unwrap();
+        let out = Command::new("tcpdump")
+            .args(["-n", "--time-stamp-precision=nano", "-r"])
+            .arg(f.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(text.lines().count(), n, "{text}");
+        let frac = if p == crate::sniff::pcap::Precision::Nano {
+            "789 IP"
+        } else {
+            "000 IP"
+        };
+        assert!(text.lines().next().unwrap().contains(frac), "{text}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("link-type EN10MB"));
+    }
+}
