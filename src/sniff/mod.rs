@@ -4,6 +4,8 @@
 
 pub mod cooked;
 pub mod decode;
+pub mod filter;
 pub mod hex;
 pub mod link;
+pub mod pcap;
 pub mod print;
