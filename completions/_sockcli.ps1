@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)')
+            [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -194,11 +195,41 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sockcli;sniff' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Interface to capture on (''any'': all of them)')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Interface to capture on (''any'': all of them)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Read packets from a pcap or pcapng FILE (''-'': stdin) instead of capturing')
+            [CompletionResult]::new('--read', '--read', [CompletionResultType]::ParameterName, 'Read packets from a pcap or pcapng FILE (''-'': stdin) instead of capturing')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Write packets to a pcap FILE (''-'': stdout) instead of printing them')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write packets to a pcap FILE (''-'': stdout) instead of printing them')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after N packets')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N packets')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Bytes of each packet to capture [default: 262144]')
+            [CompletionResult]::new('--snaplen', '--snaplen', [CompletionResultType]::ParameterName, 'Bytes of each packet to capture [default: 262144]')
+            [CompletionResult]::new('-B', '-B ', [CompletionResultType]::ParameterName, 'Capture ring size in KiB (tcpdump''s -B) [default: 16384]')
+            [CompletionResult]::new('--buffer-size', '--buffer-size', [CompletionResultType]::ParameterName, 'Capture ring size in KiB (tcpdump''s -B) [default: 16384]')
+            [CompletionResult]::new('-Z', '-Z ', [CompletionResultType]::ParameterName, 'After opening the capture socket, switch to USER (and its group)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'After opening the capture socket, switch to USER (and its group)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Do not put the interface into promiscuous mode')
+            [CompletionResult]::new('--no-promiscuous', '--no-promiscuous', [CompletionResultType]::ParameterName, 'Do not put the interface into promiscuous mode')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Print the link-level header (MAC addresses, VLAN, ethertype)')
+            [CompletionResult]::new('--link-header', '--link-header', [CompletionResultType]::ParameterName, 'Print the link-level header (MAC addresses, VLAN, ethertype)')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Print each packet''s bytes in hex')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'Print each packet''s bytes in hex and ASCII')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Timestamps: -t none, -tt epoch seconds, -ttt delta from the previous packet, -tttt date and time, -ttttt since the first packet')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per packet (fields in the README)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'sockcli;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)')
+            [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -212,6 +243,9 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;help;conv' {
+            break
+        }
+        'sockcli;help;sniff' {
             break
         }
         'sockcli;help;help' {

@@ -31,6 +31,9 @@ _sockcli() {
             sockcli,resolve)
                 cmd="sockcli__subcmd__resolve"
                 ;;
+            sockcli,sniff)
+                cmd="sockcli__subcmd__sniff"
+                ;;
             sockcli__subcmd__help,connect)
                 cmd="sockcli__subcmd__help__subcmd__connect"
                 ;;
@@ -46,6 +49,9 @@ _sockcli() {
             sockcli__subcmd__help,resolve)
                 cmd="sockcli__subcmd__help__subcmd__resolve"
                 ;;
+            sockcli__subcmd__help,sniff)
+                cmd="sockcli__subcmd__help__subcmd__sniff"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _sockcli() {
 
     case "${cmd}" in
         sockcli)
-            opts="-h -V --help --version connect listen resolve conv help"
+            opts="-h -V --help --version connect listen resolve conv sniff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -211,7 +217,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help)
-            opts="connect listen resolve conv help"
+            opts="connect listen resolve conv sniff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -281,6 +287,20 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help__subcmd__resolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__help__subcmd__sniff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -488,6 +508,76 @@ _sockcli() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__sniff)
+            opts="-i -r -w -c -s -p -B -e -x -X -t -Z -h -V --interface --read --write --count --snaplen --no-promiscuous --buffer-size --link-header --json --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --read)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snaplen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --buffer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -B)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -Z)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

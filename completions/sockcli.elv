@@ -26,6 +26,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
             cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
             cand conv 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
+            cand sniff 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;connect'= {
@@ -186,11 +187,40 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sockcli;sniff'= {
+            cand -i 'Interface to capture on (''any'': all of them)'
+            cand --interface 'Interface to capture on (''any'': all of them)'
+            cand -r 'Read packets from a pcap or pcapng FILE (''-'': stdin) instead of capturing'
+            cand --read 'Read packets from a pcap or pcapng FILE (''-'': stdin) instead of capturing'
+            cand -w 'Write packets to a pcap FILE (''-'': stdout) instead of printing them'
+            cand --write 'Write packets to a pcap FILE (''-'': stdout) instead of printing them'
+            cand -c 'Stop after N packets'
+            cand --count 'Stop after N packets'
+            cand -s 'Bytes of each packet to capture [default: 262144]'
+            cand --snaplen 'Bytes of each packet to capture [default: 262144]'
+            cand -B 'Capture ring size in KiB (tcpdump''s -B) [default: 16384]'
+            cand --buffer-size 'Capture ring size in KiB (tcpdump''s -B) [default: 16384]'
+            cand -Z 'After opening the capture socket, switch to USER (and its group)'
+            cand --user 'After opening the capture socket, switch to USER (and its group)'
+            cand -p 'Do not put the interface into promiscuous mode'
+            cand --no-promiscuous 'Do not put the interface into promiscuous mode'
+            cand -e 'Print the link-level header (MAC addresses, VLAN, ethertype)'
+            cand --link-header 'Print the link-level header (MAC addresses, VLAN, ethertype)'
+            cand -x 'Print each packet''s bytes in hex'
+            cand -X 'Print each packet''s bytes in hex and ASCII'
+            cand -t 'Timestamps: -t none, -tt epoch seconds, -ttt delta from the previous packet, -tttt date and time, -ttttt since the first packet'
+            cand --json 'One JSON object per packet (fields in the README)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sockcli;help'= {
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
             cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
             cand conv 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
+            cand sniff 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;help;connect'= {
@@ -200,6 +230,8 @@ set edit:completion:arg-completer[sockcli] = {|@words|
         &'sockcli;help;resolve'= {
         }
         &'sockcli;help;conv'= {
+        }
+        &'sockcli;help;sniff'= {
         }
         &'sockcli;help;help'= {
         }

@@ -30,6 +30,7 @@ complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "connect" -d 'Connec
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "conv" -d 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
+complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "sniff" -d 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l parallel -d 'With -z: how many connects may be in flight at once (also capped by the open-file limit, whose soft value is raised to the hard one)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s e -l exec -d 'Run COMMAND (split into words like a shell would, but no shell runs) with the socket as its stdin and stdout' -r
@@ -162,8 +163,24 @@ bytes\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand conv" -l json -d 'One JSON object per value: {"op", "family" (pton/ntop), "input", "output" (a string), "line" (stdin only)}'
 complete -c sockcli -n "__fish_sockcli_using_subcommand conv" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand conv" -s V -l version -d 'Print version'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "conv" -d 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s i -l interface -d 'Interface to capture on (\'any\': all of them)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s r -l read -d 'Read packets from a pcap or pcapng FILE (\'-\': stdin) instead of capturing' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s w -l write -d 'Write packets to a pcap FILE (\'-\': stdout) instead of printing them' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s c -l count -d 'Stop after N packets' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s s -l snaplen -d 'Bytes of each packet to capture [default: 262144]' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s B -l buffer-size -d 'Capture ring size in KiB (tcpdump\'s -B) [default: 16384]' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s Z -l user -d 'After opening the capture socket, switch to USER (and its group)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s p -l no-promiscuous -d 'Do not put the interface into promiscuous mode'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s e -l link-header -d 'Print the link-level header (MAC addresses, VLAN, ethertype)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s x -d 'Print each packet\'s bytes in hex'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s X -d 'Print each packet\'s bytes in hex and ASCII'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s t -d 'Timestamps: -t none, -tt epoch seconds, -ttt delta from the previous packet, -tttt date and time, -ttttt since the first packet'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -l json -d 'One JSON object per packet (fields in the README)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "conv" -d 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "sniff" -d 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

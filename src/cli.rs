@@ -8,6 +8,7 @@
 pub mod conv;
 #[cfg(test)]
 mod generate;
+pub mod sniff;
 pub mod value;
 
 use std::path::PathBuf;
@@ -52,6 +53,10 @@ pub enum Command {
     /// to and from packed bytes (aton, ntoa, pton, ntop).
     #[command(after_long_help = conv::CONV_EXAMPLES)]
     Conv(conv::ConvArgs),
+    /// Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a
+    /// pcap-filter expression, and print them like tcpdump or write a pcap file.
+    #[command(after_long_help = sniff::SNIFF_EXAMPLES)]
+    Sniff(sniff::SniffArgs),
 }
 
 const CONNECT_EXAMPLES: &str = "\

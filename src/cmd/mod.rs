@@ -7,6 +7,7 @@ mod exec;
 mod listen;
 mod resolve;
 mod scan;
+mod sniff;
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> Result<Code> {
         }
         Command::Resolve(args) => resolve::run(&args),
         Command::Conv(args) => conv::run(&args),
+        Command::Sniff(args) => sniff::run(&args),
     }
 }
 

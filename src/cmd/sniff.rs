@@ -1,0 +1,347 @@
+//! `sniff` (SPEC §7): packets from an AF_PACKET ring (`sys::packet`) or a capture file
+//! (`sniff::pcap`), through a filter (`sniff::filter`: attached in the kernel when live, run
+//! in our BPF VM for files), to the printer (`sniff::print`) or a pcap writer.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rustix::event::{PollFd, PollFlags};
+
+use crate::cli::sniff::SniffArgs;
+use crate::cmd::usage;
+use crate::event::Interrupted;
+use crate::event::signals::Signals;
+use crate::exit::Code;
+use crate::sniff::filter::{self, Expr, Target, compile::Insn};
+use crate::sniff::link::{LinkType, Meta};
+use crate::sniff::pcap::{self, Precision};
+use crate::sniff::print::{Hex, PrintOpts, Printer, TsStyle};
+use crate::sys::packet::{self, Capture, RingConfig};
+
+/// tcpdump's default snap length.
+const SNAPLEN: u32 = 262_144;
+/// Default ring: 16 MiB, like a generous `tcpdump -B 16384`, enough for a 1M-packet burst.
+const RING_KIB: u32 = 16 * 1024;
+/// Printed text is written out once this much is waiting (or at the end of each batch).
+const OUT_CHUNK: usize = 64 * 1024;
+
+pub fn run(args: &SniffArgs) -> Result<Code> {
+    let (iface, expr_text) = split_words(args);
+    let expr = if expr_text.is_empty() {
+        None
+    } else {
+        Some(filter::parse::parse(&expr_text).map_err(|e| usage(e.to_string()))?)
+    };
+    let snaplen = args.snaplen.unwrap_or(SNAPLEN);
+    match &args.read {
+        Some(path) => read_file(args, &path.to_string_lossy(), expr.as_ref(), &expr_text),
+        None => capture(args, iface.as_deref(), expr.as_ref(), &expr_text, snaplen),
+    }
+}
+
+/// `[IFACE] [FILTER...]`: the first word is the interface when it names one (or is `any`)
+/// and `-i` was not given; the rest is the filter.
+fn split_words(args: &SniffArgs) -> (Option<String>, String) {
+    let mut words = args.words.as_slice();
+    let mut iface = args.iface.clone();
+    if iface.is_none()
+        && args.read.is_none()
+        && let Some(first) = words.first()
+        && (first == "any" || packet::if_index(first).is_ok())
+    {
+        iface = Some(first.clone());
+        words = &words[1..];
+    }
+    (iface, words.join(" "))
+}
+
+fn print_opts(args: &SniffArgs) -> PrintOpts {
+    PrintOpts {
+        ts: match args.ts {
+            0 => TsStyle::Local,
+            1 => TsStyle::None,
+            2 => TsStyle::Epoch,
+            3 => TsStyle::Delta,
+            4 => TsStyle::Date,
+            _ => TsStyle::SinceFirst,
+        },
+        link_header: args.link_header,
+        hex: match (args.hex, args.hex_ascii, args.link_header) {
+            (true, _, false) => Hex::Net,
+            (true, _, true) => Hex::Link,
+            (_, true, false) => Hex::NetAscii,
+            (_, true, true) => Hex::LinkAscii,
+            _ => Hex::No,
+        },
+        nanos: false,
+        json: args.json,
+    }
+}
+
+/// Where packets go: printed lines, or a pcap file.
+enum Sink {
+    Print {
+        printer: Printer,
+        buf: Vec<u8>,
+        out: io::Stdout,
+    },
+    Pcap(pcap::Writer<Box<dyn Write>>),
+}
+
+impl Sink {
+    fn new(args: &SniffArgs, link: LinkType, snaplen: u32) -> Result<Sink> {
+        match &args.write {
+            Some(path) => {
+                let path = path.to_string_lossy();
+                let w = pcap::Writer::create(&path, link, snaplen, Precision::Micro)
+                    .with_context(|| format!("cannot write {path}"))?;
+                Ok(Sink::Pcap(w))
+            }
+            None => Ok(Sink::Print {
+                printer: Printer::new(print_opts(args)),
+                buf: Vec::with_capacity(2 * OUT_CHUNK),
+                out: io::stdout(),
+            }),
+        }
+    }
+
+    fn packet(&mut self, meta: &Meta<'_>, data: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Print {
+                printer, buf, out, ..
+            } => {
+                printer.print(meta, data, buf);
+                if buf.len() >= OUT_CHUNK {
+                    out.lock().write_all(buf)?;
+                    buf.clear();
+                }
+                Ok(())
+            }
+            Sink::Pcap(w) => w.write(meta.ts_sec, meta.ts_nsec, meta.len, data),
+        }
+    }
+
+    /// The end of a batch: printed lines go out now; a pcap file's buffer at the end.
+    fn flush(&mut self, last: bool) -> io::Result<()> {
+        match self {
+            Sink::Print { buf, out, .. } => {
+                let mut out = out.lock();
+                out.write_all(buf)?;
+                buf.clear();
+                out.flush()
+            }
+            Sink::Pcap(w) if last => w.flush(),
+            Sink::Pcap(_) => Ok(()),
+        }
+    }
+}
+
+/// A closed stdout (`| head`) ends the capture quietly.
+fn write_result(r: io::Result<()>) -> Result<bool> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e).context("write failed"),
+    }
+}
+
+// ------------------------------------------------------------------------------ files
+
+fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>, expr_text: &str) -> Result<Code> {
+    let mut reader =
+        pcap::Reader::open(path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    let snaplen = args.snaplen.or(reader.snaplen()).unwrap_or(SNAPLEN);
+    let mut sink: Option<Sink> = None;
+    let mut programs: HashMap<LinkType, Vec<Insn>> = HashMap::new();
+    let mut count = 0u64;
+    let signals = Signals::install().context("cannot install signal handlers")?;
+    loop {
+        if let Some(signal) = signals.pending() {
+            if let Some(s) = &mut sink {
+                let _ = s.flush(true);
+            }
+            return Err(Interrupted { signal }.into());
+        }
+        let rec = match reader.next() {
+            Ok(Some(rec)) => rec,
+            Ok(None) => break,
+            Err(e) => {
+                if let Some(s) = &mut sink {
+                    write_result(s.flush(true))?;
+                }
+                return Err(anyhow::anyhow!("cannot read {path}: {e}"));
+            }
+        };
+        if let Some(expr) = expr {
+            let prog = match programs.get(&rec.link) {
+                Some(p) => p,
+                None => {
+                    let p = filter::compile::compile(expr, Target::Link(rec.link), snaplen)
+                        .map_err(|e| usage(format!("{e} (link type {})", rec.link.0)))?;
+                    programs.entry(rec.link).or_insert(p)
+                }
+            };
+            if filter::run(prog, rec.data, rec.len) == 0 {
+                continue;
+            }
+        }
+        let meta = Meta {
+            ts_sec: rec.ts_sec,
+            ts_nsec: rec.ts_nsec,
+            len: rec.len,
+            link: rec.link,
+            iface: rec.iface,
+            pkttype: None,
+        };
+        if sink.is_none() {
+            sink = Some(Sink::new(args, rec.link, snaplen)?);
+        }
+        let s = sink.as_mut().expect("sink made above");
+        if let (Sink::Pcap(_), Some(first)) = (&*s, programs.keys().next())
+            && *first != rec.link
+            && args.write.is_some()
+        {
+            // One pcap file holds one link type.
+            return Err(usage(format!(
+                "{path} mixes link types {} and {}: a pcap file holds one",
+                first.0, rec.link.0
+            )));
+        }
+        let data = &rec.data[..rec.data.len().min(snaplen as usize)];
+        if !write_result(s.packet(&meta, data))? {
+            return Ok(Code::Success);
+        }
+        count += 1;
+        if args.count.is_some_and(|c| count >= c) {
+            break;
+        }
+    }
+    if sink.is_none() && args.write.is_some() {
+        // An empty (or fully filtered) file still gives a valid pcap file.
+        sink = Some(Sink::new(
+            args,
+            reader.link().unwrap_or(LinkType::ETHERNET),
+            snaplen,
+        )?);
+    }
+    if let Some(s) = &mut sink {
+        write_result(s.flush(true))?;
+    }
+    let _ = expr_text;
+    Ok(Code::Success)
+}
+
+// ------------------------------------------------------------------------------ live
+
+fn capture(
+    args: &SniffArgs,
+    iface: Option<&str>,
+    expr: Option<&Expr>,
+    expr_text: &str,
+    snaplen: u32,
+) -> Result<Code> {
+    let iface = iface.filter(|i| *i != "any");
+    let (ifindex, link, cooked) = match iface {
+        None => (None, LinkType::LINUX_SLL, true),
+        Some(name) => {
+            let index =
+                packet::if_index(name).map_err(|_| usage(format!("no such interface '{name}'")))?;
+            let hatype = packet::arphrd_type(name)
+                .with_context(|| format!("cannot read the type of interface {name}"))?;
+            let (link, cooked) = packet::link_type_for(hatype);
+            (Some(index), link, cooked)
+        }
+    };
+    let ring = RingConfig::for_buffer(args.buffer_kib.unwrap_or(RING_KIB) as usize * 1024, snaplen);
+    let mut cap = Capture::open(ifindex, cooked, snaplen, ring)
+        .with_context(|| format!("cannot capture on {}", iface.unwrap_or("all interfaces")))?;
+    if let Some(expr) = expr {
+        let target = match (cooked, link) {
+            (true, _) => Target::KernelCooked,
+            (false, LinkType::ETHERNET) => Target::KernelEthernet,
+            (false, other) => Target::Link(other),
+        };
+        let prog =
+            filter::compile::compile(expr, target, snaplen).map_err(|e| usage(e.to_string()))?;
+        let prog: Vec<libc::sock_filter> = prog.iter().map(|i| i.to_sock_filter()).collect();
+        cap.attach_filter(&prog)
+            .with_context(|| format!("cannot attach the filter '{expr_text}'"))?;
+    }
+    if let (Some(index), false) = (ifindex, args.no_promisc) {
+        cap.set_promiscuous(index)
+            .context("cannot enter promiscuous mode (use -p)")?;
+    }
+    if let Some(user) = &args.user {
+        packet::drop_privileges(user).with_context(|| format!("cannot switch to user {user}"))?;
+    }
+    let signals = Signals::install().context("cannot install signal handlers")?;
+    let mut sink = Sink::new(args, link, snaplen)?;
+    let mut names: HashMap<u32, String> = HashMap::new();
+    let mut sll = Vec::with_capacity(snaplen as usize + 16);
+    let mut count = 0u64;
+    let limit = args.count;
+    let mut stop: Option<Result<Code>> = None;
+    while stop.is_none() {
+        {
+            let mut fds = [
+                PollFd::from_borrowed_fd(signals.fd(), PollFlags::IN),
+                PollFd::from_borrowed_fd(cap.as_fd(), PollFlags::IN),
+            ];
+            // The ring's block timeout bounds how long a quiet link keeps packets back.
+            crate::event::poll_until(&mut fds, Some(Instant::now() + Duration::from_secs(1)))
+                .context("poll failed")?;
+        }
+        if let Some(signal) = signals.pending() {
+            stop = Some(Err(Interrupted { signal }.into()));
+        }
+        let mut failed: Option<io::Error> = None;
+        cap.for_each_ready(|f| {
+            let name = names
+                .entry(f.ifindex)
+                .or_insert_with(|| packet::if_name(f.ifindex).unwrap_or_default());
+            let meta = Meta {
+                ts_sec: f.ts_sec,
+                ts_nsec: f.ts_nsec,
+                len: if cooked { f.len + 16 } else { f.len },
+                link,
+                iface: if cooked { Some(name.as_str()) } else { None },
+                pkttype: Some(f.packet_type()),
+            };
+            let r = if cooked {
+                // What libpcap stores for "any": a cooked header, then the network packet.
+                sll.clear();
+                sll.extend_from_slice(&f.sll_header());
+                sll.extend_from_slice(f.data);
+                sink.packet(&meta, &sll)
+            } else {
+                sink.packet(&meta, f.data)
+            };
+            if let Err(e) = r {
+                failed = Some(e);
+                return false;
+            }
+            count += 1;
+            limit.is_none_or(|l| count < l)
+        });
+        if let Some(e) = failed {
+            stop = Some(write_result(Err(e)).map(|_| Code::Success));
+        } else if limit.is_some_and(|l| count >= l) {
+            stop = Some(Ok(Code::Success));
+        }
+        // Each batch goes out as it comes, so a pipeline sees packets as they arrive.
+        if !write_result(sink.flush(stop.is_some()))? {
+            stop = Some(Ok(Code::Success));
+        }
+    }
+    let _ = sink.flush(true);
+    let stats = cap.stats().context("cannot read capture statistics")?;
+    let mut err = io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{count} packets captured, {} dropped by kernel",
+        stats.drops
+    );
+    stop.expect("loop ends with a reason")
+}
