@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 for tool_pkg in socat:socat ncat:ncat nc.openbsd:netcat-openbsd python3:python3 setpriv:util-linux \
-                ss:iproute2 sha256sum:coreutils dnsmasq:dnsmasq-base getent:libc-bin; do
+                ss:iproute2 sha256sum:coreutils dnsmasq:dnsmasq-base getent:libc-bin \
+                tcpdump:tcpdump; do
     tool=${tool_pkg%%:*} pkg=${tool_pkg#*:}
     command -v "$tool" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -7,6 +7,7 @@ mod listen;
 mod resolve;
 mod scan;
 mod server;
+mod sniff;
 mod tty;
 mod udp;
 mod unix;

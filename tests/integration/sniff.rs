@@ -1,0 +1,170 @@
+//! `sniff` end to end: live capture on `lo` (root), pcap files read back by tcpdump, and every
+//! public capture file in tests/data/pcaps read with the same packet count as tcpdump.
+
+use crate::util::*;
+use std::net::UdpSocket;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Send a datagram every 50 ms from `from` to `port` on 127.0.0.1 until `r` exits (bounded).
+fn feed_until_exit(r: &mut Running, from: &UdpSocket, port: u16) -> Out {
+    let deadline = Instant::now() + WAIT;
+    while r.try_status().is_none() && Instant::now() < deadline {
+        let _ = from.send_to(b"hi\n", ("127.0.0.1", port));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    r.finish_within(WAIT)
+}
+
+#[test]
+fn live_capture_on_lo_prints_exact_lines_and_stats() {
+    if !require_root("capturing packets") {
+        return;
+    }
+    let port = free_udp_port(false);
+    let from = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sport = from.local_addr().unwrap().port();
+    let p = port.to_string();
+    let mut r = Running::spawn(
+        sockcli()
+            .args([
+                "sniff", "lo", "-c", "3", "-t", "udp", "and", "dst", "port", &p,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let out = feed_until_exit(&mut r, &from, port);
+    out.expect_code(0);
+    let line = format!("IP 127.0.0.1.{sport} > 127.0.0.1.{port}: UDP, length 3\n");
+    out.expect_stdout(line.repeat(3).as_bytes());
+    assert_eq!(
+        out.stderr_str(),
+        "3 packets captured, 0 dropped by kernel\n",
+        "{out}"
+    );
+}
+
+#[test]
+fn written_pcap_is_read_back_by_tcpdump_and_by_us() {
+    if !require_root("capturing packets") || !require_tool("tcpdump") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lo.pcap");
+    let port = free_udp_port(false);
+    let from = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let p = port.to_string();
+    let mut r = Running::spawn(
+        sockcli()
+            .args(["sniff", "lo", "-c", "5", "-w"])
+            .arg(&file)
+            .args(["udp", "port", &p])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    feed_until_exit(&mut r, &from, port).expect_code(0);
+    let theirs = run(Command::new("tcpdump").args(["-n", "-r"]).arg(&file), None);
+    theirs.expect_code(0);
+    assert_eq!(theirs.stdout_str().lines().count(), 5, "{theirs}");
+    assert!(theirs.stderr_str().contains("link-type EN10MB"), "{theirs}");
+    let ours = run(sockcli().args(["sniff", "-t", "-r"]).arg(&file), None);
+    ours.expect_code(0);
+    assert_eq!(ours.stdout_str().lines().count(), 5, "{ours}");
+    // The same lines tcpdump prints (no timestamps on either side).
+    let theirs_t = run(
+        Command::new("tcpdump").args(["-n", "-t", "-r"]).arg(&file),
+        None,
+    );
+    assert_eq!(ours.stdout_str(), theirs_t.stdout_str());
+}
+
+#[test]
+fn every_public_capture_file_reads_with_tcpdumps_packet_count() {
+    if !require_tool("tcpdump") {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pcaps");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 100, "expected the 101 capture files");
+    let (mut compared, mut mismatched) = (0, Vec::new());
+    for f in &files {
+        let ours = run(sockcli().args(["sniff", "-r"]).arg(f), None);
+        ours.expect_no_panic();
+        let theirs = run(
+            Command::new("tcpdump").arg("--count").arg("-r").arg(f),
+            None,
+        );
+        let count = theirs
+            .stdout_str()
+            .lines()
+            .chain(theirs.stderr_str().lines())
+            .find_map(|l| {
+                l.strip_suffix(" packets")
+                    .or(l.strip_suffix(" packet"))
+                    .map(str::to_owned)
+            })
+            .and_then(|n| n.trim().parse::<usize>().ok());
+        let (Some(count), Some(0)) = (count, theirs.code()) else {
+            continue;
+        };
+        compared += 1;
+        let got = ours
+            .stdout_str()
+            .lines()
+            .filter(|l| !l.starts_with('\t'))
+            .count();
+        if ours.code() != Some(0) || got != count {
+            mismatched.push(format!(
+                "{}: tcpdump {count}, sockcli {got} (exit {:?})",
+                f.display(),
+                ours.code()
+            ));
+        }
+    }
+    assert!(compared >= 90, "only {compared} files compared");
+    assert!(
+        mismatched.is_empty(),
+        "{} of {compared} differ:\n{}",
+        mismatched.len(),
+        mismatched.join("\n")
+    );
+}
+
+#[test]
+fn live_capture_without_cap_net_raw_exits_5() {
+    if !require_root("dropping to nobody") || !require_tool("setpriv") {
+        return;
+    }
+    let mut c = Command::new("setpriv");
+    c.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        bin(),
+        "sniff",
+        "lo",
+    ]);
+    scrub_env(&mut c);
+    let out = run_within(&mut c, None, WAIT);
+    out.expect_code(5);
+    let line = out.expect_one_error_line();
+    assert!(line.contains("CAP_NET_RAW"), "{line}");
+}
+
+#[test]
+fn bad_filters_exit_2_with_the_position() {
+    let out = run(
+        sockcli().args(["sniff", "-r", "-", "port", "xyz"]),
+        Some(b""),
+    );
+    out.expect_code(2);
+    assert_eq!(
+        out.expect_one_error_line(),
+        "sockcli: filter: expected a port number, found 'xyz' at position 6: 'port xyz'"
+    );
+}
