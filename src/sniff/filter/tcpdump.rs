@@ -477,7 +477,7 @@ fn vlan_tagged_frames_match_tcpdump() {
         while let Some(r) = rd.next().unwrap() {
             i += 1;
             let mut p = r.data[..12].to_vec();
-            let (tpid, id): (u16, u16) = if i % 2 == 0 {
+            let (tpid, id): (u16, u16) = if i.is_multiple_of(2) {
                 (0x8100, 100)
             } else {
                 (0x88a8, 200)
@@ -486,7 +486,7 @@ fn vlan_tagged_frames_match_tcpdump() {
             p.extend((0x2000 | id).to_be_bytes());
             p.extend(&r.data[12..]);
             w.write(r.ts_sec, r.ts_nsec, r.len + 4, &p).unwrap();
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 w.write(r.ts_sec, r.ts_nsec, r.len, r.data).unwrap(); // untagged too
             }
         }
