@@ -36,7 +36,7 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
     };
     let snaplen = args.snaplen.unwrap_or(SNAPLEN);
     match &args.read {
-        Some(path) => read_file(args, &path.to_string_lossy(), expr.as_ref(), &expr_text),
+        Some(path) => read_file(args, &path.to_string_lossy(), expr.as_ref()),
         None => capture(args, iface.as_deref(), expr.as_ref(), &expr_text, snaplen),
     }
 }
@@ -149,12 +149,13 @@ fn write_result(r: io::Result<()>) -> Result<bool> {
 
 // ------------------------------------------------------------------------------ files
 
-fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>, expr_text: &str) -> Result<Code> {
+fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>) -> Result<Code> {
     let mut reader =
         pcap::Reader::open(path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
     let snaplen = args.snaplen.or(reader.snaplen()).unwrap_or(SNAPLEN);
     let mut sink: Option<Sink> = None;
     let mut programs: HashMap<LinkType, Vec<Insn>> = HashMap::new();
+    let mut first_link: Option<LinkType> = None;
     let mut count = 0u64;
     let signals = Signals::install().context("cannot install signal handlers")?;
     loop {
@@ -195,20 +196,18 @@ fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>, expr_text: &str)
             iface: rec.iface,
             pkttype: None,
         };
-        if sink.is_none() {
-            sink = Some(Sink::new(args, rec.link, snaplen)?);
-        }
-        let s = sink.as_mut().expect("sink made above");
-        if let (Sink::Pcap(_), Some(first)) = (&*s, programs.keys().next())
-            && *first != rec.link
-            && args.write.is_some()
-        {
+        let first = *first_link.get_or_insert(rec.link);
+        if args.write.is_some() && first != rec.link {
             // One pcap file holds one link type.
             return Err(usage(format!(
                 "{path} mixes link types {} and {}: a pcap file holds one",
                 first.0, rec.link.0
             )));
         }
+        if sink.is_none() {
+            sink = Some(Sink::new(args, rec.link, snaplen)?);
+        }
+        let s = sink.as_mut().expect("sink made above");
         let data = &rec.data[..rec.data.len().min(snaplen as usize)];
         if !write_result(s.packet(&meta, data))? {
             return Ok(Code::Success);
@@ -229,7 +228,6 @@ fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>, expr_text: &str)
     if let Some(s) = &mut sink {
         write_result(s.flush(true))?;
     }
-    let _ = expr_text;
     Ok(Code::Success)
 }
 
