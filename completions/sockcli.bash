@@ -519,7 +519,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__sniff)
-            opts="-i -r -w -c -s -p -B -e -x -X -t -Z -h -V --interface --read --write --count --snaplen --no-promiscuous --buffer-size --link-header --json --user --help --version"
+            opts="-i -r -w -c -s -p -B -e -x -X -t -d -Z -h -V --interface --read --write --count --snaplen --no-promiscuous --buffer-size --link-header --nano --dump-filter --json --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -175,6 +175,8 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s e -l link-head
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s x -d 'Print each packet\'s bytes in hex'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s X -d 'Print each packet\'s bytes in hex and ASCII'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s t -d 'Timestamps: -t none, -tt epoch seconds, -ttt delta from the previous packet, -tttt date and time, -ttttt since the first packet'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -l nano -d 'Nanosecond timestamps: printed with 9 digits, and a nanosecond pcap file with -w'
+complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s d -l dump-filter -d 'Print the compiled filter as classic BPF (tcpdump\'s -d) and exit; needs no privileges. It is compiled for IFACE (or for the link type of the -r FILE)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -l json -d 'One JSON object per packet (fields in the README)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s V -l version -d 'Print version'

@@ -1,64 +1,7 @@
-//! sockcli: a netcat-style network multitool. `main` parses, dispatches, and turns an error
-//! into one line on stderr and a documented exit code.
+//! sockcli: a netcat-style network multitool. The work is in the library (`src/lib.rs`).
 
-mod cli;
-mod cmd;
-mod conv;
-mod event;
-mod exit;
-mod json;
-// The parts are built one by one; cmd::sniff, which uses them all, comes last.
-#[allow(dead_code)]
-mod sniff;
-mod sock;
-mod sys;
-
-use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => return usage_error(e),
-    };
-    match cmd::run(cli) {
-        Ok(code) => code.into(),
-        Err(err) => {
-            let code = exit::classify(&err);
-            // Interrupted sessions already shut down cleanly; the exit status says why.
-            if !matches!(code, exit::Code::Interrupted | exit::Code::Terminated) {
-                let _ = writeln!(std::io::stderr().lock(), "sockcli: {}", exit::render(&err));
-            }
-            code.into()
-        }
-    }
-}
-
-/// Help and version go to stdout with exit 0; a usage error is one line on stderr, exit 2.
-fn usage_error(e: clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        let _ = e.print();
-        return ExitCode::SUCCESS;
-    }
-    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-        let _ = e.print();
-        return exit::Code::Usage.into();
-    }
-    let text = e.render().to_string();
-    let mut lines = text.lines();
-    let first = lines.next().unwrap_or("invalid usage");
-    let mut first = first.strip_prefix("error: ").unwrap_or(first).to_string();
-    // A conflict with a group lists the members on the indented lines that follow.
-    if first.ends_with(':') {
-        let items: Vec<&str> = lines
-            .take_while(|l| l.starts_with("  "))
-            .map(str::trim)
-            .collect();
-        first = format!("{} {}", first, items.join(", "));
-    }
-    eprintln!("sockcli: {first} (see 'sockcli --help')");
-    exit::Code::Usage.into()
+    sockcli::main()
 }

@@ -12,7 +12,8 @@ EXAMPLES:
   sudo sockcli sniff lo -w out.pcap                # a pcap file for tcpdump or Wireshark
   sudo sockcli sniff eth0 -Z nobody --json         # drop root once the socket is open
   sockcli sniff -r in.pcapng 'host 10.0.0.1 and not port 22'   # files need no privileges
-  tcpdump -w - | sockcli sniff -r - -e             # read a capture from a pipe";
+  tcpdump -w - | sockcli sniff -r - -e             # read a capture from a pipe
+  sockcli sniff -d eth0 'tcp port 80'              # the BPF program the kernel will run";
 
 #[derive(Debug, Args)]
 pub struct SniffArgs {
@@ -59,6 +60,13 @@ pub struct SniffArgs {
     /// date and time, -ttttt since the first packet.
     #[arg(short = 't', action = clap::ArgAction::Count)]
     pub ts: u8,
+    /// Nanosecond timestamps: printed with 9 digits, and a nanosecond pcap file with -w.
+    #[arg(long)]
+    pub nano: bool,
+    /// Print the compiled filter as classic BPF (tcpdump's -d) and exit; needs no
+    /// privileges. It is compiled for IFACE (or for the link type of the -r FILE).
+    #[arg(short = 'd', long = "dump-filter")]
+    pub dump_filter: bool,
     /// One JSON object per packet (fields in the README).
     #[arg(long, conflicts_with_all = ["hex", "hex_ascii"])]
     pub json: bool,

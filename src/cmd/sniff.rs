@@ -35,10 +35,45 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
         Some(filter::parse::parse(&expr_text).map_err(|e| usage(e.to_string()))?)
     };
     let snaplen = args.snaplen.unwrap_or(SNAPLEN);
+    if args.dump_filter {
+        return dump_filter(args, iface.as_deref(), expr.as_ref(), snaplen);
+    }
     match &args.read {
         Some(path) => read_file(args, &path.to_string_lossy(), expr.as_ref()),
         None => capture(args, iface.as_deref(), expr.as_ref(), &expr_text, snaplen),
     }
+}
+
+/// `-d`: the program for the live capture on IFACE, or for the first record of `-r FILE`.
+fn dump_filter(
+    args: &SniffArgs,
+    iface: Option<&str>,
+    expr: Option<&Expr>,
+    snaplen: u32,
+) -> Result<Code> {
+    let target = match &args.read {
+        Some(path) => {
+            let path = path.to_string_lossy();
+            let mut reader = pcap::Reader::open(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+            let link = match reader.next() {
+                Ok(Some(rec)) => rec.link,
+                _ => reader.link().unwrap_or(LinkType::ETHERNET),
+            };
+            Target::Link(link)
+        }
+        None => live_target(iface)?.2,
+    };
+    let prog = match expr {
+        Some(expr) => {
+            filter::compile::compile(expr, target, snaplen).map_err(|e| usage(e.to_string()))?
+        }
+        // No filter accepts every packet whole: tcpdump prints the one `ret` too.
+        None => vec![Insn::stmt(filter::compile::RET, snaplen)],
+    };
+    let mut out = io::stdout().lock();
+    write_result(out.write_all(filter::compile::dump(&prog).as_bytes()))?;
+    Ok(Code::Success)
 }
 
 /// `[IFACE] [FILTER...]`: the first word is the interface when it names one (or is `any`)
@@ -55,6 +90,14 @@ fn split_words(args: &SniffArgs) -> (Option<String>, String) {
         words = &words[1..];
     }
     (iface, words.join(" "))
+}
+
+fn precision(args: &SniffArgs) -> Precision {
+    if args.nano {
+        Precision::Nano
+    } else {
+        Precision::Micro
+    }
 }
 
 fn print_opts(args: &SniffArgs) -> PrintOpts {
@@ -75,7 +118,7 @@ fn print_opts(args: &SniffArgs) -> PrintOpts {
             (_, true, true) => Hex::LinkAscii,
             _ => Hex::No,
         },
-        nanos: false,
+        nanos: args.nano,
         json: args.json,
     }
 }
@@ -95,7 +138,7 @@ impl Sink {
         match &args.write {
             Some(path) => {
                 let path = path.to_string_lossy();
-                let w = pcap::Writer::create(&path, link, snaplen, Precision::Micro)
+                let w = pcap::Writer::create(&path, link, snaplen, precision(args))
                     .with_context(|| format!("cannot write {path}"))?;
                 Ok(Sink::Pcap(w))
             }
@@ -233,6 +276,27 @@ fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>) -> Result<Code> 
 
 // ------------------------------------------------------------------------------ live
 
+/// The interface index (none for all interfaces), the link type packets are stored with,
+/// and what the kernel filter sees: cooked packets for "any" and for links without an
+/// Ethernet-like header, the frame with its tags stripped for Ethernet.
+fn live_target(iface: Option<&str>) -> Result<(Option<u32>, LinkType, Target)> {
+    match iface.filter(|i| *i != "any") {
+        None => Ok((None, LinkType::LINUX_SLL, Target::KernelCooked)),
+        Some(name) => {
+            let index =
+                packet::if_index(name).map_err(|_| usage(format!("no such interface '{name}'")))?;
+            let hatype = packet::arphrd_type(name)
+                .with_context(|| format!("cannot read the type of interface {name}"))?;
+            let target = match packet::link_type_for(hatype) {
+                (_, true) => Target::KernelCooked,
+                (LinkType::ETHERNET, false) => Target::KernelEthernet,
+                (other, false) => Target::Link(other),
+            };
+            Ok((Some(index), packet::link_type_for(hatype).0, target))
+        }
+    }
+}
+
 fn capture(
     args: &SniffArgs,
     iface: Option<&str>,
@@ -241,26 +305,12 @@ fn capture(
     snaplen: u32,
 ) -> Result<Code> {
     let iface = iface.filter(|i| *i != "any");
-    let (ifindex, link, cooked) = match iface {
-        None => (None, LinkType::LINUX_SLL, true),
-        Some(name) => {
-            let index =
-                packet::if_index(name).map_err(|_| usage(format!("no such interface '{name}'")))?;
-            let hatype = packet::arphrd_type(name)
-                .with_context(|| format!("cannot read the type of interface {name}"))?;
-            let (link, cooked) = packet::link_type_for(hatype);
-            (Some(index), link, cooked)
-        }
-    };
+    let (ifindex, link, target) = live_target(iface)?;
+    let cooked = target == Target::KernelCooked;
     let ring = RingConfig::for_buffer(args.buffer_kib.unwrap_or(RING_KIB) as usize * 1024, snaplen);
     let mut cap = Capture::open(ifindex, cooked, snaplen, ring)
         .with_context(|| format!("cannot capture on {}", iface.unwrap_or("all interfaces")))?;
     if let Some(expr) = expr {
-        let target = match (cooked, link) {
-            (true, _) => Target::KernelCooked,
-            (false, LinkType::ETHERNET) => Target::KernelEthernet,
-            (false, other) => Target::Link(other),
-        };
         let prog =
             filter::compile::compile(expr, target, snaplen).map_err(|e| usage(e.to_string()))?;
         let prog: Vec<libc::sock_filter> = prog.iter().map(|i| i.to_sock_filter()).collect();

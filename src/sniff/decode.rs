@@ -146,18 +146,6 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// tcpdump's `sll_pkttype_values`.
-pub fn dir_word(p: PacketType) -> &'static str {
-    match p {
-        PacketType::Host => "In",
-        PacketType::Broadcast => "B",
-        PacketType::Multicast => "M",
-        PacketType::OtherHost => "P",
-        PacketType::Outgoing => "Out",
-        PacketType::Other(_) => "?",
-    }
-}
-
 fn ethertype_name(et: u16) -> &'static str {
     match et {
         0x0800 => "IPv4",
@@ -262,7 +250,10 @@ impl Dec<'_> {
         }
         pad_to(self.out, start + 5);
         self.s(" ");
-        let dir = meta.pkttype.or(self.f.pkttype).map_or("?", dir_word);
+        let dir = meta
+            .pkttype
+            .or(self.f.pkttype)
+            .map_or("?", PacketType::direction);
         let start = self.out.len();
         self.s(dir);
         pad_to(self.out, start + 3);
@@ -382,7 +373,7 @@ impl Dec<'_> {
         self.iface_prefix(meta, None);
         if self.eflag {
             let start = self.out.len();
-            self.s(dir_word(pkttype));
+            self.s(pkttype.direction());
             pad_left(self.out, start, 3);
             self.s(" ");
             self.sll_tail(&hdr[6..6 + halen], proto, wire);

@@ -62,12 +62,15 @@ impl PacketType {
         }
     }
 
-    /// tcpdump's direction word for `-i any` style output.
+    /// tcpdump's direction word (its `sll_pkttype_values`), printed after the interface
+    /// name and in the `direction` JSON field.
     pub fn direction(self) -> &'static str {
         match self {
-            PacketType::Outgoing => "Out",
-            PacketType::Host | PacketType::Broadcast | PacketType::Multicast => "In",
+            PacketType::Host => "In",
+            PacketType::Broadcast => "B",
+            PacketType::Multicast => "M",
             PacketType::OtherHost => "P",
+            PacketType::Outgoing => "Out",
             PacketType::Other(_) => "?",
         }
     }

@@ -498,6 +498,7 @@ impl Writer<Box<dyn Write>> {
 
 impl<W: Write> Writer<W> {
     /// A microsecond-precision writer; the file header is written at once.
+    #[cfg(test)]
     pub fn new(w: W, link: LinkType, snaplen: u32) -> io::Result<Self> {
         Writer::with_precision(w, link, snaplen, Precision::Micro)
     }
@@ -549,6 +550,7 @@ impl<W: Write> Writer<W> {
     }
 
     /// Flushes and returns the inner writer.
+    #[cfg(test)]
     pub fn into_inner(self) -> io::Result<W> {
         self.w.into_inner().map_err(|e| e.into_error())
     }

@@ -11,7 +11,7 @@
 //! e.g. `"S."`), `seq`, `ack`, `win`, `icmp_type`, `icmp_code`, `truncated` (bool),
 //! `summary` (the text line without timestamp).
 
-use super::decode::{self, Addr, Fields, dir_word, put_dec, put_ipv4, put_ipv6, put_mac};
+use super::decode::{self, Addr, Fields, put_dec, put_ipv4, put_ipv6, put_mac};
 use super::hex;
 use super::link::Meta;
 use crate::sys::time;
@@ -201,7 +201,7 @@ impl Printer {
         match meta.pkttype.or(f.pkttype) {
             Some(p) => {
                 out.push(b'"');
-                out.extend_from_slice(dir_word(p).as_bytes());
+                out.extend_from_slice(p.direction().as_bytes());
                 out.push(b'"');
             }
             None => out.extend_from_slice(b"null"),

@@ -1274,7 +1274,7 @@ mod tests {
         tv(ru.ru_utime) + tv(ru.ru_stime)
     }
 
-    /// By hand, as root: `cargo test --release --bins packet::tests::throughput -- --ignored
+    /// By hand, as root: `cargo test --release --lib packet::tests::throughput -- --ignored
     /// --nocapture`. Sends SOCKCLI_BENCH_N (1,000,000) 32-byte UDP datagrams flat out on lo
     /// from another thread and reports what the ring captured, the kernel's drops and the
     /// reader thread's CPU time. SOCKCLI_BENCH_MB sets the ring (64 MiB);

@@ -645,7 +645,7 @@ pub fn validate(prog: &[Insn]) -> Result<(), String> {
                 }
             }
             _ => {
-                if !matches!(i.code, 0x07 | 0x87) {
+                if !matches!(i.code, c if c == MISC | TAX || c == MISC | TXA) {
                     return bad();
                 }
             }

@@ -129,8 +129,8 @@ pub fn run_ctx(prog: &[Insn], pkt: &[u8], wirelen: u32, ctx: &Ctx) -> u32 {
             }
             RET => return if i.code & 0x18 == A { a } else { i.k },
             _ => match i.code {
-                0x07 => x = a,
-                0x87 => a = x,
+                c if c == MISC | TAX => x = a,
+                c if c == MISC | TXA => a = x,
                 _ => return 0,
             },
         }

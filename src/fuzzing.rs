@@ -1,0 +1,83 @@
+//! Entry points for the fuzz targets in `fuzz/`: each takes arbitrary bytes and must never
+//! panic. They are thin on purpose, so that the fuzzers exercise the same code `sniff` runs.
+
+use crate::sniff::filter;
+use crate::sniff::link::{LinkType, Meta, PacketType};
+use crate::sniff::pcap;
+use crate::sniff::print::{Hex, PrintOpts, Printer, TsStyle};
+
+/// Decodes and prints one packet under every link type `sniff` knows, in text (with `-e` and
+/// `-XX`) and in JSON. The first byte picks the link type and the options.
+pub fn print_packet(data: &[u8]) {
+    let Some((&sel, pkt)) = data.split_first() else {
+        return;
+    };
+    const LINKS: [LinkType; 8] = [
+        LinkType::ETHERNET,
+        LinkType::LINUX_SLL,
+        LinkType::LINUX_SLL2,
+        LinkType::RAW,
+        LinkType::IPV4,
+        LinkType::IPV6,
+        LinkType::NULL,
+        LinkType::LOOP,
+    ];
+    let meta = Meta {
+        ts_sec: 1_700_000_000,
+        ts_nsec: 123_456_789,
+        len: pkt.len() as u32 + u32::from(sel >> 7),
+        link: LINKS[usize::from(sel & 7)],
+        iface: (sel & 8 != 0).then_some("eth0"),
+        pkttype: (sel & 16 != 0).then_some(PacketType::from_raw(u16::from(sel >> 5))),
+    };
+    let mut out = Vec::new();
+    for json in [false, true] {
+        let mut p = Printer::new(PrintOpts {
+            ts: TsStyle::default(),
+            link_header: sel & 32 != 0,
+            hex: if sel & 64 != 0 {
+                Hex::LinkAscii
+            } else {
+                Hex::No
+            },
+            nanos: false,
+            json,
+        });
+        p.print(&meta, pkt, &mut out);
+    }
+    assert!(out.ends_with(b"\n"));
+}
+
+/// Parses a filter expression and, when it parses, compiles it for every target and runs the
+/// program over a fixed packet; a compiled program must pass the kernel's checks.
+pub fn parse_filter(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(expr) = filter::parse(text) else {
+        return;
+    };
+    for target in [
+        filter::Target::Link(LinkType::ETHERNET),
+        filter::Target::Link(LinkType::LINUX_SLL),
+        filter::Target::Link(LinkType::LINUX_SLL2),
+        filter::Target::Link(LinkType::RAW),
+        filter::Target::KernelCooked,
+        filter::Target::KernelEthernet,
+    ] {
+        if let Ok(prog) = filter::compile(&expr, target, 262_144) {
+            if let Err(e) = filter::validate(&prog) {
+                panic!("{text:?} compiled to an invalid program for {target:?}: {e}");
+            }
+            filter::run(&prog, data, data.len() as u32);
+        }
+    }
+}
+
+/// Reads a capture file held in memory (pcap or pcapng) to its end or its first error.
+pub fn read_capture(data: &[u8]) {
+    let (records, _err) = pcap::read_all(data);
+    for (caplen, _len, _link) in records {
+        assert!(caplen <= data.len());
+    }
+}
