@@ -18,7 +18,11 @@ use crate::sniff::filter::{self, Expr, Target, compile::Insn};
 use crate::sniff::link::{LinkType, Meta};
 use crate::sniff::pcap::{self, Precision};
 use crate::sniff::print::{Hex, PrintOpts, Printer, TsStyle};
-use crate::sys::packet::{self, Capture, RingConfig};
+use crate::sock::addr::ResolveError;
+use crate::sys::{
+    self,
+    packet::{self, Capture, RingConfig},
+};
 
 /// tcpdump's default snap length.
 const SNAPLEN: u32 = 262_144;
@@ -32,7 +36,7 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
     let expr = if expr_text.is_empty() {
         None
     } else {
-        Some(filter::parse::parse(&expr_text).map_err(|e| usage(e.to_string()))?)
+        Some(parse_filter(&expr_text)?)
     };
     let snaplen = args.snaplen.unwrap_or(SNAPLEN);
     if args.dump_filter {
@@ -41,6 +45,37 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
     match &args.read {
         Some(path) => read_file(args, &path.to_string_lossy(), expr.as_ref()),
         None => capture(args, iface.as_deref(), expr.as_ref(), &expr_text, snaplen),
+    }
+}
+
+/// Parses FILTER, looking `host NAME` up with the system resolver as libpcap does. A name
+/// that does not resolve exits 3 like every resolution failure; other errors are usage.
+fn parse_filter(text: &str) -> Result<Expr> {
+    let mut failed: Option<ResolveError> = None;
+    let mut resolve = |name: &str| {
+        let hints = sys::Hints {
+            family: libc::AF_UNSPEC,
+            socktype: libc::SOCK_STREAM,
+            protocol: 0,
+            flags: 0,
+        };
+        match sys::getaddrinfo(Some(name), None, hints) {
+            Ok(found) => Ok(found.iter().map(|a| a.addr.ip()).collect()),
+            Err(e) => {
+                failed = Some(ResolveError {
+                    what: name.to_string(),
+                    reason: e.message.clone(),
+                });
+                Err(e.message)
+            }
+        }
+    };
+    match filter::parse::parse_with(text, &mut resolve) {
+        Ok(expr) => Ok(expr),
+        Err(e) => match failed {
+            Some(r) => Err(anyhow::Error::new(r).context(format!("filter '{text}'"))),
+            None => Err(usage(e.to_string())),
+        },
     }
 }
 

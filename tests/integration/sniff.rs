@@ -168,3 +168,75 @@ fn bad_filters_exit_2_with_the_position() {
         "sockcli: filter: expected a port number, found 'xyz' at position 6: 'port xyz'"
     );
 }
+
+/// `host NAME` is looked up like libpcap does (every address, or-ed): the packet counts on
+/// our crafted capture equal tcpdump's for the same expressions, with names from the
+/// namespace's hosts file; a name that does not resolve exits 3.
+#[test]
+fn filter_host_names_resolve_like_tcpdump() {
+    if !require_tool("tcpdump") {
+        return;
+    }
+    let Some(ns) = Netns::create("sockcli-sf") else {
+        return;
+    };
+    ns.etc(
+        "hosts",
+        "10.0.0.1 one.test\n2001:db8::1 one.test\n10.0.0.2 two.test\n2001:db8::2 six.test\n",
+    );
+    ns.etc(
+        "resolv.conf",
+        "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/crafted.pcap");
+    let file = file.to_str().unwrap();
+    let lines = |o: &Out| {
+        o.stdout_str()
+            .lines()
+            .filter(|l| !l.starts_with('\t'))
+            .count()
+    };
+    for expr in [
+        "host one.test",
+        "src host two.test",
+        "dst host two.test and udp",
+        "ip6 host one.test",
+        "ip host one.test or two.test",
+        "ip6 host six.test or one.test",
+        "not host six.test",
+    ] {
+        let ours = run_within(&mut ns.sockcli(&["sniff", "-r", file, expr]), None, WAIT);
+        ours.expect_code(0);
+        let mut t = ns.command("tcpdump");
+        t.args(["-n", "-r", file, expr]);
+        let theirs = run_within(&mut t, None, WAIT);
+        theirs.expect_code(0);
+        assert!(
+            lines(&theirs) > 0,
+            "{expr}: tcpdump matched nothing\n{theirs}"
+        );
+        assert_eq!(lines(&ours), lines(&theirs), "{expr}\n{ours}\n{theirs}");
+    }
+    let out = run_within(
+        &mut ns.sockcli(&["sniff", "-r", file, "host", "nx.test"]),
+        None,
+        WAIT,
+    );
+    out.expect_code(3);
+    let line = out.expect_one_error_line();
+    assert!(line.contains("cannot resolve nx.test"), "{line}");
+}
+
+#[test]
+fn unsupported_filter_syntax_is_named() {
+    let out = run(
+        sockcli().args(["sniff", "-r", "-", "ether", "host", "0:1:2:3:4:5"]),
+        Some(b""),
+    );
+    out.expect_code(2);
+    assert_eq!(
+        out.expect_one_error_line(),
+        "sockcli: filter: 'ether' is pcap-filter syntax that sockcli does not support at \
+         position 1: 'ether host 0:1:2:3:4:5'"
+    );
+}

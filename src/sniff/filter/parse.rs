@@ -86,11 +86,107 @@ struct Quals {
     kind: Kind,
 }
 
-struct Parser<'a> {
+/// Looks up `host NAME`: every address of the name, or the resolver's reason.
+pub type Resolver<'r> = &'r mut dyn FnMut(&str) -> Result<Vec<IpAddr>, String>;
+
+struct Parser<'a, 'r> {
     src: &'a str,
     toks: Vec<(usize, Tok<'a>)>,
     i: usize,
     last: Option<Quals>,
+    resolve: Resolver<'r>,
+}
+
+/// pcap-filter words outside our subset: named in the error instead of "expected a host".
+const UNSUPPORTED: &[&str] = &[
+    "ether",
+    "greater",
+    "less",
+    "len",
+    "broadcast",
+    "multicast",
+    "inbound",
+    "outbound",
+    "proto",
+    "protochain",
+    "gateway",
+    "mask",
+    "sctp",
+    "igmp",
+    "igrp",
+    "pim",
+    "vrrp",
+    "carp",
+    "ah",
+    "esp",
+    "ifname",
+    "on",
+    "rnr",
+    "rulenum",
+    "reason",
+    "rset",
+    "srnr",
+    "subrulenum",
+    "action",
+    "link",
+    "ppp",
+    "slip",
+    "fddi",
+    "tr",
+    "wlan",
+    "type",
+    "subtype",
+    "addr1",
+    "addr2",
+    "addr3",
+    "addr4",
+    "ra",
+    "ta",
+    "mpls",
+    "pppoed",
+    "pppoes",
+    "geneve",
+    "vxlan",
+    "llc",
+    "stp",
+    "ipx",
+    "netbeui",
+    "decnet",
+    "lat",
+    "sca",
+    "moprc",
+    "mopdl",
+    "iso",
+    "esis",
+    "isis",
+    "clnp",
+    "atalk",
+    "aarp",
+    "byte",
+    "index",
+    "lane",
+    "oamf4",
+    "oamf4s",
+    "oamf4e",
+    "oam",
+    "metac",
+    "bcc",
+    "sc",
+    "ilmic",
+    "connectmsg",
+    "metaconnect",
+    "vpi",
+    "vci",
+    "hdpr",
+    "dir",
+    "ip4",
+];
+
+/// A word that can only be a host name (letters, digits, '-', '.', '_'; not all digits).
+fn is_host_name(w: &str) -> bool {
+    w.bytes().any(|b| b.is_ascii_alphabetic())
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
 }
 
 fn proto_word(w: &str) -> Option<Proto> {
@@ -121,7 +217,7 @@ fn is_keyword(w: &str) -> bool {
     proto_word(w).is_some() || kind_word(w).is_some() || matches!(w, "src" | "dst" | "vlan")
 }
 
-impl<'a> Parser<'a> {
+impl<'a> Parser<'a, '_> {
     fn err<T>(&self, pos: usize, msg: impl Into<String>) -> Result<T, FilterError> {
         Err(FilterError::new(pos, msg.into(), self.src))
     }
@@ -188,10 +284,15 @@ impl<'a> Parser<'a> {
                         Ok(e)
                     }
                     None => self.err(open, "unbalanced '('"),
-                    _ => self.err(
-                        self.pos(),
-                        format!("expected ')', found {}", self.describe()),
-                    ),
+                    _ => {
+                        if let Some(w) = self.word() {
+                            self.supported(w)?;
+                        }
+                        self.err(
+                            self.pos(),
+                            format!("expected ')', found {}", self.describe()),
+                        )
+                    }
                 }
             }
             Some(Tok::Word(_)) => self.prim(),
@@ -200,6 +301,23 @@ impl<'a> Parser<'a> {
                 format!("expected a primitive, found {}", self.describe()),
             ),
         }
+    }
+
+    /// Names pcap-filter syntax outside our subset instead of failing on it vaguely.
+    fn supported(&self, w: &str) -> Result<(), FilterError> {
+        if UNSUPPORTED.contains(&w) {
+            return self.err(
+                self.pos(),
+                format!("'{w}' is pcap-filter syntax that sockcli does not support"),
+            );
+        }
+        if w.contains(['[', '=', '<', '>']) {
+            return self.err(
+                self.pos(),
+                format!("byte offsets and comparisons ('{w}') are not supported"),
+            );
+        }
+        Ok(())
     }
 
     fn word(&self) -> Option<&'a str> {
@@ -229,6 +347,7 @@ impl<'a> Parser<'a> {
             };
             return Ok(Expr::Prim(Prim::Vlan(id)));
         }
+        self.supported(w)?;
         if !is_keyword(w) {
             // A bare value: the last primitive's qualifiers, or `host`.
             let q = self.last.unwrap_or(Quals {
@@ -320,7 +439,11 @@ impl<'a> Parser<'a> {
             Kind::Host => {
                 let addr: IpAddr = match v.parse() {
                     Ok(a) => a,
-                    Err(_) => return self.err(pos, format!("expected a host address (IPv4 or IPv6 literal; names are not looked up), found '{v}'")),
+                    Err(_) if is_host_name(v) => return self.host_name(pos, v, proto, dir),
+                    Err(_) => {
+                        return self
+                            .err(pos, format!("expected a host address or name, found '{v}'"));
+                    }
                 };
                 self.check_family(pos, proto, addr)?;
                 Prim::Host { proto, dir, addr }
@@ -375,6 +498,52 @@ impl<'a> Parser<'a> {
             }
         };
         Ok(Expr::Prim(prim))
+    }
+
+    /// `host NAME` is every address of NAME (of the family `proto` allows), or-ed, as in
+    /// libpcap, which looks names up when it compiles the filter.
+    fn host_name(
+        &mut self,
+        pos: usize,
+        name: &str,
+        proto: Option<Proto>,
+        dir: Dir,
+    ) -> Result<Expr, FilterError> {
+        let addrs = (self.resolve)(name).map_err(|why| {
+            FilterError::new(pos, format!("cannot resolve '{name}': {why}"), self.src)
+        })?;
+        let mut expr: Option<Expr> = None;
+        let mut seen: Vec<IpAddr> = Vec::new();
+        for addr in addrs {
+            let fits = !matches!(
+                (proto, addr),
+                (Some(Proto::Ip6), IpAddr::V4(_))
+                    | (Some(Proto::Ip | Proto::Arp | Proto::Rarp), IpAddr::V6(_))
+            );
+            if !fits || seen.contains(&addr) {
+                continue;
+            }
+            seen.push(addr);
+            let prim = Expr::Prim(Prim::Host { proto, dir, addr });
+            expr = Some(match expr {
+                None => prim,
+                Some(e) => Expr::Or(Box::new(e), Box::new(prim)),
+            });
+        }
+        match expr {
+            Some(e) => Ok(e),
+            None => self.err(
+                pos,
+                format!(
+                    "'{name}' has no {} address",
+                    if proto == Some(Proto::Ip6) {
+                        "IPv6"
+                    } else {
+                        "IPv4"
+                    }
+                ),
+            ),
+        }
     }
 
     fn check_family(
@@ -463,21 +632,31 @@ fn mask6(ip: Ipv6Addr, len: u8) -> Ipv6Addr {
     Ipv6Addr::from(v & m)
 }
 
-/// Parses a filter expression. The empty expression (only blanks) is an error here: the
-/// caller decides what "no filter" means.
+/// Parses a filter expression in which host names are an error (no lookups: for tests and
+/// fuzzing). The empty expression (only blanks) is an error here: the caller decides what
+/// "no filter" means.
 pub fn parse(src: &str) -> Result<Expr, FilterError> {
+    parse_with(src, &mut |_| Err("names are not looked up here".into()))
+}
+
+/// Parses a filter expression, looking host names up with `resolve`.
+pub fn parse_with(src: &str, resolve: Resolver<'_>) -> Result<Expr, FilterError> {
     let toks = tokenize(src)?;
     let mut p = Parser {
         src,
         toks,
         i: 0,
         last: None,
+        resolve,
     };
     if p.toks.is_empty() {
         return p.err(1, "empty expression");
     }
     let e = p.expr()?;
     if p.i < p.toks.len() {
+        if let Some(w) = p.word() {
+            p.supported(w)?;
+        }
         let what = p.describe();
         let msg = match p.peek() {
             Some(Tok::RParen) => "unbalanced ')'".to_string(),
@@ -546,6 +725,65 @@ mod tests {
     }
 
     #[test]
+    fn unsupported_syntax_is_named() {
+        let msg = |w: &str| format!("'{w}' is pcap-filter syntax that sockcli does not support");
+        assert_eq!(
+            p("ether host 0:1:2:3:4:5"),
+            format!("ERR 1: {}", msg("ether"))
+        );
+        assert_eq!(p("ip proto 17"), format!("ERR 4: {}", msg("proto")));
+        assert_eq!(p("(udp greater 3)"), format!("ERR 6: {}", msg("greater")));
+        assert_eq!(p("tcp and less 100"), format!("ERR 9: {}", msg("less")));
+        assert_eq!(
+            p("tcp[13] = 2"),
+            "ERR 1: byte offsets and comparisons ('tcp[13]') are not supported"
+        );
+        assert_eq!(
+            p("host 1.2.3.4 and len<=100"),
+            "ERR 18: byte offsets and comparisons ('len<=100') are not supported"
+        );
+    }
+
+    #[test]
+    fn host_names_are_looked_up_and_ored() {
+        let mut hosts = |name: &str| match name {
+            "dual.test" => Ok(vec![
+                "10.0.0.1".parse().unwrap(),
+                "2001:db8::1".parse().unwrap(),
+                "10.0.0.1".parse().unwrap(),
+            ]),
+            "v6.test" => Ok(vec!["2001:db8::2".parse().unwrap()]),
+            _ => Err("Name or service not known".to_string()),
+        };
+        let mut q = |s: &str| {
+            parse_with(s, &mut hosts)
+                .map(|e| e.to_string())
+                .unwrap_or_else(|e| format!("ERR {}: {}", e.pos, e.msg))
+        };
+        assert_eq!(q("host dual.test"), "(host 10.0.0.1 or host 2001:db8::1)");
+        assert_eq!(
+            q("src host dual.test"),
+            "(src host 10.0.0.1 or src host 2001:db8::1)"
+        );
+        assert_eq!(q("ip host dual.test"), "ip host 10.0.0.1");
+        assert_eq!(q("ip6 dst host dual.test"), "ip6 dst host 2001:db8::1");
+        assert_eq!(q("tcp and host v6.test"), "(tcp and host 2001:db8::2)");
+        assert_eq!(q("ip host v6.test"), "ERR 9: 'v6.test' has no IPv4 address");
+        assert_eq!(
+            q("host nx.test"),
+            "ERR 6: cannot resolve 'nx.test': Name or service not known"
+        );
+        assert_eq!(
+            p("host a.test"),
+            "ERR 6: cannot resolve 'a.test': names are not looked up here"
+        );
+        assert_eq!(
+            p("host a%b"),
+            "ERR 6: expected a host address or name, found 'a%b'"
+        );
+    }
+
+    #[test]
     fn errors_with_positions() {
         assert_eq!(p("port xyz"), "ERR 6: expected a port number, found 'xyz'");
         assert_eq!(
@@ -563,7 +801,7 @@ mod tests {
         assert_eq!(p("tcp udp"), "ERR 5: expected 'and' or 'or', found 'udp'");
         assert_eq!(
             p("host example.com"),
-            "ERR 6: expected a host address (IPv4 or IPv6 literal; names are not looked up), found 'example.com'"
+            "ERR 6: cannot resolve 'example.com': names are not looked up here"
         );
         assert_eq!(
             p("net 1.2.3.4/33"),
@@ -591,11 +829,11 @@ mod tests {
         assert_eq!(p("()"), "ERR 2: expected a primitive, found ')'");
         assert_eq!(
             p("é port x"),
-            "ERR 1: expected a host address (IPv4 or IPv6 literal; names are not looked up), found 'é'"
+            "ERR 1: expected a host address or name, found 'é'"
         );
         assert_eq!(
             p("host 1.1.1.1 and é"),
-            "ERR 18: expected a host address (IPv4 or IPv6 literal; names are not looked up), found 'é'"
+            "ERR 18: expected a host address or name, found 'é'"
         );
         let e = parse("port xyz").unwrap_err();
         assert_eq!(
