@@ -18,7 +18,7 @@ EXAMPLES:
 #[derive(Debug, Args)]
 pub struct SniffArgs {
     /// [IFACE] [FILTER...]: the interface to capture on (all of them when absent or 'any'),
-    /// then a pcap-filter expression (host, net, port, portrange, src, dst, tcp, udp, icmp,
+    /// then a pcap-filter expression (host ADDR or NAME, net, port, portrange, src, dst, tcp, udp, icmp,
     /// icmp6, arp, ip, ip6, vlan, and/or/not, parentheses). The first word is the interface
     /// only if such an interface exists; -i names it explicitly.
     #[arg(value_name = "IFACE] [FILTER")]
