@@ -96,7 +96,7 @@ pub const MAX_INSNS: usize = 4096;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// Packets with this link-layer header (capture files, or live SOCK_RAW on that type).
-    /// Supported: ETHERNET, LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6.
+    /// Supported: ETHERNET, LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP.
     Link(LinkType),
     /// Live SOCK_DGRAM AF_PACKET: the network header at 0, the ethertype and VLAN tag from
     /// ancillary loads.
@@ -232,7 +232,30 @@ impl Gen {
     }
 
     fn nl(&self) -> u32 {
-        self.link_offsets().map_or(0, |(_, n)| n + self.shift)
+        match self.target {
+            Target::Link(LinkType::NULL | LinkType::LOOP) => 4,
+            _ => self.link_offsets().map_or(0, |(_, n)| n + self.shift),
+        }
+    }
+
+    /// BSD loopback: the 4-byte address family before the packet. NULL stores it in the
+    /// writer's byte order, so both orders are accepted (the values cannot be confused);
+    /// LOOP stores it in network order. IPv6 has three BSD values, as libpcap knows.
+    fn loopback_family(&self, t: u32) -> Cond {
+        let families: &[u32] = match t {
+            ETH_IP => &[2],
+            ETH_IP6 => &[24, 28, 30],
+            _ => &[],
+        };
+        let swapped = self.target == Target::Link(LinkType::NULL);
+        families.iter().fold(Cond::False, |c, &af| {
+            let c = or(c, eq(Ld::Abs(W, 0), af));
+            if swapped {
+                or(c, eq(Ld::Abs(W, 0), af.swap_bytes()))
+            } else {
+                c
+            }
+        })
     }
 
     fn ethertype(&self, t: u32) -> Cond {
@@ -246,6 +269,7 @@ impl Gen {
         }
         match (self.target, t) {
             (Target::KernelCooked, t) => eq(Ld::Anc(SKF_AD_PROTOCOL), t),
+            (Target::Link(LinkType::NULL | LinkType::LOOP), t) => self.loopback_family(t),
             (Target::Link(LinkType::IPV4), ETH_IP) | (Target::Link(LinkType::IPV6), ETH_IP6) => {
                 Cond::True
             }
@@ -555,6 +579,8 @@ pub fn compile(e: &Expr, target: Target, snaplen: u32) -> Result<Vec<Insn>, Filt
             LinkType::RAW,
             LinkType::IPV4,
             LinkType::IPV6,
+            LinkType::NULL,
+            LinkType::LOOP,
         ];
         if !ok.contains(&l) {
             return Err(FilterError::new(

@@ -196,7 +196,8 @@ fn filters_match_tcpdump() {
 }
 
 /// Rewrites an Ethernet capture with another link header: Linux cooked v1 or v2 (the
-/// ethertype and payload kept), or raw IP (only IPv4/IPv6 frames kept).
+/// ethertype and payload kept), or raw IP, BSD NULL (little-endian family, as a PC writes
+/// it) or OpenBSD LOOP (network order) with only the IPv4/IPv6 frames kept.
 fn convert(bytes: &[u8], to: LinkType) -> Vec<u8> {
     let mut rd = Reader::new(bytes).unwrap();
     let mut w = crate::sniff::pcap::Writer::new(Vec::new(), to, 262_144).unwrap();
@@ -221,8 +222,15 @@ fn convert(bytes: &[u8], to: LinkType) -> Vec<u8> {
                 pkt.extend([0, 0]);
             }
             _ => {
-                if et != [0x08, 0x00] && et != [0x86, 0xdd] {
-                    continue;
+                let af: u32 = match et {
+                    [0x08, 0x00] => 2,
+                    [0x86, 0xdd] => 24,
+                    _ => continue,
+                };
+                match to {
+                    LinkType::NULL => pkt.extend(af.to_le_bytes()),
+                    LinkType::LOOP => pkt.extend(af.to_be_bytes()),
+                    _ => {}
                 }
             }
         }
@@ -247,7 +255,13 @@ fn filters_match_tcpdump_on_converted_link_types() {
         if Reader::new(&bytes[..]).unwrap().link() != Some(LinkType::ETHERNET) {
             continue;
         }
-        for to in [LinkType::LINUX_SLL, LinkType::LINUX_SLL2, LinkType::RAW] {
+        for to in [
+            LinkType::LINUX_SLL,
+            LinkType::LINUX_SLL2,
+            LinkType::RAW,
+            LinkType::NULL,
+            LinkType::LOOP,
+        ] {
             let conv = convert(&bytes, to);
             let path = dir.path().join(format!(
                 "{}-{}.pcap",
