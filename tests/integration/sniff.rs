@@ -240,3 +240,53 @@ fn unsupported_filter_syntax_is_named() {
          position 1: 'ether host 0:1:2:3:4:5'"
     );
 }
+
+/// `-r -` and `-w -`: a pcapng file through a pipe, filtered, out as pcap that tcpdump reads
+/// from its stdin with the count tcpdump's own filter gives; nanosecond files keep their
+/// nanoseconds with `--nano`.
+#[test]
+fn pipes_in_and_out_and_nanoseconds() {
+    if !require_tool("tcpdump") {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let input = std::fs::read(dir.join("crafted.pcap")).unwrap();
+    let ours = run(
+        sockcli().args(["sniff", "-r", "-", "-w", "-", "udp or arp"]),
+        Some(&input),
+    );
+    ours.expect_code(0);
+    let mut t = Command::new("tcpdump");
+    t.args(["-n", "-t", "-r", "-"]);
+    let back = run(&mut t, Some(&ours.stdout));
+    back.expect_code(0);
+    let mut t = Command::new("tcpdump");
+    t.args(["-n", "-t", "-r"])
+        .arg(dir.join("crafted.pcap"))
+        .arg("udp or arp");
+    let direct = run(&mut t, None);
+    direct.expect_code(0);
+    assert!(direct.stdout_str().lines().count() >= 5, "{direct}");
+    assert_eq!(back.stdout_str(), direct.stdout_str());
+
+    // Nanoseconds: written with --nano, tcpdump reads them back to the digit.
+    let ns = run(
+        sockcli().args(["sniff", "-r", "-", "-w", "-", "--nano", "-c", "2"]),
+        Some(&input),
+    );
+    ns.expect_code(0);
+    let mut t = Command::new("tcpdump");
+    t.args(["-n", "-tt", "--nano", "-r", "-"]);
+    let theirs = run(&mut t, Some(&ns.stdout));
+    theirs.expect_code(0);
+    let printed = run(
+        sockcli().args(["sniff", "-r", "-", "-tt", "--nano", "-c", "2"]),
+        Some(&input),
+    );
+    printed.expect_code(0);
+    assert_eq!(printed.stdout_str(), theirs.stdout_str());
+    assert!(
+        printed.stdout_str().starts_with("1700000000.000007000 "),
+        "{printed}"
+    );
+}
