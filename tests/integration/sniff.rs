@@ -1,6 +1,7 @@
 //! `sniff` end to end: live capture on `lo` (root), pcap files read back by tcpdump, and every
 //! public capture file in tests/data/pcaps read with the same packet count as tcpdump.
 
+use crate::ensure;
 use crate::util::*;
 use std::net::UdpSocket;
 use std::process::{Command, Stdio};
@@ -167,4 +168,273 @@ fn bad_filters_exit_2_with_the_position() {
         out.expect_one_error_line(),
         "sockcli: filter: expected a port number, found 'xyz' at position 6: 'port xyz'"
     );
+}
+
+// ------------------------------------------------------------------------------ two namespaces
+
+/// Namespaces A and B joined by a veth pair: `vethA` (02:00:00:00:00:0a, 10.9.0.1/24,
+/// fd00:9::1/64) in A, `vethB` (02:00:00:00:00:0b, 10.9.0.2/24, fd00:9::2/64) in B.
+/// Dropping it deletes both namespaces (and the pair with them).
+struct Pair {
+    a: Netns,
+    b: Netns,
+}
+
+const MAC_A: &str = "02:00:00:00:00:0a";
+const MAC_B: &str = "02:00:00:00:00:0b";
+
+/// None (after printing why) without root, namespaces, veth or tcpdump.
+fn pair() -> Option<Pair> {
+    if !require_root("capturing in network namespaces") || !require_tool("tcpdump") {
+        return None;
+    }
+    let a = Netns::create("sniffA")?;
+    let b = Netns::create("sniffB")?;
+    let made = a.ip(&[
+        "link", "add", "vethA", "type", "veth", "peer", "name", "vethB", "netns", &b.name,
+    ]);
+    if !made {
+        println!("skipped: cannot create a veth pair");
+        return None;
+    }
+    for (ns, dev, mac, v4, v6) in [
+        (&a, "vethA", MAC_A, "10.9.0.1/24", "fd00:9::1/64"),
+        (&b, "vethB", MAC_B, "10.9.0.2/24", "fd00:9::2/64"),
+    ] {
+        let ok = ns.ip(&["link", "set", dev, "address", mac])
+            && ns.ip(&["addr", "add", v4, "dev", dev])
+            && ns.ip(&["addr", "add", v6, "dev", dev, "nodad"])
+            && ns.ip(&["link", "set", dev, "up"]);
+        assert!(ok, "cannot configure {dev} in {}", ns.name);
+    }
+    Some(Pair { a, b })
+}
+
+/// UDP broadcasts from A to 10.9.0.255 port 7, every 50 ms (bounded): no ARP needed, so
+/// they tell when a capture in B is running without disturbing what follows.
+const PROBE_PY: &str = r#"
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for _ in range(400):
+    s.sendto(b"probe", ("10.9.0.255", 7))
+    time.sleep(0.05)
+"#;
+
+/// B: answers every datagram on port 9000 (IPv4 and IPv6) with "pong".
+const SERVER_PY: &str = r#"
+import select, socket
+socks = []
+for fam, host in ((socket.AF_INET, "10.9.0.2"), (socket.AF_INET6, "fd00:9::2")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, 9000))
+    socks.append(s)
+print("ready", flush=True)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        d, a = s.recvfrom(100)
+        s.sendto(b"pong", a)
+"#;
+
+/// A: "ping" to B over IPv4 from port 40004, then over IPv6 from port 40006, each answered.
+const CLIENT_PY: &str = r#"
+import socket
+for fam, src, dst, port in ((socket.AF_INET, "10.9.0.1", "10.9.0.2", 40004),
+                            (socket.AF_INET6, "fd00:9::1", "fd00:9::2", 40006)):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.bind((src, port))
+    s.sendto(b"ping", (dst, 9000))
+    print(s.recv(100).decode(), flush=True)
+"#;
+
+/// Send `probe` (a Python snippet run in `from`) until every capture's stdout contains
+/// `seen`, bounded; the captures are then known to be running with their filters.
+fn probe_until_ready(from: &Netns, probe: &str, seen: &str, caps: &mut [&mut Running]) {
+    let mut p = Running::spawn(&mut from.python(probe, &[]));
+    for c in caps.iter_mut() {
+        if !c.wait_stdout_contains(seen.as_bytes(), WAIT) {
+            let o = c.kill_and_collect();
+            panic!(
+                "capture did not see the probe {seen:?}\n{o}\n{}",
+                p.kill_and_collect()
+            );
+        }
+    }
+    p.kill_and_collect();
+}
+
+/// Bounded wait until namespace `ns` has `n` packet sockets bound (/proc/net/packet), for
+/// a capture that prints nothing (`-w`).
+fn wait_packet_sockets(ns: &Netns, n: usize) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let o = run(ns.command("cat").arg("/proc/net/packet"), None);
+        let bound = o
+            .stdout_str()
+            .lines()
+            .skip(1)
+            .filter(|l| l.split_whitespace().nth(4).is_some_and(|i| i != "0"))
+            .count();
+        if bound >= n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{n} packet sockets not bound\n{o}"
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// SIGINT, then the output (bounded).
+fn interrupt(r: &mut Running) -> Out {
+    if r.try_status().is_none() {
+        r.signal("INT");
+    }
+    r.finish_within(WAIT)
+}
+
+/// The lines of `out` that do not contain `skip` (the probes), without tcpdump's empty
+/// line before its statistics.
+fn lines_without(out: &str, skip: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| !l.is_empty() && !l.contains(skip))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// ARP, then UDP over IPv4 and IPv6 from A to B and back, captured in B with `-e`: exact
+/// lines, the same as tcpdump's (live, same time, same filter), the same from the `-w` file
+/// read back by tcpdump and by us, and the JSON fields.
+#[test]
+fn two_namespaces_arp_and_udp_with_link_headers_like_tcpdump() {
+    let Some(p) = pair() else { return };
+    let filter = ["arp", "or", "udp"];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vethB.pcap");
+    let mut w = Running::spawn(
+        p.b.sockcli(&["sniff", "vethB", "-w"])
+            .arg(&file)
+            .args(filter),
+    );
+    wait_packet_sockets(&p.b, 1);
+    let mut text = Running::spawn(p.b.sockcli(&["sniff", "vethB", "-e", "-t"]).args(filter));
+    let mut json = Running::spawn(p.b.sockcli(&["sniff", "vethB", "--json"]).args(filter));
+    let mut td = Running::spawn(
+        p.b.command("tcpdump")
+            .args(["-l", "-n", "-e", "-t", "-i", "vethB"])
+            .args(filter),
+    );
+    probe_until_ready(
+        &p.a,
+        PROBE_PY,
+        "10.9.0.255",
+        &mut [&mut text, &mut json, &mut td],
+    );
+    let mut server = Running::spawn(&mut p.b.python(SERVER_PY, &[]));
+    assert!(
+        server.wait_stdout_contains(b"ready", WAIT),
+        "{}",
+        server.kill_and_collect()
+    );
+    // The exchange starts with ARP: nobody knows anybody yet.
+    assert!(p.a.ip(&["neigh", "flush", "all"]) && p.b.ip(&["neigh", "flush", "all"]));
+    let client = run(&mut p.a.python(CLIENT_PY, &[]), None);
+    client.expect_code(0).expect_stdout(b"pong\npong\n");
+
+    let (a, b) = (MAC_A, MAC_B);
+    let want = [
+        format!(
+            "{a} > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: \
+             Request who-has 10.9.0.2 tell 10.9.0.1, length 28"
+        ),
+        format!(
+            "{b} > {a}, ethertype ARP (0x0806), length 42: Reply 10.9.0.2 is-at {b}, length 28"
+        ),
+        format!(
+            "{a} > {b}, ethertype IPv4 (0x0800), length 46: \
+             10.9.0.1.40004 > 10.9.0.2.9000: UDP, length 4"
+        ),
+        format!(
+            "{b} > {a}, ethertype IPv4 (0x0800), length 46: \
+             10.9.0.2.9000 > 10.9.0.1.40004: UDP, length 4"
+        ),
+        format!(
+            "{a} > {b}, ethertype IPv6 (0x86dd), length 66: \
+             fd00:9::1.40006 > fd00:9::2.9000: UDP, length 4"
+        ),
+        format!(
+            "{b} > {a}, ethertype IPv6 (0x86dd), length 66: \
+             fd00:9::2.9000 > fd00:9::1.40006: UDP, length 4"
+        ),
+    ];
+    let last = want.last().unwrap().as_bytes();
+    for r in [&mut text, &mut td] {
+        let ok = r.wait_stdout_contains(last, WAIT);
+        ensure!(r.snapshot(), ok, "the last reply was not printed");
+    }
+    ensure!(
+        json.snapshot(),
+        json.wait_stdout_contains(b"\"sport\":9000,\"dport\":40006", WAIT)
+    );
+    let (text, json, td, w) = (
+        interrupt(&mut text),
+        interrupt(&mut json),
+        interrupt(&mut td),
+        interrupt(&mut w),
+    );
+    let ours = lines_without(&text.stdout_str(), "10.9.0.255");
+    ensure!(
+        text,
+        ours == want,
+        "our lines: {ours:#?}\nwanted: {want:#?}"
+    );
+    let theirs = lines_without(&td.stdout_str(), "10.9.0.255");
+    ensure!(td, theirs == want, "tcpdump's lines: {theirs:#?}");
+
+    // The -w file: tcpdump and we read the same lines back.
+    let back = run(
+        Command::new("tcpdump")
+            .args(["-e", "-t", "-n", "-r"])
+            .arg(&file),
+        None,
+    );
+    back.expect_code(0);
+    ensure!(
+        back,
+        lines_without(&back.stdout_str(), "10.9.0.255") == want,
+        "{w}"
+    );
+    let ours_back = run(sockcli().args(["sniff", "-e", "-t", "-r"]).arg(&file), None);
+    ours_back.expect_code(0);
+    ensure!(
+        ours_back,
+        lines_without(&ours_back.stdout_str(), "10.9.0.255") == want
+    );
+
+    // JSON: link-layer fields and protocol of the same six packets.
+    let records = lines_without(&json.stdout_str(), "10.9.0.255");
+    let fields = [
+        ("B", a, "ff:ff:ff:ff:ff:ff", 2054, "arp"),
+        ("Out", b, a, 2054, "arp"),
+        ("In", a, b, 2048, "udp"),
+        ("Out", b, a, 2048, "udp"),
+        ("In", a, b, 34525, "udp"),
+        ("Out", b, a, 34525, "udp"),
+    ];
+    ensure!(json, records.len() == fields.len());
+    for (rec, (dir, src, dst, et, proto)) in records.iter().zip(fields) {
+        let want = format!(
+            "\"iface\":null,\"direction\":\"{dir}\",\"len\":{len},\"caplen\":{len},\"link\":1,\
+             \"src_mac\":\"{src}\",\"dst_mac\":\"{dst}\",\"ethertype\":{et},\"vlan\":null,\
+             \"proto\":\"{proto}\",",
+            len = match et {
+                2054 => 42,
+                2048 => 46,
+                _ => 66,
+            }
+        );
+        ensure!(json, rec.contains(&want), "record {rec}\nlacks {want}");
+    }
 }
