@@ -287,6 +287,11 @@ fn wait_packet_sockets(ns: &Netns, n: usize) {
     }
 }
 
+/// What `r` printed so far.
+fn now(r: &Running) -> String {
+    String::from_utf8_lossy(&r.stdout_snapshot()).into_owned()
+}
+
 /// SIGINT, then the output (bounded).
 fn interrupt(r: &mut Running) -> Out {
     if r.try_status().is_none() {
@@ -437,4 +442,261 @@ fn two_namespaces_arp_and_udp_with_link_headers_like_tcpdump() {
         );
         ensure!(json, rec.contains(&want), "record {rec}\nlacks {want}");
     }
+}
+
+/// The capture puts vethB in promiscuous mode (`promiscuity 1`) and `-p` does not; a frame
+/// from A to a MAC address that is not B's is seen as `"direction":"P"` (PACKET_OTHERHOST).
+/// veth does not filter unicast by destination MAC (no hardware filter to program), so the
+/// frame reaches a `-p` capture as well, as it reaches `tcpdump -p`.
+#[test]
+fn promiscuous_mode_on_veth_and_frames_for_another_host() {
+    let Some(p) = pair() else { return };
+    assert!(p.a.ip(&[
+        "neigh",
+        "add",
+        "10.9.0.99",
+        "lladdr",
+        "02:00:00:00:00:99",
+        "dev",
+        "vethA",
+        "nud",
+        "permanent"
+    ]));
+    let promiscuity = || {
+        let o = run(
+            Command::new("ip").args(["-n", &p.b.name, "-d", "link", "show", "vethB"]),
+            None,
+        );
+        let s = o.stdout_str();
+        s.split_whitespace()
+            .skip_while(|w| *w != "promiscuity")
+            .nth(1)
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no promiscuity in\n{o}"))
+    };
+    assert_eq!(promiscuity(), "0");
+    let send = "import socket\n\
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'other', ('10.9.0.99', 9))";
+    for no_promisc in [false, true] {
+        let mut args = vec!["sniff", "vethB", "--json"];
+        let mut td_args = vec!["-l", "-n", "-e", "-t", "-i", "vethB"];
+        if no_promisc {
+            args.push("-p");
+            td_args.push("-p");
+        }
+        let mut caps = vec![Running::spawn(p.b.sockcli(&args).arg("udp"))];
+        if no_promisc {
+            caps.push(Running::spawn(
+                p.b.command("tcpdump").args(&td_args).arg("udp"),
+            ));
+        }
+        {
+            let mut refs: Vec<&mut Running> = caps.iter_mut().collect();
+            probe_until_ready(&p.a, PROBE_PY, "10.9.0.255", &mut refs);
+        }
+        let level = promiscuity();
+        run(&mut p.a.python(send, &[]), None).expect_code(0);
+        for c in &mut caps {
+            let ok = c.wait_stdout_contains(b"10.9.0.99", WAIT);
+            ensure!(
+                c.snapshot(),
+                ok,
+                "the frame for 02:00:00:00:00:99 was not seen"
+            );
+        }
+        let mut outs: Vec<Out> = caps.iter_mut().map(interrupt).collect();
+        let o = outs.remove(0);
+        ensure!(
+            o,
+            level == if no_promisc { "0" } else { "1" },
+            "promiscuity {level} while capturing (-p: {no_promisc})"
+        );
+        let rec = o
+            .stdout_str()
+            .lines()
+            .find(|l| l.contains("\"dst\":\"10.9.0.99\""))
+            .map(str::to_owned)
+            .unwrap_or_default();
+        ensure!(
+            o,
+            rec.contains(
+                "\"direction\":\"P\",\"len\":47,\"caplen\":47,\"link\":1,\
+                 \"src_mac\":\"02:00:00:00:00:0a\",\"dst_mac\":\"02:00:00:00:00:99\""
+            ),
+            "record {rec}"
+        );
+        if let Some(td) = outs.pop() {
+            ensure!(
+                td,
+                td.stdout_str().contains(
+                    "02:00:00:00:00:0a > 02:00:00:00:00:99, ethertype IPv4 (0x0800), length 47: \
+                     10.9.0.1."
+                )
+            );
+        }
+        assert_eq!(
+            promiscuity(),
+            "0",
+            "promiscuous mode left on after the capture"
+        );
+    }
+}
+
+/// Tagged frames (802.1Q, VLAN 10, priority 3) sent from A through a packet socket: the
+/// kernel in B strips the tag before the capture sees the frame (into the ring's
+/// tp_vlan_tci); sniff puts it back as libpcap does. This kernel may lack 802.1Q devices
+/// (`type vlan`), so the frames are built by hand rather than sent through vethA.10.
+const VLAN_PY: &str = r#"
+import socket, struct, sys, time
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def frame(dst_mac, dst_ip, dport, payload):
+    udp = struct.pack("!HHHH", 40001, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     socket.inet_aton("10.10.0.1"), socket.inet_aton(dst_ip))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    tag = struct.pack("!HH", 0x8100, (3 << 13) | 10)
+    return bytes.fromhex(dst_mac) + bytes.fromhex("02000000000a") + tag + b"\x08\x00" + ip + udp
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("vethA", 0))
+if sys.argv[1] == "probe":
+    for _ in range(400):
+        s.send(frame("ffffffffffff", "10.10.0.255", 7, b"probe"))
+        time.sleep(0.05)
+else:
+    for i in range(3):
+        s.send(frame("02000000000b", "10.10.0.2", 9000, b"vlan%d" % i))
+"#;
+
+#[test]
+fn vlan_tags_stripped_by_the_kernel_are_put_back() {
+    let Some(p) = pair() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vlan.pcap");
+    let mut w = Running::spawn(
+        p.b.sockcli(&["sniff", "vethB", "-w"])
+            .arg(&file)
+            .args(["vlan", "10", "and", "udp"]),
+    );
+    wait_packet_sockets(&p.b, 1);
+    let mut text = Running::spawn(&mut p.b.sockcli(&["sniff", "vethB", "-e", "-t", "vlan", "10"]));
+    let mut json = Running::spawn(&mut p.b.sockcli(&["sniff", "vethB", "--json", "vlan", "10"]));
+    let mut td = Running::spawn(
+        p.b.command("tcpdump")
+            .args(["-l", "-n", "-e", "-t", "-i", "vethB", "vlan", "10"]),
+    );
+    let probe = VLAN_PY.replace("sys.argv[1]", "'probe'");
+    probe_until_ready(
+        &p.a,
+        &probe,
+        "10.10.0.255",
+        &mut [&mut text, &mut json, &mut td],
+    );
+    run(&mut p.a.python(VLAN_PY, &["send"]), None).expect_code(0);
+    let want = format!(
+        "{MAC_A} > {MAC_B}, ethertype 802.1Q (0x8100), length 51: vlan 10, p 3, \
+         ethertype IPv4 (0x0800), 10.10.0.1.40001 > 10.10.0.2.9000: UDP, length 5"
+    );
+    let want = vec![want; 3];
+    for r in [&mut text, &mut td] {
+        let deadline = Instant::now() + WAIT;
+        while lines_without(&now(r), "10.10.0.255").len() < 3 && Instant::now() < deadline {
+            std::thread::sleep(POLL);
+        }
+    }
+    let deadline = Instant::now() + WAIT;
+    while now(&json).matches("10.10.0.2\"").count() < 3 && Instant::now() < deadline {
+        std::thread::sleep(POLL);
+    }
+    let (text, json, td, w) = (
+        interrupt(&mut text),
+        interrupt(&mut json),
+        interrupt(&mut td),
+        interrupt(&mut w),
+    );
+    let ours = lines_without(&text.stdout_str(), "10.10.0.255");
+    ensure!(text, ours == want, "our lines: {ours:#?}");
+    let theirs = lines_without(&td.stdout_str(), "10.10.0.255");
+    ensure!(td, theirs == want, "tcpdump's lines: {theirs:#?}");
+    let records = lines_without(&json.stdout_str(), "10.10.0.255");
+    ensure!(json, records.len() == 3);
+    for r in &records {
+        ensure!(
+            json,
+            r.contains(
+                "\"len\":51,\"caplen\":51,\"link\":1,\"src_mac\":\"02:00:00:00:00:0a\",\
+                        \"dst_mac\":\"02:00:00:00:00:0b\",\"ethertype\":2048,\"vlan\":[10],\
+                        \"proto\":\"udp\""
+            ),
+            "record {r}"
+        );
+    }
+    // The -w file holds the tag: tcpdump shows it and its own `vlan 10` filter counts them.
+    let back = run(
+        Command::new("tcpdump")
+            .args(["-e", "-t", "-n", "-r"])
+            .arg(&file),
+        None,
+    );
+    back.expect_code(0);
+    ensure!(
+        back,
+        lines_without(&back.stdout_str(), "10.10.0.255") == want,
+        "{w}"
+    );
+    let counted = run(
+        Command::new("tcpdump").args(["-n", "-r"]).arg(&file).args([
+            "vlan",
+            "10",
+            "and",
+            "dst",
+            "10.10.0.2",
+        ]),
+        None,
+    );
+    counted.expect_code(0);
+    ensure!(counted, counted.stdout_str().lines().count() == 3);
+}
+
+/// `-e` on "any" (cooked v1 with the interface known): `lo    In  ` and then the cooked
+/// header without the direction again (it printed `lo    In   In 00:...` before); the part
+/// after the prefix is what tcpdump prints for the same packets captured as LINUX_SLL
+/// (`-y LINUX_SLL -e`), whose line starts with the direction instead.
+#[test]
+fn link_headers_on_any_print_the_direction_once() {
+    if !require_tool("tcpdump") {
+        return;
+    }
+    let Some(ns) = Netns::create("sniffany") else {
+        return;
+    };
+    let filter = ["udp", "port", "9000"];
+    let mut ours = Running::spawn(
+        ns.sockcli(&["sniff", "any", "-e", "-t", "-c", "4"])
+            .args(filter),
+    );
+    let mut td = Running::spawn(
+        ns.command("tcpdump")
+            .args(["-n", "-e", "-t", "-c", "4", "-i", "any", "-y", "LINUX_SLL"])
+            .args(filter),
+    );
+    let feed = "import socket, time\n\
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+                s.bind(('127.0.0.1', 40004))\n\
+                for _ in range(400):\n    \
+                    s.sendto(b'hi\\n', ('127.0.0.1', 9000))\n    \
+                    time.sleep(0.05)\n";
+    let mut feeder = Running::spawn(&mut ns.python(feed, &[]));
+    let (ours, td) = (ours.finish_within(WAIT), td.finish_within(WAIT));
+    feeder.kill_and_collect();
+    ours.expect_code(0);
+    td.expect_code(0);
+    let tail = "00:00:00:00:00:00 ethertype IPv4 (0x0800), length 47: \
+                127.0.0.1.40004 > 127.0.0.1.9000: UDP, length 3";
+    // Both leave out the outgoing copy of what loops back on `lo`, as libpcap does.
+    ours.expect_stdout(format!("lo    In  {tail}\n").repeat(4).as_bytes());
+    td.expect_stdout(format!(" In {tail}\n").repeat(4).as_bytes());
 }
