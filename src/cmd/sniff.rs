@@ -362,6 +362,7 @@ fn capture(
     let signals = Signals::install().context("cannot install signal handlers")?;
     let mut sink = Sink::new(args, link, snaplen)?;
     let mut names: HashMap<u32, String> = HashMap::new();
+    // Reused for the packets that need bytes added: a cooked header, or a VLAN tag.
     let mut sll = Vec::with_capacity(snaplen as usize + 16);
     let mut count = 0u64;
     let limit = args.count;
@@ -384,10 +385,18 @@ fn capture(
             let name = names
                 .entry(f.ifindex)
                 .or_insert_with(|| packet::if_name(f.ifindex).unwrap_or_default());
+            // The 802.1Q tag the kernel took out goes back in, as libpcap does.
+            let tag = f
+                .vlan_tci
+                .filter(|_| link == LinkType::ETHERNET && f.data.len() >= 12);
             let meta = Meta {
                 ts_sec: f.ts_sec,
                 ts_nsec: f.ts_nsec,
-                len: if cooked { f.len + 16 } else { f.len },
+                len: match (cooked, tag) {
+                    (true, _) => f.len + 16,
+                    (false, Some(_)) => f.len + 4,
+                    (false, None) => f.len,
+                },
                 link,
                 iface: if cooked { Some(name.as_str()) } else { None },
                 pkttype: Some(f.packet_type()),
@@ -397,6 +406,9 @@ fn capture(
                 sll.clear();
                 sll.extend_from_slice(&f.sll_header());
                 sll.extend_from_slice(f.data);
+                sink.packet(&meta, &sll)
+            } else if let Some(tci) = tag {
+                insert_vlan(&mut sll, f.data, f.vlan_tpid, tci, snaplen as usize);
                 sink.packet(&meta, &sll)
             } else {
                 sink.packet(&meta, f.data)
@@ -427,4 +439,33 @@ fn capture(
         stats.drops
     );
     stop.expect("loop ends with a reason")
+}
+
+/// `data` (an Ethernet frame, at least the two MAC addresses) with the tag `tpid`, `tci`
+/// put back after the MAC addresses, into `buf`; cut to `snaplen` like libpcap does.
+fn insert_vlan(buf: &mut Vec<u8>, data: &[u8], tpid: u16, tci: u16, snaplen: usize) {
+    buf.clear();
+    buf.extend_from_slice(&data[..12]);
+    buf.extend_from_slice(&tpid.to_be_bytes());
+    buf.extend_from_slice(&tci.to_be_bytes());
+    buf.extend_from_slice(&data[12..]);
+    buf.truncate(snaplen);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vlan_tag_goes_back_after_the_mac_addresses() {
+        let frame: Vec<u8> = (1..=20).collect();
+        let mut buf = Vec::with_capacity(64);
+        insert_vlan(&mut buf, &frame, 0x8100, 0x200a, 64);
+        let mut want: Vec<u8> = (1..=12).collect();
+        want.extend_from_slice(&[0x81, 0x00, 0x20, 0x0a]);
+        want.extend(13..=20);
+        assert_eq!(buf, want);
+        insert_vlan(&mut buf, &frame, 0x88a8, 10, 14);
+        assert_eq!(buf, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x88, 0xa8]);
+    }
 }

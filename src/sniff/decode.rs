@@ -372,10 +372,13 @@ impl Dec<'_> {
         let proto = be16(hdr, 14).unwrap_or(0);
         self.iface_prefix(meta, None);
         if self.eflag {
-            let start = self.out.len();
-            self.s(pkttype.direction());
-            pad_left(self.out, start, 3);
-            self.s(" ");
+            // Live "any": the interface prefix printed the direction already.
+            if meta.iface.is_none() {
+                let start = self.out.len();
+                self.s(pkttype.direction());
+                pad_left(self.out, start, 3);
+                self.s(" ");
+            }
             self.sll_tail(&hdr[6..6 + halen], proto, wire);
         }
         self.f.net_off = 16;

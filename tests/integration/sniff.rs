@@ -1,6 +1,7 @@
 //! `sniff` end to end: live capture on `lo` (root), pcap files read back by tcpdump, and every
 //! public capture file in tests/data/pcaps read with the same packet count as tcpdump.
 
+use crate::ensure;
 use crate::util::*;
 use std::net::UdpSocket;
 use std::process::{Command, Stdio};
@@ -289,4 +290,535 @@ fn pipes_in_and_out_and_nanoseconds() {
         printed.stdout_str().starts_with("1700000000.000007000 "),
         "{printed}"
     );
+}
+
+// ------------------------------------------------------------------------------ two namespaces
+
+/// Namespaces A and B joined by a veth pair: `vethA` (02:00:00:00:00:0a, 10.9.0.1/24,
+/// fd00:9::1/64) in A, `vethB` (02:00:00:00:00:0b, 10.9.0.2/24, fd00:9::2/64) in B.
+/// Dropping it deletes both namespaces (and the pair with them).
+struct Pair {
+    a: Netns,
+    b: Netns,
+}
+
+const MAC_A: &str = "02:00:00:00:00:0a";
+const MAC_B: &str = "02:00:00:00:00:0b";
+
+/// None (after printing why) without root, namespaces, veth or tcpdump.
+fn pair() -> Option<Pair> {
+    if !require_root("capturing in network namespaces") || !require_tool("tcpdump") {
+        return None;
+    }
+    let a = Netns::create("sniffA")?;
+    let b = Netns::create("sniffB")?;
+    let made = a.ip(&[
+        "link", "add", "vethA", "type", "veth", "peer", "name", "vethB", "netns", &b.name,
+    ]);
+    if !made {
+        println!("skipped: cannot create a veth pair");
+        return None;
+    }
+    for (ns, dev, mac, v4, v6) in [
+        (&a, "vethA", MAC_A, "10.9.0.1/24", "fd00:9::1/64"),
+        (&b, "vethB", MAC_B, "10.9.0.2/24", "fd00:9::2/64"),
+    ] {
+        let ok = ns.ip(&["link", "set", dev, "address", mac])
+            && ns.ip(&["addr", "add", v4, "dev", dev])
+            && ns.ip(&["addr", "add", v6, "dev", dev, "nodad"])
+            && ns.ip(&["link", "set", dev, "up"]);
+        assert!(ok, "cannot configure {dev} in {}", ns.name);
+    }
+    Some(Pair { a, b })
+}
+
+/// UDP broadcasts from A to 10.9.0.255 port 7, every 50 ms (bounded): no ARP needed, so
+/// they tell when a capture in B is running without disturbing what follows.
+const PROBE_PY: &str = r#"
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for _ in range(400):
+    s.sendto(b"probe", ("10.9.0.255", 7))
+    time.sleep(0.05)
+"#;
+
+/// B: answers every datagram on port 9000 (IPv4 and IPv6) with "pong".
+const SERVER_PY: &str = r#"
+import select, socket
+socks = []
+for fam, host in ((socket.AF_INET, "10.9.0.2"), (socket.AF_INET6, "fd00:9::2")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, 9000))
+    socks.append(s)
+print("ready", flush=True)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        d, a = s.recvfrom(100)
+        s.sendto(b"pong", a)
+"#;
+
+/// A: "ping" to B over IPv4 from port 40004, then over IPv6 from port 40006, each answered.
+const CLIENT_PY: &str = r#"
+import socket
+for fam, src, dst, port in ((socket.AF_INET, "10.9.0.1", "10.9.0.2", 40004),
+                            (socket.AF_INET6, "fd00:9::1", "fd00:9::2", 40006)):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.bind((src, port))
+    s.sendto(b"ping", (dst, 9000))
+    print(s.recv(100).decode(), flush=True)
+"#;
+
+/// Send `probe` (a Python snippet run in `from`) until every capture's stdout contains
+/// `seen`, bounded; the captures are then known to be running with their filters.
+fn probe_until_ready(from: &Netns, probe: &str, seen: &str, caps: &mut [&mut Running]) {
+    let mut p = Running::spawn(&mut from.python(probe, &[]));
+    for c in caps.iter_mut() {
+        if !c.wait_stdout_contains(seen.as_bytes(), WAIT) {
+            let o = c.kill_and_collect();
+            panic!(
+                "capture did not see the probe {seen:?}\n{o}\n{}",
+                p.kill_and_collect()
+            );
+        }
+    }
+    p.kill_and_collect();
+}
+
+/// Bounded wait until namespace `ns` has `n` packet sockets bound (/proc/net/packet), for
+/// a capture that prints nothing (`-w`).
+fn wait_packet_sockets(ns: &Netns, n: usize) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let o = run(ns.command("cat").arg("/proc/net/packet"), None);
+        let bound = o
+            .stdout_str()
+            .lines()
+            .skip(1)
+            .filter(|l| l.split_whitespace().nth(4).is_some_and(|i| i != "0"))
+            .count();
+        if bound >= n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{n} packet sockets not bound\n{o}"
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// What `r` printed so far.
+fn now(r: &Running) -> String {
+    String::from_utf8_lossy(&r.stdout_snapshot()).into_owned()
+}
+
+/// SIGINT, then the output (bounded).
+fn interrupt(r: &mut Running) -> Out {
+    if r.try_status().is_none() {
+        r.signal("INT");
+    }
+    r.finish_within(WAIT)
+}
+
+/// The lines of `out` that do not contain `skip` (the probes), without tcpdump's empty
+/// line before its statistics.
+fn lines_without(out: &str, skip: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| !l.is_empty() && !l.contains(skip))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// ARP, then UDP over IPv4 and IPv6 from A to B and back, captured in B with `-e`: exact
+/// lines, the same as tcpdump's (live, same time, same filter), the same from the `-w` file
+/// read back by tcpdump and by us, and the JSON fields.
+#[test]
+fn two_namespaces_arp_and_udp_with_link_headers_like_tcpdump() {
+    let Some(p) = pair() else { return };
+    let filter = ["arp", "or", "udp"];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vethB.pcap");
+    let mut w = Running::spawn(
+        p.b.sockcli(&["sniff", "vethB", "-w"])
+            .arg(&file)
+            .args(filter),
+    );
+    wait_packet_sockets(&p.b, 1);
+    let mut text = Running::spawn(p.b.sockcli(&["sniff", "vethB", "-e", "-t"]).args(filter));
+    let mut json = Running::spawn(p.b.sockcli(&["sniff", "vethB", "--json"]).args(filter));
+    let mut td = Running::spawn(
+        p.b.command("tcpdump")
+            .args(["-l", "-n", "-e", "-t", "-i", "vethB"])
+            .args(filter),
+    );
+    probe_until_ready(
+        &p.a,
+        PROBE_PY,
+        "10.9.0.255",
+        &mut [&mut text, &mut json, &mut td],
+    );
+    let mut server = Running::spawn(&mut p.b.python(SERVER_PY, &[]));
+    assert!(
+        server.wait_stdout_contains(b"ready", WAIT),
+        "{}",
+        server.kill_and_collect()
+    );
+    // The exchange starts with ARP: nobody knows anybody yet.
+    assert!(p.a.ip(&["neigh", "flush", "all"]) && p.b.ip(&["neigh", "flush", "all"]));
+    let client = run(&mut p.a.python(CLIENT_PY, &[]), None);
+    client.expect_code(0).expect_stdout(b"pong\npong\n");
+
+    let (a, b) = (MAC_A, MAC_B);
+    let want = [
+        format!(
+            "{a} > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: \
+             Request who-has 10.9.0.2 tell 10.9.0.1, length 28"
+        ),
+        format!(
+            "{b} > {a}, ethertype ARP (0x0806), length 42: Reply 10.9.0.2 is-at {b}, length 28"
+        ),
+        format!(
+            "{a} > {b}, ethertype IPv4 (0x0800), length 46: \
+             10.9.0.1.40004 > 10.9.0.2.9000: UDP, length 4"
+        ),
+        format!(
+            "{b} > {a}, ethertype IPv4 (0x0800), length 46: \
+             10.9.0.2.9000 > 10.9.0.1.40004: UDP, length 4"
+        ),
+        format!(
+            "{a} > {b}, ethertype IPv6 (0x86dd), length 66: \
+             fd00:9::1.40006 > fd00:9::2.9000: UDP, length 4"
+        ),
+        format!(
+            "{b} > {a}, ethertype IPv6 (0x86dd), length 66: \
+             fd00:9::2.9000 > fd00:9::1.40006: UDP, length 4"
+        ),
+    ];
+    let last = want.last().unwrap().as_bytes();
+    for r in [&mut text, &mut td] {
+        let ok = r.wait_stdout_contains(last, WAIT);
+        ensure!(r.snapshot(), ok, "the last reply was not printed");
+    }
+    ensure!(
+        json.snapshot(),
+        json.wait_stdout_contains(b"\"sport\":9000,\"dport\":40006", WAIT)
+    );
+    let (text, json, td, w) = (
+        interrupt(&mut text),
+        interrupt(&mut json),
+        interrupt(&mut td),
+        interrupt(&mut w),
+    );
+    let ours = lines_without(&text.stdout_str(), "10.9.0.255");
+    ensure!(
+        text,
+        ours == want,
+        "our lines: {ours:#?}\nwanted: {want:#?}"
+    );
+    let theirs = lines_without(&td.stdout_str(), "10.9.0.255");
+    ensure!(td, theirs == want, "tcpdump's lines: {theirs:#?}");
+
+    // The -w file: tcpdump and we read the same lines back.
+    let back = run(
+        Command::new("tcpdump")
+            .args(["-e", "-t", "-n", "-r"])
+            .arg(&file),
+        None,
+    );
+    back.expect_code(0);
+    ensure!(
+        back,
+        lines_without(&back.stdout_str(), "10.9.0.255") == want,
+        "{w}"
+    );
+    let ours_back = run(sockcli().args(["sniff", "-e", "-t", "-r"]).arg(&file), None);
+    ours_back.expect_code(0);
+    ensure!(
+        ours_back,
+        lines_without(&ours_back.stdout_str(), "10.9.0.255") == want
+    );
+
+    // JSON: link-layer fields and protocol of the same six packets.
+    let records = lines_without(&json.stdout_str(), "10.9.0.255");
+    let fields = [
+        ("B", a, "ff:ff:ff:ff:ff:ff", 2054, "arp"),
+        ("Out", b, a, 2054, "arp"),
+        ("In", a, b, 2048, "udp"),
+        ("Out", b, a, 2048, "udp"),
+        ("In", a, b, 34525, "udp"),
+        ("Out", b, a, 34525, "udp"),
+    ];
+    ensure!(json, records.len() == fields.len());
+    for (rec, (dir, src, dst, et, proto)) in records.iter().zip(fields) {
+        let want = format!(
+            "\"iface\":null,\"direction\":\"{dir}\",\"len\":{len},\"caplen\":{len},\"link\":1,\
+             \"src_mac\":\"{src}\",\"dst_mac\":\"{dst}\",\"ethertype\":{et},\"vlan\":null,\
+             \"proto\":\"{proto}\",",
+            len = match et {
+                2054 => 42,
+                2048 => 46,
+                _ => 66,
+            }
+        );
+        ensure!(json, rec.contains(&want), "record {rec}\nlacks {want}");
+    }
+}
+
+/// The capture puts vethB in promiscuous mode (`promiscuity 1`) and `-p` does not; a frame
+/// from A to a MAC address that is not B's is seen as `"direction":"P"` (PACKET_OTHERHOST).
+/// veth does not filter unicast by destination MAC (no hardware filter to program), so the
+/// frame reaches a `-p` capture as well, as it reaches `tcpdump -p`.
+#[test]
+fn promiscuous_mode_on_veth_and_frames_for_another_host() {
+    let Some(p) = pair() else { return };
+    assert!(p.a.ip(&[
+        "neigh",
+        "add",
+        "10.9.0.99",
+        "lladdr",
+        "02:00:00:00:00:99",
+        "dev",
+        "vethA",
+        "nud",
+        "permanent"
+    ]));
+    let promiscuity = || {
+        let o = run(
+            Command::new("ip").args(["-n", &p.b.name, "-d", "link", "show", "vethB"]),
+            None,
+        );
+        let s = o.stdout_str();
+        s.split_whitespace()
+            .skip_while(|w| *w != "promiscuity")
+            .nth(1)
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no promiscuity in\n{o}"))
+    };
+    assert_eq!(promiscuity(), "0");
+    let send = "import socket\n\
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'other', ('10.9.0.99', 9))";
+    for no_promisc in [false, true] {
+        let mut args = vec!["sniff", "vethB", "--json"];
+        let mut td_args = vec!["-l", "-n", "-e", "-t", "-i", "vethB"];
+        if no_promisc {
+            args.push("-p");
+            td_args.push("-p");
+        }
+        let mut caps = vec![Running::spawn(p.b.sockcli(&args).arg("udp"))];
+        if no_promisc {
+            caps.push(Running::spawn(
+                p.b.command("tcpdump").args(&td_args).arg("udp"),
+            ));
+        }
+        {
+            let mut refs: Vec<&mut Running> = caps.iter_mut().collect();
+            probe_until_ready(&p.a, PROBE_PY, "10.9.0.255", &mut refs);
+        }
+        let level = promiscuity();
+        run(&mut p.a.python(send, &[]), None).expect_code(0);
+        for c in &mut caps {
+            let ok = c.wait_stdout_contains(b"10.9.0.99", WAIT);
+            ensure!(
+                c.snapshot(),
+                ok,
+                "the frame for 02:00:00:00:00:99 was not seen"
+            );
+        }
+        let mut outs: Vec<Out> = caps.iter_mut().map(interrupt).collect();
+        let o = outs.remove(0);
+        ensure!(
+            o,
+            level == if no_promisc { "0" } else { "1" },
+            "promiscuity {level} while capturing (-p: {no_promisc})"
+        );
+        let rec = o
+            .stdout_str()
+            .lines()
+            .find(|l| l.contains("\"dst\":\"10.9.0.99\""))
+            .map(str::to_owned)
+            .unwrap_or_default();
+        ensure!(
+            o,
+            rec.contains(
+                "\"direction\":\"P\",\"len\":47,\"caplen\":47,\"link\":1,\
+                 \"src_mac\":\"02:00:00:00:00:0a\",\"dst_mac\":\"02:00:00:00:00:99\""
+            ),
+            "record {rec}"
+        );
+        if let Some(td) = outs.pop() {
+            ensure!(
+                td,
+                td.stdout_str().contains(
+                    "02:00:00:00:00:0a > 02:00:00:00:00:99, ethertype IPv4 (0x0800), length 47: \
+                     10.9.0.1."
+                )
+            );
+        }
+        assert_eq!(
+            promiscuity(),
+            "0",
+            "promiscuous mode left on after the capture"
+        );
+    }
+}
+
+/// Tagged frames (802.1Q, VLAN 10, priority 3) sent from A through a packet socket: the
+/// kernel in B strips the tag before the capture sees the frame (into the ring's
+/// tp_vlan_tci); sniff puts it back as libpcap does. This kernel may lack 802.1Q devices
+/// (`type vlan`), so the frames are built by hand rather than sent through vethA.10.
+const VLAN_PY: &str = r#"
+import socket, struct, sys, time
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def frame(dst_mac, dst_ip, dport, payload):
+    udp = struct.pack("!HHHH", 40001, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     socket.inet_aton("10.10.0.1"), socket.inet_aton(dst_ip))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    tag = struct.pack("!HH", 0x8100, (3 << 13) | 10)
+    return bytes.fromhex(dst_mac) + bytes.fromhex("02000000000a") + tag + b"\x08\x00" + ip + udp
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("vethA", 0))
+if sys.argv[1] == "probe":
+    for _ in range(400):
+        s.send(frame("ffffffffffff", "10.10.0.255", 7, b"probe"))
+        time.sleep(0.05)
+else:
+    for i in range(3):
+        s.send(frame("02000000000b", "10.10.0.2", 9000, b"vlan%d" % i))
+"#;
+
+#[test]
+fn vlan_tags_stripped_by_the_kernel_are_put_back() {
+    let Some(p) = pair() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vlan.pcap");
+    let mut w = Running::spawn(
+        p.b.sockcli(&["sniff", "vethB", "-w"])
+            .arg(&file)
+            .args(["vlan", "10", "and", "udp"]),
+    );
+    wait_packet_sockets(&p.b, 1);
+    let mut text = Running::spawn(&mut p.b.sockcli(&["sniff", "vethB", "-e", "-t", "vlan", "10"]));
+    let mut json = Running::spawn(&mut p.b.sockcli(&["sniff", "vethB", "--json", "vlan", "10"]));
+    let mut td = Running::spawn(
+        p.b.command("tcpdump")
+            .args(["-l", "-n", "-e", "-t", "-i", "vethB", "vlan", "10"]),
+    );
+    let probe = VLAN_PY.replace("sys.argv[1]", "'probe'");
+    probe_until_ready(
+        &p.a,
+        &probe,
+        "10.10.0.255",
+        &mut [&mut text, &mut json, &mut td],
+    );
+    run(&mut p.a.python(VLAN_PY, &["send"]), None).expect_code(0);
+    let want = format!(
+        "{MAC_A} > {MAC_B}, ethertype 802.1Q (0x8100), length 51: vlan 10, p 3, \
+         ethertype IPv4 (0x0800), 10.10.0.1.40001 > 10.10.0.2.9000: UDP, length 5"
+    );
+    let want = vec![want; 3];
+    for r in [&mut text, &mut td] {
+        let deadline = Instant::now() + WAIT;
+        while lines_without(&now(r), "10.10.0.255").len() < 3 && Instant::now() < deadline {
+            std::thread::sleep(POLL);
+        }
+    }
+    let deadline = Instant::now() + WAIT;
+    while now(&json).matches("10.10.0.2\"").count() < 3 && Instant::now() < deadline {
+        std::thread::sleep(POLL);
+    }
+    let (text, json, td, w) = (
+        interrupt(&mut text),
+        interrupt(&mut json),
+        interrupt(&mut td),
+        interrupt(&mut w),
+    );
+    let ours = lines_without(&text.stdout_str(), "10.10.0.255");
+    ensure!(text, ours == want, "our lines: {ours:#?}");
+    let theirs = lines_without(&td.stdout_str(), "10.10.0.255");
+    ensure!(td, theirs == want, "tcpdump's lines: {theirs:#?}");
+    let records = lines_without(&json.stdout_str(), "10.10.0.255");
+    ensure!(json, records.len() == 3);
+    for r in &records {
+        ensure!(
+            json,
+            r.contains(
+                "\"len\":51,\"caplen\":51,\"link\":1,\"src_mac\":\"02:00:00:00:00:0a\",\
+                        \"dst_mac\":\"02:00:00:00:00:0b\",\"ethertype\":2048,\"vlan\":[10],\
+                        \"proto\":\"udp\""
+            ),
+            "record {r}"
+        );
+    }
+    // The -w file holds the tag: tcpdump shows it and its own `vlan 10` filter counts them.
+    let back = run(
+        Command::new("tcpdump")
+            .args(["-e", "-t", "-n", "-r"])
+            .arg(&file),
+        None,
+    );
+    back.expect_code(0);
+    ensure!(
+        back,
+        lines_without(&back.stdout_str(), "10.10.0.255") == want,
+        "{w}"
+    );
+    let counted = run(
+        Command::new("tcpdump").args(["-n", "-r"]).arg(&file).args([
+            "vlan",
+            "10",
+            "and",
+            "dst",
+            "10.10.0.2",
+        ]),
+        None,
+    );
+    counted.expect_code(0);
+    ensure!(counted, counted.stdout_str().lines().count() == 3);
+}
+
+/// `-e` on "any" (cooked v1 with the interface known): `lo    In  ` and then the cooked
+/// header without the direction again (it printed `lo    In   In 00:...` before); the part
+/// after the prefix is what tcpdump prints for the same packets captured as LINUX_SLL
+/// (`-y LINUX_SLL -e`), whose line starts with the direction instead.
+#[test]
+fn link_headers_on_any_print_the_direction_once() {
+    if !require_tool("tcpdump") {
+        return;
+    }
+    let Some(ns) = Netns::create("sniffany") else {
+        return;
+    };
+    let filter = ["udp", "port", "9000"];
+    let mut ours = Running::spawn(
+        ns.sockcli(&["sniff", "any", "-e", "-t", "-c", "4"])
+            .args(filter),
+    );
+    let mut td = Running::spawn(
+        ns.command("tcpdump")
+            .args(["-n", "-e", "-t", "-c", "4", "-i", "any", "-y", "LINUX_SLL"])
+            .args(filter),
+    );
+    let feed = "import socket, time\n\
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+                s.bind(('127.0.0.1', 40004))\n\
+                for _ in range(400):\n    \
+                    s.sendto(b'hi\\n', ('127.0.0.1', 9000))\n    \
+                    time.sleep(0.05)\n";
+    let mut feeder = Running::spawn(&mut ns.python(feed, &[]));
+    let (ours, td) = (ours.finish_within(WAIT), td.finish_within(WAIT));
+    feeder.kill_and_collect();
+    ours.expect_code(0);
+    td.expect_code(0);
+    let tail = "00:00:00:00:00:00 ethertype IPv4 (0x0800), length 47: \
+                127.0.0.1.40004 > 127.0.0.1.9000: UDP, length 3";
+    // Both leave out the outgoing copy of what loops back on `lo`, as libpcap does.
+    ours.expect_stdout(format!("lo    In  {tail}\n").repeat(4).as_bytes());
+    td.expect_stdout(format!(" In {tail}\n").repeat(4).as_bytes());
 }

@@ -343,3 +343,36 @@ fn same_lines_as_tcpdump() {
     println!("public captures: {same} of {total} lines equal tcpdump -n -S -tt");
     assert!(same > 0);
 }
+
+/// `-e` on a live "any" capture: the interface prefix carries the direction, the cooked
+/// header part does not repeat it; read from a file (no interface) it is tcpdump's SLL line.
+#[test]
+fn cooked_link_header_prints_the_direction_once() {
+    let ip = build(|v| {
+        PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
+            .udp(40000, 9)
+            .write(v, b"hi\n")
+            .unwrap()
+    });
+    let mut data =
+        crate::sniff::cooked::sll_header(PacketType::Host, 772, &[0; 6], 0x0800).to_vec();
+    data.extend_from_slice(&ip);
+    let tail = "00:00:00:00:00:00 ethertype IPv4 (0x0800), length 47: \
+                127.0.0.1.40000 > 127.0.0.1.9: UDP, length 3";
+    let live = Meta {
+        iface: Some("lo"),
+        pkttype: Some(PacketType::Host),
+        ..meta(LinkType::LINUX_SLL, data.len())
+    };
+    let mut out = Vec::new();
+    decode(&live, &data, true, &mut out);
+    assert_eq!(String::from_utf8(out).unwrap(), format!("lo    In  {tail}"));
+    let mut out = Vec::new();
+    decode(&live, &data, false, &mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "lo    In  IP 127.0.0.1.40000 > 127.0.0.1.9: UDP, length 3"
+    );
+    let file = line(LinkType::LINUX_SLL, &data, data.len(), true);
+    assert_eq!(file, format!(" In {tail}"));
+}
