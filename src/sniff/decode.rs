@@ -23,6 +23,8 @@ use etherparse::{
 
 use super::link::{LinkType, Meta, PacketType};
 
+mod dns;
+
 /// A network address found in the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Addr {
@@ -598,7 +600,7 @@ impl Dec<'_> {
     fn transport(&mut self, proto: u8, data: &[u8], len: usize, v6: bool) {
         match proto {
             6 => self.tcp(data, len),
-            17 => self.udp(data),
+            17 => self.udp(data, len),
             1 if !v6 => self.icmp4(data, len),
             58 if v6 => self.icmp6(data, len),
             _ => {
@@ -611,7 +613,8 @@ impl Dec<'_> {
         }
     }
 
-    fn udp(&mut self, data: &[u8]) {
+    /// `len` is the IP payload length on the wire.
+    fn udp(&mut self, data: &[u8], len: usize) {
         let (Some(sport), Some(dport)) = (be16(data, 0), be16(data, 2)) else {
             self.addrs();
             self.trunc("udp");
@@ -628,6 +631,11 @@ impl Dec<'_> {
             self.s("truncated-udplength ");
             self.dec(u64::from(ulen));
             self.f.truncated = true;
+            return;
+        }
+        if let Some(mdns) = dns::udp_port(sport, dport) {
+            let n = usize::from(ulen).min(len).saturating_sub(8);
+            self.dns_udp(data.get(8..).unwrap_or(&[]), n, mdns);
             return;
         }
         self.s("UDP, length ");
@@ -718,6 +726,9 @@ impl Dec<'_> {
         }
         self.s(", length ");
         self.dec(plen as u64);
+        if plen > 0 && (sport == 53 || dport == 53) {
+            self.dns_tcp(data.get(hlen..).unwrap_or(&[]), plen);
+        }
     }
 
     fn tcp_options(&mut self, opts: &[u8]) {
