@@ -10,8 +10,8 @@
 //!
 //! Differences from tcpdump, on purpose:
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
-//! - protocols above TCP/UDP (DNS, DHCP, NTP, ...) are not decoded: `UDP, length N`, and a
-//!   TCP segment's line ends at `length N`;
+//! - above TCP/UDP only DNS is decoded (`dns.rs`); other protocols (DHCP, NTP, ...) print
+//!   `UDP, length N`, and a TCP segment's line ends at `length N`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
 
