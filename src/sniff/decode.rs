@@ -23,6 +23,7 @@ use etherparse::{
 
 use super::link::{LinkType, Meta, PacketType};
 
+mod dhcp;
 mod dns;
 
 /// A network address found in the packet.
@@ -636,6 +637,10 @@ impl Dec<'_> {
         if let Some(mdns) = dns::udp_port(sport, dport) {
             let n = usize::from(ulen).min(len).saturating_sub(8);
             self.dns_udp(data.get(8..).unwrap_or(&[]), n, mdns);
+            return;
+        }
+        let payload = data.get(8..).unwrap_or(&[]);
+        if self.dhcp_udp(sport, dport, payload, usize::from(ulen - 8)) {
             return;
         }
         self.s("UDP, length ");

@@ -298,6 +298,7 @@ fn same_lines_as_tcpdump() {
         ("raw.pcap", None),
         ("null.pcap", None),
         ("dns.pcap", None),
+        ("dhcp.pcap", None),
     ] {
         let path = data_dir().join(name);
         let ours = our_lines(&path, iface).unwrap();
