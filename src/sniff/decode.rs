@@ -10,7 +10,7 @@
 //!
 //! Differences from tcpdump, on purpose:
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
-//! - above TCP/UDP only DNS is decoded (`dns.rs`); other protocols (DHCP, NTP, ...) print
+//! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`) are decoded; others print
 //!   `UDP, length N`, and a TCP segment's line ends at `length N`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
