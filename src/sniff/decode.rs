@@ -10,8 +10,8 @@
 //!
 //! Differences from tcpdump, on purpose:
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
-//! - protocols above TCP/UDP (DNS, DHCP, NTP, ...) are not decoded: `UDP, length N`, and a
-//!   TCP segment's line ends at `length N`;
+//! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`) are decoded; others print
+//!   `UDP, length N`, and a TCP segment's line ends at `length N`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
 
@@ -22,6 +22,9 @@ use etherparse::{
 };
 
 use super::link::{LinkType, Meta, PacketType};
+
+mod dhcp;
+mod dns;
 
 /// A network address found in the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -601,7 +604,7 @@ impl Dec<'_> {
     fn transport(&mut self, proto: u8, data: &[u8], len: usize, v6: bool) {
         match proto {
             6 => self.tcp(data, len),
-            17 => self.udp(data),
+            17 => self.udp(data, len),
             1 if !v6 => self.icmp4(data, len),
             58 if v6 => self.icmp6(data, len),
             _ => {
@@ -614,7 +617,8 @@ impl Dec<'_> {
         }
     }
 
-    fn udp(&mut self, data: &[u8]) {
+    /// `len` is the IP payload length on the wire.
+    fn udp(&mut self, data: &[u8], len: usize) {
         let (Some(sport), Some(dport)) = (be16(data, 0), be16(data, 2)) else {
             self.addrs();
             self.trunc("udp");
@@ -631,6 +635,15 @@ impl Dec<'_> {
             self.s("truncated-udplength ");
             self.dec(u64::from(ulen));
             self.f.truncated = true;
+            return;
+        }
+        if let Some(mdns) = dns::udp_port(sport, dport) {
+            let n = usize::from(ulen).min(len).saturating_sub(8);
+            self.dns_udp(data.get(8..).unwrap_or(&[]), n, mdns);
+            return;
+        }
+        let payload = data.get(8..).unwrap_or(&[]);
+        if self.dhcp_udp(sport, dport, payload, usize::from(ulen - 8)) {
             return;
         }
         self.s("UDP, length ");
@@ -721,6 +734,9 @@ impl Dec<'_> {
         }
         self.s(", length ");
         self.dec(plen as u64);
+        if plen > 0 && (sport == 53 || dport == 53) {
+            self.dns_tcp(data.get(hlen..).unwrap_or(&[]), plen);
+        }
     }
 
     fn tcp_options(&mut self, opts: &[u8]) {
