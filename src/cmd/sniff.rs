@@ -343,6 +343,9 @@ fn capture(
     let (ifindex, link, target) = live_target(iface)?;
     let cooked = target == Target::KernelCooked;
     let ring = RingConfig::for_buffer(args.buffer_kib.unwrap_or(RING_KIB) as usize * 1024, snaplen);
+    // After Ctrl-C, packets already in the ring's open block appear once its retire timer
+    // fires: wait two periods for them, so nothing received is lost.
+    let drain = Duration::from_millis(2 * u64::from(ring.retire_ms) + 20);
     let mut cap = Capture::open(ifindex, cooked, snaplen, ring)
         .with_context(|| format!("cannot capture on {}", iface.unwrap_or("all interfaces")))?;
     if let Some(expr) = expr {
@@ -367,6 +370,7 @@ fn capture(
     let mut count = 0u64;
     let limit = args.count;
     let mut stop: Option<Result<Code>> = None;
+    let mut interrupted: Option<(i32, Instant)> = None;
     while stop.is_none() {
         {
             let mut fds = [
@@ -374,11 +378,14 @@ fn capture(
                 PollFd::from_borrowed_fd(cap.as_fd(), PollFlags::IN),
             ];
             // The ring's block timeout bounds how long a quiet link keeps packets back.
-            crate::event::poll_until(&mut fds, Some(Instant::now() + Duration::from_secs(1)))
-                .context("poll failed")?;
+            let deadline = match interrupted {
+                Some((_, until)) => until,
+                None => Instant::now() + Duration::from_secs(1),
+            };
+            crate::event::poll_until(&mut fds, Some(deadline)).context("poll failed")?;
         }
         if let Some(signal) = signals.pending() {
-            stop = Some(Err(Interrupted { signal }.into()));
+            interrupted.get_or_insert((signal, Instant::now() + drain));
         }
         let mut failed: Option<io::Error> = None;
         cap.for_each_ready(|f| {
@@ -424,6 +431,10 @@ fn capture(
             stop = Some(write_result(Err(e)).map(|_| Code::Success));
         } else if limit.is_some_and(|l| count >= l) {
             stop = Some(Ok(Code::Success));
+        } else if let Some((signal, until)) = interrupted
+            && Instant::now() >= until
+        {
+            stop = Some(Err(Interrupted { signal }.into()));
         }
         // Each batch goes out as it comes, so a pipeline sees packets as they arrive.
         if !write_result(sink.flush(stop.is_some()))? {
