@@ -36,7 +36,11 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
     let expr = if expr_text.is_empty() {
         None
     } else {
-        Some(parse_filter(&expr_text)?)
+        // A first word that names no interface became the filter: say both if it fails.
+        let first_word = (iface.is_none() && args.iface.is_none() && args.read.is_none())
+            .then(|| args.words.first().map(String::as_str))
+            .flatten();
+        Some(parse_filter(&expr_text, first_word)?)
     };
     let snaplen = args.snaplen.unwrap_or(SNAPLEN);
     if args.dump_filter {
@@ -50,7 +54,7 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
 
 /// Parses FILTER, looking `host NAME` up with the system resolver as libpcap does. A name
 /// that does not resolve exits 3 like every resolution failure; other errors are usage.
-fn parse_filter(text: &str) -> Result<Expr> {
+fn parse_filter(text: &str, first_word: Option<&str>) -> Result<Expr> {
     let mut failed: Option<ResolveError> = None;
     let mut resolve = |name: &str| {
         let hints = sys::Hints {
@@ -73,6 +77,10 @@ fn parse_filter(text: &str) -> Result<Expr> {
     match filter::parse::parse_with(text, &mut resolve) {
         Ok(expr) => Ok(expr),
         Err(e) => match failed {
+            Some(r) if first_word == Some(r.what.as_str()) => Err(usage(format!(
+                "no such interface '{}', and as a filter its name does not resolve: {}",
+                r.what, r.reason
+            ))),
             Some(r) => Err(anyhow::Error::new(r).context(format!("filter '{text}'"))),
             None => Err(usage(e.to_string())),
         },

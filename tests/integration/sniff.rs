@@ -870,3 +870,32 @@ fn sigint_right_after_a_burst_loses_nothing() {
         "{out}"
     );
 }
+
+/// A first word that is neither an interface nor a resolvable name: one line saying both,
+/// exit 2 (a name that fails later in the filter is a resolution failure, exit 3).
+#[test]
+fn unknown_interface_word_says_both_readings() {
+    let Some(ns) = Netns::create("sockcli-sw") else {
+        return;
+    };
+    ns.etc("hosts", "127.0.0.1 localhost\n");
+    ns.etc(
+        "resolv.conf",
+        "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+    let out = run_within(&mut ns.sockcli(&["sniff", "eth9", "tcp"]), None, WAIT);
+    out.expect_code(2);
+    let line = out.expect_one_error_line();
+    assert!(
+        line.starts_with(
+            "sockcli: no such interface 'eth9', and as a filter its name does not resolve: "
+        ),
+        "{line}"
+    );
+    let out = run_within(
+        &mut ns.sockcli(&["sniff", "tcp", "and", "host", "eth9"]),
+        None,
+        WAIT,
+    );
+    out.expect_code(3);
+}
