@@ -25,6 +25,7 @@ use super::link::{LinkType, Meta, PacketType};
 
 mod dhcp;
 mod dns;
+mod ntp;
 
 /// A network address found in the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +87,7 @@ pub fn decode(meta: &Meta<'_>, data: &[u8], link_header: bool, out: &mut Vec<u8>
         f: Fields::default(),
         eflag: link_header,
         addrs_done: false,
+        frag: false,
     };
     let wire = (meta.len as usize).max(data.len());
     match meta.link {
@@ -139,6 +141,8 @@ struct Dec<'o> {
     eflag: bool,
     /// `src > dst: ` was printed already (IPv6 extension headers, non-TCP/UDP protocols).
     addrs_done: bool,
+    /// The IP datagram is the first fragment of several: UDP's length is not checked.
+    frag: bool,
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -480,7 +484,10 @@ impl Dec<'_> {
                 self.f.truncated = true;
                 return;
             }
-            None => {}
+            None => {
+                self.trunc("ip");
+                return;
+            }
         }
         if name {
             self.s("IP ");
@@ -514,6 +521,7 @@ impl Dec<'_> {
         self.f.ip_proto = Some(proto);
         let payload = &data[hlen..total.min(data.len()).max(hlen)];
         let len = total - hlen;
+        self.frag = h.more_fragments();
         if h.fragments_offset().value() != 0 {
             self.addr(self.f.src);
             self.s(" > ");
@@ -574,6 +582,7 @@ impl Dec<'_> {
                     if off != 0 {
                         return;
                     }
+                    self.frag = true;
                     nh = x.next_header().0;
                     payload = &payload[8..];
                 }
@@ -643,7 +652,20 @@ impl Dec<'_> {
             return;
         }
         let payload = data.get(8..).unwrap_or(&[]);
-        if self.dhcp_udp(sport, dport, payload, usize::from(ulen - 8)) {
+        let n = usize::from(ulen).min(len).saturating_sub(8);
+        if ntp::udp_port(sport, dport) {
+            self.ntp_udp(payload, n);
+            return;
+        }
+        if self.dhcp_udp(sport, dport, payload, n) {
+            return;
+        }
+        if usize::from(ulen) > len && !self.frag {
+            self.s("UDP, bad length ");
+            self.dec(u64::from(ulen - 8));
+            self.s(" > ");
+            self.dec(len.saturating_sub(8) as u64);
+            self.f.truncated = true;
             return;
         }
         self.s("UDP, length ");

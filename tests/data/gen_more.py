@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Writes hand-built captures for the sniff decoder (Ethernet link type), each with a
+NAME.expected file holding `tcpdump -n -S -t -r NAME.pcap` (4.99) output when tcpdump is
+installed:
+
+- ntp.pcap: NTP versions 0-7 x modes 0-7, payload lengths 0-49, cut captures, port pairs;
+- udp.pcap: UDP length fields larger/smaller than the IP payload (`bad length`), first
+  fragments (IPv4 MF, IPv6 fragment header) which tcpdump does not check, per application
+  port; short BOOTP messages (what tcpdump reads before printing the length).
+
+Run it from anywhere: `python3 tests/data/gen_more.py`. See src/sniff/decode/*.rs tests."""
+import os, struct, subprocess
+here = os.path.dirname(os.path.abspath(__file__))
+
+SRC4 = b'\x0a\0\0\x01'; DST4 = b'\x0a\0\0\x02'
+SRC6 = b'\x20\x01\x0d\xb8' + b'\0' * 11 + b'\x01'
+DST6 = b'\x20\x01\x0d\xb8' + b'\0' * 11 + b'\x02'
+
+def ip4(proto, payload, total=None, flags_off=0, src=SRC4, dst=DST4):
+    tl = total if total is not None else 20 + len(payload)
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, tl, 0x1234, flags_off, 64, proto, 0, src, dst) + payload
+
+def ip6(nh, payload, plen=None, src=SRC6, dst=DST6):
+    return struct.pack('!IHBB', 6 << 28, len(payload) if plen is None else plen, nh, 64) + src + dst + payload
+
+def udp(sp, dp, data, ulen=None):
+    return struct.pack('!HHHH', sp, dp, ulen if ulen is not None else 8 + len(data), 0) + data
+
+def tcp(sp, dp, seq, ack, flags, win, data=b'', opts=b''):
+    assert len(opts) % 4 == 0
+    off = (20 + len(opts)) // 4
+    return struct.pack('!HHIIBBHHH', sp, dp, seq, ack, off << 4, flags, win, 0, 0) + opts + data
+
+M1 = bytes.fromhex('020000000001'); M2 = bytes.fromhex('020000000002')
+def eth(et, payload):
+    return M2 + M1 + struct.pack('!H', et) + payload
+
+def cut(p, n):
+    """The first n bytes of packet p, with its full length on the wire."""
+    return (p[:n], len(p))
+
+def write(name, pkts, linktype=1, snap=262144):
+    path = os.path.join(here, name + '.pcap')
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, snap, linktype))
+        for i, p in enumerate(pkts):
+            if isinstance(p, tuple): p, wire = p
+            else: wire = len(p)
+            f.write(struct.pack('<IIII', 1700000000 + i, 7, len(p), wire))
+            f.write(p)
+    try:
+        out = subprocess.run(['tcpdump', '-n', '-S', '-t', '-r', path], capture_output=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return
+    with open(os.path.join(here, name + '.expected'), 'wb') as f:
+        f.write(out)
+
+# NTP
+pkts = []
+for v in range(8):
+    for m in range(8):
+        pkts.append(eth(0x0800, ip4(17, udp(40000, 123, bytes([(v << 3) | m]) + bytes(47)))))
+for n in range(50):
+    pkts.append(eth(0x0800, ip4(17, udp(123, 40000, (b'\x23' + bytes(47))[:n]))))
+full = eth(0x0800, ip4(17, udp(123, 123, b'\xe4' + bytes(59))))
+pkts += [cut(full, 42 + n) for n in (0, 1, 2, 47, 48, 60)]
+pkts += [cut(full, n) for n in (14, 30, 34, 40)]
+for li in range(4):
+    pkts.append(eth(0x0800, ip4(17, udp(123, 123, bytes([(li << 6) | 0x24]) + bytes(47)))))
+for a, b in ((67, 123), (123, 68), (123, 53), (5353, 123), (123, 546), (547, 123), (123, 319)):
+    pkts.append(eth(0x0800, ip4(17, udp(a, b, b'\x23' + bytes(47)))))
+pkts.append(eth(0x86dd, ip6(17, udp(40000, 123, b'\x16' + bytes(11)))))
+pkts.append(eth(0x0800, ip4(17, udp(40000, 123, b'\x23' + bytes(47), ulen=8 + 100))))
+pkts.append(eth(0x0800, ip4(17, udp(40000, 123, b'\x23' + bytes(47), ulen=8 + 10))))
+write('ntp', pkts)
+
+# UDP length checks
+pkts = []
+d = bytes(20)
+for port in (9, 123, 53, 67, 547, 5353):
+    pkts += [
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 10))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 20))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 21))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100), flags_off=0x2000)),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100), flags_off=0x4000)),
+        eth(0x86dd, ip6(17, udp(40000, port, d, ulen=8 + 100))),
+        eth(0x86dd, ip6(17, udp(40000, port, d, ulen=8 + 10))),
+        eth(0x86dd, ip6(44, struct.pack('!BBHI', 17, 0, 1, 7) + udp(40000, port, d, ulen=8 + 100))),
+        eth(0x86dd, ip6(44, struct.pack('!BBHI', 17, 0, 0, 7) + udp(40000, port, d, ulen=8 + 100))),
+        cut(eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100))), 45),
+        cut(eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100))), 50),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=7))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=0))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=0xffff))),
+    ]
+for hdr in ((0, 1, 6), (1, 1, 6), (2, 1, 6), (3, 1, 6), (255, 1, 6), (1, 6, 6), (1, 1, 4), (1, 1, 16)):
+    for n in (1, 2, 3, 4, 28, 33, 34, 40, 235, 236):
+        pkts.append(eth(0x0800, ip4(17, udp(68, 67, (bytes(hdr) + bytes(300))[:n]))))
+write('udp', pkts)
