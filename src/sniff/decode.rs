@@ -25,6 +25,7 @@ use super::link::{LinkType, Meta, PacketType};
 
 mod dhcp;
 mod dns;
+mod mobility;
 mod ntp;
 
 /// A network address found in the packet.
@@ -616,6 +617,10 @@ impl Dec<'_> {
             17 => self.udp(data, len),
             1 if !v6 => self.icmp4(data, len),
             58 if v6 => self.icmp6(data, len),
+            135 | 62 if v6 => {
+                self.addrs();
+                self.mobility(data);
+            }
             _ => {
                 self.addrs();
                 self.s(" ip-proto-");

@@ -6,7 +6,9 @@ installed:
 - ntp.pcap: NTP versions 0-7 x modes 0-7, payload lengths 0-49, cut captures, port pairs;
 - udp.pcap: UDP length fields larger/smaller than the IP payload (`bad length`), first
   fragments (IPv4 MF, IPv6 fragment header) which tcpdump does not check, per application
-  port; short BOOTP messages (what tcpdump reads before printing the length).
+  port; short BOOTP messages (what tcpdump reads before printing the length);
+- mobility.pcap: IPv6 mobility headers, types 0-19 with length fields 0-3, Binding Update
+  and Acknowledgement flags, every cut of a few messages, after a hop-by-hop header.
 
 Run it from anywhere: `python3 tests/data/gen_more.py`. See src/sniff/decode/*.rs tests."""
 import os, struct, subprocess
@@ -100,3 +102,28 @@ for hdr in ((0, 1, 6), (1, 1, 6), (2, 1, 6), (3, 1, 6), (255, 1, 6), (1, 6, 6), 
     for n in (1, 2, 3, 4, 28, 33, 34, 40, 235, 236):
         pkts.append(eth(0x0800, ip4(17, udp(68, 67, (bytes(hdr) + bytes(300))[:n]))))
 write('udp', pkts)
+
+# IPv6 mobility header
+def mh(t, hl, body, pp=59):
+    return bytes([pp, hl, t, 0, 0, 0]) + body
+body = bytes(range(0x10, 0x10 + 64))
+pkts = []
+for t in range(20):
+    for hl in range(4):
+        pkts.append(eth(0x86dd, ip6(135, mh(t, hl, body[:8 * hl + 2]))))
+bu = bytes([0x12, 0x34, 0xf0, 0x55, 0, 3]) + bytes(4)
+for fl in (0x80, 0x40, 0x20, 0x10, 0x08, 0x04, 0x02, 0x01, 0xff, 0xf0, 0):
+    pkts.append(eth(0x86dd, ip6(135, mh(5, 1, bytes([0x12, 0x34, fl, 0x55, 0, 3]) + bytes(4)))))
+for fl in (0x80, 0x40, 0x20, 0x01, 0xff, 0):
+    pkts.append(eth(0x86dd, ip6(135, mh(6, 1, bytes([7, fl, 0x12, 0x34, 0, 5]) + bytes(4)))))
+pkts.append(eth(0x86dd, ip6(135, mh(7, 2, body[:18]))))
+pkts += [cut(eth(0x86dd, ip6(135, mh(5, 1, bu))), n) for n in (56, 57, 60, 63, 64, 65, 66)]
+pkts.append(eth(0x86dd, ip6(0, bytes([135, 0, 1, 4, 0, 0, 0, 0]) + mh(5, 1, bu, pp=6))))
+pkts.append(eth(0x86dd, ip6(62, mh(5, 1, bu, pp=6))))
+pkts.append(eth(0x86dd, ip6(135, mh(5, 1, bu), plen=4)))
+pkts.append(eth(0x86dd, ip6(135, mh(5, 1, bu), plen=2)))
+pkts.append(cut(eth(0x86dd, ip6(135, mh(8, 255, bytes(2)))), 60))
+for t in (0, 1, 3, 5, 6, 7):
+    full = eth(0x86dd, ip6(135, mh(t, 2, body[:18])))
+    pkts += [cut(full, n) for n in range(54, len(full) + 1)]
+write('mobility', pkts)
