@@ -27,6 +27,7 @@ mod dhcp;
 mod dns;
 mod mobility;
 mod ntp;
+mod ptp;
 
 /// A network address found in the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -310,7 +311,7 @@ impl Dec<'_> {
             }
         }
         self.f.ethertype = Some(et);
-        let known = matches!(et, 0x0800 | 0x86dd | 0x0806);
+        let known = matches!(et, 0x0800 | 0x86dd | 0x0806 | 0x88f7);
         let show = self.eflag || !known || vlan_trunc;
         if show {
             self.mac(&src);
@@ -358,6 +359,7 @@ impl Dec<'_> {
             0x0800 => self.ip4(data, wire),
             0x86dd => self.ip6(data, wire),
             0x0806 => self.arp(data, wire),
+            0x88f7 => self.ptp(data, wire),
             _ => {
                 if !data.is_empty() {
                     self.f.payload_hex = Some(self.f.net_off);
@@ -663,6 +665,10 @@ impl Dec<'_> {
             return;
         }
         if self.dhcp_udp(sport, dport, payload, n) {
+            return;
+        }
+        if ptp::udp_port(sport, dport) {
+            self.ptp(payload, n);
             return;
         }
         if usize::from(ulen) > len && !self.frag {

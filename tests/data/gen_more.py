@@ -8,7 +8,10 @@ installed:
   fragments (IPv4 MF, IPv6 fragment header) which tcpdump does not check, per application
   port; short BOOTP messages (what tcpdump reads before printing the length);
 - mobility.pcap: IPv6 mobility headers, types 0-19 with length fields 0-3, Binding Update
-  and Acknowledgement flags, every cut of a few messages, after a hop-by-hop header.
+  and Acknowledgement flags, every cut of a few messages, after a hop-by-hop header;
+- ptp.pcap: PTP over Ethernet and UDP 319/320: message types 0-15, versions 0-15 (and whole
+  version bytes), transportSpecific, flag bits (a spread of the 65536 values), control values,
+  correction fields, lengths below 34, every cut of the header and of each body.
 
 Run it from anywhere: `python3 tests/data/gen_more.py`. See src/sniff/decode/*.rs tests."""
 import os, struct, subprocess
@@ -127,3 +130,45 @@ for t in (0, 1, 3, 5, 6, 7):
     full = eth(0x86dd, ip6(135, mh(t, 2, body[:18])))
     pkts += [cut(full, n) for n in range(54, len(full) + 1)]
 write('mobility', pkts)
+
+# PTP
+def ptph(mt, ver=2, ts=0, length=44, dom=3, r1=5, flags=0, corr=0x0000012345678abc, r2=7,
+         clock=0x0102030405060708, port=9, seq=10, ctrl=0, lmi=0xfe):
+    return struct.pack('!BBHBBHQIQHHBB', (ts << 4) | mt, ver, length, dom, r1, flags, corr, r2,
+                       clock, port, seq, ctrl, lmi)
+def E(p):
+    return eth(0x88f7, p)
+body = bytes(range(0x40, 0x40 + 64))
+pkts = []
+pkts += [E(ptph(mt) + body) for mt in range(16)]
+pkts += [E(ptph(0, ver=v) + body) for v in list(range(16)) + [0x12, 0x21, 0xf0]]
+pkts += [E(ptph(0, ts=ts) + body) for ts in (1, 8, 15)]
+pkts += [E(ptph(0, flags=(i * 0x9e37) & 0xffff) + bytes(10)) for i in range(300)]
+pkts += [E(ptph(0, flags=1 << b) + bytes(10)) for b in range(16)]
+pkts += [E(ptph(0, flags=f) + bytes(10)) for f in (0, 0xffff, 0x18c0, 0x98c0, 0x08c0, 0x1840)]
+pkts += [E(ptph(0, ctrl=c) + body) for c in list(range(8)) + [255]]
+pkts += [E(ptph(0, corr=c) + body) for c in (0xffffffffffffffff, 0x10000, 0xffff)]
+pkts += [E(ptph(0, clock=0) + body), E(ptph(0, lmi=0x7f) + body)]
+pkts.append(E(ptph(0xd) + bytes([0x99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xaa, 0xbb, 0xcc, 0xdd, 0xee]) + bytes(20)))
+pkts.append(E(ptph(0xb) + body[:29] + b'\x05' + body[30:]))
+pkts.append(E(ptph(0, length=20) + body))
+pkts += [E((ptph(0, ver=v) + body)[:n]) for v, n in ((2, 20), (0, 20), (1, 20), (2, 33), (2, 34), (3, 3))]
+for port in (319, 320):
+    m = ptph(0) + body[:10]
+    pkts += [
+        eth(0x0800, ip4(17, udp(40000, port, m))),
+        eth(0x0800, ip4(17, udp(port, 40000, m))),
+        eth(0x0800, ip4(17, udp(40000, port, m[:33]))),
+        eth(0x0800, ip4(17, udp(40000, port, m[:1]))),
+        eth(0x0800, ip4(17, udp(40000, port, b''))),
+        cut(eth(0x0800, ip4(17, udp(40000, port, m))), 60),
+        cut(eth(0x0800, ip4(17, udp(40000, port, m))), 43),
+        eth(0x0800, ip4(17, udp(40000, port, m, ulen=100))),
+        eth(0x0800, ip4(17, udp(40000, port, m, ulen=30))),
+        eth(0x86dd, ip6(17, udp(40000, port, ptph(0xb) + body))),
+    ]
+pkts.append(E(ptph(0) + body[:10] + bytes(30)))
+for mt in (0, 1, 2, 3, 8, 9, 0xa, 0xb, 0xc, 0xd):
+    full = E(ptph(mt) + body)
+    pkts += [cut(full, n) for n in range(14, 14 + 34 + 31)]
+write('ptp', pkts)
