@@ -10,8 +10,9 @@
 //!
 //! Differences from tcpdump, on purpose:
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
-//! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`) are decoded; others print
-//!   `UDP, length N`, and a TCP segment's line ends at `length N`;
+//! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`), NTP (`ntp.rs`) and PTP
+//!   (`ptp.rs`, also over Ethernet) are decoded; others print `UDP, length N`, and a TCP
+//!   segment's line ends at `length N`; IPv6 mobility headers are `mobility.rs`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
 
