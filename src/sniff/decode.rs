@@ -10,8 +10,9 @@
 //!
 //! Differences from tcpdump, on purpose:
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
-//! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`) are decoded; others print
-//!   `UDP, length N`, and a TCP segment's line ends at `length N`;
+//! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`), NTP (`ntp.rs`) and PTP
+//!   (`ptp.rs`, also over Ethernet) are decoded; others print `UDP, length N`, and a TCP
+//!   segment's line ends at `length N`; IPv6 mobility headers are `mobility.rs`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
 
@@ -25,6 +26,9 @@ use super::link::{LinkType, Meta, PacketType};
 
 mod dhcp;
 mod dns;
+mod mobility;
+mod ntp;
+mod ptp;
 
 /// A network address found in the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +90,7 @@ pub fn decode(meta: &Meta<'_>, data: &[u8], link_header: bool, out: &mut Vec<u8>
         f: Fields::default(),
         eflag: link_header,
         addrs_done: false,
+        frag: false,
     };
     let wire = (meta.len as usize).max(data.len());
     match meta.link {
@@ -139,6 +144,8 @@ struct Dec<'o> {
     eflag: bool,
     /// `src > dst: ` was printed already (IPv6 extension headers, non-TCP/UDP protocols).
     addrs_done: bool,
+    /// The IP datagram is the first fragment of several: UDP's length is not checked.
+    frag: bool,
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -305,7 +312,7 @@ impl Dec<'_> {
             }
         }
         self.f.ethertype = Some(et);
-        let known = matches!(et, 0x0800 | 0x86dd | 0x0806);
+        let known = matches!(et, 0x0800 | 0x86dd | 0x0806 | 0x88f7);
         let show = self.eflag || !known || vlan_trunc;
         if show {
             self.mac(&src);
@@ -353,6 +360,7 @@ impl Dec<'_> {
             0x0800 => self.ip4(data, wire),
             0x86dd => self.ip6(data, wire),
             0x0806 => self.arp(data, wire),
+            0x88f7 => self.ptp(data, wire),
             _ => {
                 if !data.is_empty() {
                     self.f.payload_hex = Some(self.f.net_off);
@@ -480,7 +488,10 @@ impl Dec<'_> {
                 self.f.truncated = true;
                 return;
             }
-            None => {}
+            None => {
+                self.trunc("ip");
+                return;
+            }
         }
         if name {
             self.s("IP ");
@@ -514,6 +525,7 @@ impl Dec<'_> {
         self.f.ip_proto = Some(proto);
         let payload = &data[hlen..total.min(data.len()).max(hlen)];
         let len = total - hlen;
+        self.frag = h.more_fragments();
         if h.fragments_offset().value() != 0 {
             self.addr(self.f.src);
             self.s(" > ");
@@ -574,6 +586,7 @@ impl Dec<'_> {
                     if off != 0 {
                         return;
                     }
+                    self.frag = true;
                     nh = x.next_header().0;
                     payload = &payload[8..];
                 }
@@ -607,6 +620,10 @@ impl Dec<'_> {
             17 => self.udp(data, len),
             1 if !v6 => self.icmp4(data, len),
             58 if v6 => self.icmp6(data, len),
+            135 | 62 if v6 => {
+                self.addrs();
+                self.mobility(data);
+            }
             _ => {
                 self.addrs();
                 self.s(" ip-proto-");
@@ -643,7 +660,24 @@ impl Dec<'_> {
             return;
         }
         let payload = data.get(8..).unwrap_or(&[]);
-        if self.dhcp_udp(sport, dport, payload, usize::from(ulen - 8)) {
+        let n = usize::from(ulen).min(len).saturating_sub(8);
+        if ntp::udp_port(sport, dport) {
+            self.ntp_udp(payload, n);
+            return;
+        }
+        if self.dhcp_udp(sport, dport, payload, n) {
+            return;
+        }
+        if ptp::udp_port(sport, dport) {
+            self.ptp(payload, n);
+            return;
+        }
+        if usize::from(ulen) > len && !self.frag {
+            self.s("UDP, bad length ");
+            self.dec(u64::from(ulen - 8));
+            self.s(" > ");
+            self.dec(len.saturating_sub(8) as u64);
+            self.f.truncated = true;
             return;
         }
         self.s("UDP, length ");

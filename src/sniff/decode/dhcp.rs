@@ -79,8 +79,9 @@ impl Dec<'_> {
                 self.s(")");
             }
         }
-        // tcpdump reads the rest of the fixed header before printing the length.
-        if msg.len() < 236 {
+        // tcpdump reads op, htype and hlen before printing the length (and the client
+        // address of an Ethernet request, above), not the rest of the fixed header.
+        if msg.len() < 3 {
             self.trunc("bootp");
             return;
         }

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Writes hand-built captures for the sniff decoder (Ethernet link type), each with a
+NAME.expected file holding `tcpdump -n -S -t -r NAME.pcap` (4.99) output when tcpdump is
+installed:
+
+- ntp.pcap: NTP versions 0-7 x modes 0-7, payload lengths 0-49, cut captures, port pairs;
+- udp.pcap: UDP length fields larger/smaller than the IP payload (`bad length`), first
+  fragments (IPv4 MF, IPv6 fragment header) which tcpdump does not check, per application
+  port; short BOOTP messages (what tcpdump reads before printing the length);
+- mobility.pcap: IPv6 mobility headers, types 0-19 with length fields 0-3, Binding Update
+  and Acknowledgement flags, every cut of a few messages, after a hop-by-hop header;
+- ptp.pcap: PTP over Ethernet and UDP 319/320: message types 0-15, versions 0-15 (and whole
+  version bytes), transportSpecific, flag bits (a spread of the 65536 values), control values,
+  correction fields, lengths below 34, every cut of the header and of each body.
+
+Run it from anywhere: `python3 tests/data/gen_more.py`. See src/sniff/decode/*.rs tests."""
+import os, struct, subprocess
+here = os.path.dirname(os.path.abspath(__file__))
+
+SRC4 = b'\x0a\0\0\x01'; DST4 = b'\x0a\0\0\x02'
+SRC6 = b'\x20\x01\x0d\xb8' + b'\0' * 11 + b'\x01'
+DST6 = b'\x20\x01\x0d\xb8' + b'\0' * 11 + b'\x02'
+
+def ip4(proto, payload, total=None, flags_off=0, src=SRC4, dst=DST4):
+    tl = total if total is not None else 20 + len(payload)
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, tl, 0x1234, flags_off, 64, proto, 0, src, dst) + payload
+
+def ip6(nh, payload, plen=None, src=SRC6, dst=DST6):
+    return struct.pack('!IHBB', 6 << 28, len(payload) if plen is None else plen, nh, 64) + src + dst + payload
+
+def udp(sp, dp, data, ulen=None):
+    return struct.pack('!HHHH', sp, dp, ulen if ulen is not None else 8 + len(data), 0) + data
+
+def tcp(sp, dp, seq, ack, flags, win, data=b'', opts=b''):
+    assert len(opts) % 4 == 0
+    off = (20 + len(opts)) // 4
+    return struct.pack('!HHIIBBHHH', sp, dp, seq, ack, off << 4, flags, win, 0, 0) + opts + data
+
+M1 = bytes.fromhex('020000000001'); M2 = bytes.fromhex('020000000002')
+def eth(et, payload):
+    return M2 + M1 + struct.pack('!H', et) + payload
+
+def cut(p, n):
+    """The first n bytes of packet p, with its full length on the wire."""
+    return (p[:n], len(p))
+
+def write(name, pkts, linktype=1, snap=262144):
+    path = os.path.join(here, name + '.pcap')
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, snap, linktype))
+        for i, p in enumerate(pkts):
+            if isinstance(p, tuple): p, wire = p
+            else: wire = len(p)
+            f.write(struct.pack('<IIII', 1700000000 + i, 7, len(p), wire))
+            f.write(p)
+    try:
+        out = subprocess.run(['tcpdump', '-n', '-S', '-t', '-r', path], capture_output=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return
+    with open(os.path.join(here, name + '.expected'), 'wb') as f:
+        f.write(out)
+
+# NTP
+pkts = []
+for v in range(8):
+    for m in range(8):
+        pkts.append(eth(0x0800, ip4(17, udp(40000, 123, bytes([(v << 3) | m]) + bytes(47)))))
+for n in range(50):
+    pkts.append(eth(0x0800, ip4(17, udp(123, 40000, (b'\x23' + bytes(47))[:n]))))
+full = eth(0x0800, ip4(17, udp(123, 123, b'\xe4' + bytes(59))))
+pkts += [cut(full, 42 + n) for n in (0, 1, 2, 47, 48, 60)]
+pkts += [cut(full, n) for n in (14, 30, 34, 40)]
+for li in range(4):
+    pkts.append(eth(0x0800, ip4(17, udp(123, 123, bytes([(li << 6) | 0x24]) + bytes(47)))))
+for a, b in ((67, 123), (123, 68), (123, 53), (5353, 123), (123, 546), (547, 123), (123, 319)):
+    pkts.append(eth(0x0800, ip4(17, udp(a, b, b'\x23' + bytes(47)))))
+pkts.append(eth(0x86dd, ip6(17, udp(40000, 123, b'\x16' + bytes(11)))))
+pkts.append(eth(0x0800, ip4(17, udp(40000, 123, b'\x23' + bytes(47), ulen=8 + 100))))
+pkts.append(eth(0x0800, ip4(17, udp(40000, 123, b'\x23' + bytes(47), ulen=8 + 10))))
+write('ntp', pkts)
+
+# UDP length checks
+pkts = []
+d = bytes(20)
+for port in (9, 123, 53, 67, 547, 5353):
+    pkts += [
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 10))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 20))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 21))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100), flags_off=0x2000)),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100), flags_off=0x4000)),
+        eth(0x86dd, ip6(17, udp(40000, port, d, ulen=8 + 100))),
+        eth(0x86dd, ip6(17, udp(40000, port, d, ulen=8 + 10))),
+        eth(0x86dd, ip6(44, struct.pack('!BBHI', 17, 0, 1, 7) + udp(40000, port, d, ulen=8 + 100))),
+        eth(0x86dd, ip6(44, struct.pack('!BBHI', 17, 0, 0, 7) + udp(40000, port, d, ulen=8 + 100))),
+        cut(eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100))), 45),
+        cut(eth(0x0800, ip4(17, udp(40000, port, d, ulen=8 + 100))), 50),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=7))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=0))),
+        eth(0x0800, ip4(17, udp(40000, port, d, ulen=0xffff))),
+    ]
+for hdr in ((0, 1, 6), (1, 1, 6), (2, 1, 6), (3, 1, 6), (255, 1, 6), (1, 6, 6), (1, 1, 4), (1, 1, 16)):
+    for n in (1, 2, 3, 4, 28, 33, 34, 40, 235, 236):
+        pkts.append(eth(0x0800, ip4(17, udp(68, 67, (bytes(hdr) + bytes(300))[:n]))))
+write('udp', pkts)
+
+# IPv6 mobility header
+def mh(t, hl, body, pp=59):
+    return bytes([pp, hl, t, 0, 0, 0]) + body
+body = bytes(range(0x10, 0x10 + 64))
+pkts = []
+for t in range(20):
+    for hl in range(4):
+        pkts.append(eth(0x86dd, ip6(135, mh(t, hl, body[:8 * hl + 2]))))
+bu = bytes([0x12, 0x34, 0xf0, 0x55, 0, 3]) + bytes(4)
+for fl in (0x80, 0x40, 0x20, 0x10, 0x08, 0x04, 0x02, 0x01, 0xff, 0xf0, 0):
+    pkts.append(eth(0x86dd, ip6(135, mh(5, 1, bytes([0x12, 0x34, fl, 0x55, 0, 3]) + bytes(4)))))
+for fl in (0x80, 0x40, 0x20, 0x01, 0xff, 0):
+    pkts.append(eth(0x86dd, ip6(135, mh(6, 1, bytes([7, fl, 0x12, 0x34, 0, 5]) + bytes(4)))))
+pkts.append(eth(0x86dd, ip6(135, mh(7, 2, body[:18]))))
+pkts += [cut(eth(0x86dd, ip6(135, mh(5, 1, bu))), n) for n in (56, 57, 60, 63, 64, 65, 66)]
+pkts.append(eth(0x86dd, ip6(0, bytes([135, 0, 1, 4, 0, 0, 0, 0]) + mh(5, 1, bu, pp=6))))
+pkts.append(eth(0x86dd, ip6(62, mh(5, 1, bu, pp=6))))
+pkts.append(eth(0x86dd, ip6(135, mh(5, 1, bu), plen=4)))
+pkts.append(eth(0x86dd, ip6(135, mh(5, 1, bu), plen=2)))
+pkts.append(cut(eth(0x86dd, ip6(135, mh(8, 255, bytes(2)))), 60))
+for t in (0, 1, 3, 5, 6, 7):
+    full = eth(0x86dd, ip6(135, mh(t, 2, body[:18])))
+    pkts += [cut(full, n) for n in range(54, len(full) + 1)]
+write('mobility', pkts)
+
+# PTP
+def ptph(mt, ver=2, ts=0, length=44, dom=3, r1=5, flags=0, corr=0x0000012345678abc, r2=7,
+         clock=0x0102030405060708, port=9, seq=10, ctrl=0, lmi=0xfe):
+    return struct.pack('!BBHBBHQIQHHBB', (ts << 4) | mt, ver, length, dom, r1, flags, corr, r2,
+                       clock, port, seq, ctrl, lmi)
+def E(p):
+    return eth(0x88f7, p)
+body = bytes(range(0x40, 0x40 + 64))
+pkts = []
+pkts += [E(ptph(mt) + body) for mt in range(16)]
+pkts += [E(ptph(0, ver=v) + body) for v in list(range(16)) + [0x12, 0x21, 0xf0]]
+pkts += [E(ptph(0, ts=ts) + body) for ts in (1, 8, 15)]
+pkts += [E(ptph(0, flags=(i * 0x9e37) & 0xffff) + bytes(10)) for i in range(300)]
+pkts += [E(ptph(0, flags=1 << b) + bytes(10)) for b in range(16)]
+pkts += [E(ptph(0, flags=f) + bytes(10)) for f in (0, 0xffff, 0x18c0, 0x98c0, 0x08c0, 0x1840)]
+pkts += [E(ptph(0, ctrl=c) + body) for c in list(range(8)) + [255]]
+pkts += [E(ptph(0, corr=c) + body) for c in (0xffffffffffffffff, 0x10000, 0xffff)]
+pkts += [E(ptph(0, clock=0) + body), E(ptph(0, lmi=0x7f) + body)]
+pkts.append(E(ptph(0xd) + bytes([0x99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xaa, 0xbb, 0xcc, 0xdd, 0xee]) + bytes(20)))
+pkts.append(E(ptph(0xb) + body[:29] + b'\x05' + body[30:]))
+pkts.append(E(ptph(0, length=20) + body))
+pkts += [E((ptph(0, ver=v) + body)[:n]) for v, n in ((2, 20), (0, 20), (1, 20), (2, 33), (2, 34), (3, 3))]
+for port in (319, 320):
+    m = ptph(0) + body[:10]
+    pkts += [
+        eth(0x0800, ip4(17, udp(40000, port, m))),
+        eth(0x0800, ip4(17, udp(port, 40000, m))),
+        eth(0x0800, ip4(17, udp(40000, port, m[:33]))),
+        eth(0x0800, ip4(17, udp(40000, port, m[:1]))),
+        eth(0x0800, ip4(17, udp(40000, port, b''))),
+        cut(eth(0x0800, ip4(17, udp(40000, port, m))), 60),
+        cut(eth(0x0800, ip4(17, udp(40000, port, m))), 43),
+        eth(0x0800, ip4(17, udp(40000, port, m, ulen=100))),
+        eth(0x0800, ip4(17, udp(40000, port, m, ulen=30))),
+        eth(0x86dd, ip6(17, udp(40000, port, ptph(0xb) + body))),
+    ]
+pkts.append(E(ptph(0) + body[:10] + bytes(30)))
+for mt in (0, 1, 2, 3, 8, 9, 0xa, 0xb, 0xc, 0xd):
+    full = E(ptph(mt) + body)
+    pkts += [cut(full, n) for n in range(14, 14 + 34 + 31)]
+write('ptp', pkts)
