@@ -10,7 +10,7 @@
 #   SIZE=32        UDP payload bytes (74 bytes on the wire with the Ethernet header lo uses)
 #   REPS=3         runs per configuration, interleaved; medians are reported
 #   BUF_KIB=16384  capture ring for both tools: sockcli's default (16 MiB) and `tcpdump -B`
-#   DEFAULT_B=1    also run tcpdump without -B (libpcap's default 2 MiB ring); 0 to skip
+#   DEFAULT_B=0    1: also run tcpdump without -B (libpcap's default 2 MiB ring; adds ~50 s)
 #
 # Configurations (each started fresh, one at a time, in the same run):
 #   sockcli pcap   sockcli sniff lo -w /dev/null 'udp port P'
@@ -24,8 +24,9 @@
 #
 # Readiness. tcpdump prints "listening on lo" to stderr after its filter is set. sockcli prints
 # nothing, but installs its SIGINT handler only after the ring is mapped and the filter attached
-# (cmd::sniff::capture), so it is ready once SIGINT shows in SigCgt of /proc/PID/status (exact,
-# no canary packet, nothing sent that the counts would include).
+# (cmd::sniff::capture), so it is ready once /proc/PID/exe is the sockcli binary and SIGINT
+# shows in SigCgt of /proc/PID/status (exact: no canary packet that the counts would include;
+# the exe check matters because the bash that execs sockcli may catch SIGINT itself).
 #
 # CPU time: the sum of the first field of /proc/PID/task/*/schedstat (on-CPU nanoseconds,
 # exact, user + system), read when ready and when quiet, so start-up and exit are not counted;
@@ -51,7 +52,7 @@ N=${N:-1000000}
 SIZE=${SIZE:-32}
 REPS=${REPS:-3}
 BUF_KIB=${BUF_KIB:-16384}
-DEFAULT_B=${DEFAULT_B:-1}
+DEFAULT_B=${DEFAULT_B:-0}
 SEND_TIMEOUT=120          # seconds per sender run
 READY_TIMEOUT_US=10000000 # capturer start-up
 QUIET_MIN_US=1200000      # after the sender exits
@@ -141,7 +142,8 @@ run_capture() {
     now_us; t0=$NOW_US
     while :; do
         if [[ $tool == sockcli ]]; then
-            sigint_caught "$pid" && { ok=1; break; }
+            # the exe check first: the bash that execs it may itself catch SIGINT
+            [[ /proc/$pid/exe -ef $SOCKCLI ]] && sigint_caught "$pid" && { ok=1; break; }
         else
             grep -q 'listening on' "$TMP/cap.err" 2>/dev/null && { ok=1; break; }
         fi
@@ -214,8 +216,10 @@ for ((rep = 1; rep <= REPS; rep++)); do
             continue
         fi
         V_PPS[$c]+="$R_PPS " V_CAPT[$c]+="$R_CAPT " V_DROP[$c]+="$R_DROP " V_CPU[$c]+="$R_CPU " V_START[$c]+="$R_START "
-        printf '   run %d  %-12s %-4s captured %8s  dropped %8s  CPU %6s s/M  (start-up %s s)  sender %7s/s\n' \
-            "$rep" "$tool" "$mode" "$R_CAPT" "$R_DROP" "$R_CPU" "$R_START" "$R_PPS"
+        note=""
+        ((R_CAPT == N)) || note="  ($((N - R_CAPT)) not captured)"
+        printf '   run %d  %-12s %-4s captured %8s  dropped %8s  CPU %6s s/M  (start-up %s s)  sender %7s/s%s\n' \
+            "$rep" "$tool" "$mode" "$R_CAPT" "$R_DROP" "$R_CPU" "$R_START" "$R_PPS" "$note"
     done
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -248,6 +252,7 @@ for m in pcap text; do
             else
                 why=()
                 [[ $maxd == 0 ]] || why+=("drops")
+                [[ $(printf '%s\n' ${V_CAPT[$c]} | sort -g | head -n 1) == "$N" ]] || why+=("missed packets")
                 if [[ $m == pcap ]]; then
                     [[ $tref != - ]] && awk -v a="$cpu" -v b="$tref" 'BEGIN { exit !(a > b) }' && why+=("CPU > tcpdump")
                 else
@@ -268,7 +273,7 @@ for r in "${ROWS[@]}"; do
     printf '%-21s %-4s %9s %9s %8s %8s %8s %9s  %s\n' "$a" "$b" "$d" "$e" "$f" "$g" "$h" "$i" "$j"
 done
 echo "sender alone: $(med "${V_PPS[alone]:-}") packets/s; load average $LOAD0 at start, $LOAD1 at end"
-echo "targets (sockcli): 0 dropped in every run; pcap CPU <= tcpdump -B $BUF_KIB; text CPU < 1 s/M"
+echo "targets (sockcli): all $N captured and 0 dropped in every run; pcap CPU <= tcpdump -B $BUF_KIB; text CPU < 1 s/M"
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 echo
