@@ -46,6 +46,11 @@
 set -euo pipefail
 export LC_ALL=C
 
+CMDLINE="bash bench/sniff.sh"
+for v in DEFAULT_B BUF_KIB REPS SIZE N SOCKCLI; do   # record knobs given in the environment
+    if [[ -n ${!v:-} ]]; then CMDLINE="$v=$(printf '%q' "${!v}") $CMDLINE"; fi
+done
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 N=${N:-1000000}
@@ -60,10 +65,6 @@ QUIET_IDLE_US=300000      # no CPU used for this long
 QUIET_MAX_US=60000000     # give up waiting (the run is reported as it is)
 for v in N SIZE REPS BUF_KIB; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "sniff.sh: $v must be a positive integer" >&2; exit 2; }
-done
-CMDLINE="bash bench/sniff.sh"
-for v in DEFAULT_B BUF_KIB REPS SIZE N SOCKCLI; do
-    if [[ -n $(printenv "$v" || true) ]]; then CMDLINE="$v=$(printf '%q' "${!v}") $CMDLINE"; fi
 done
 
 skip() { echo "skipped: $*"; exit 0; }
