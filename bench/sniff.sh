@@ -116,7 +116,7 @@ send() { # PORT
         echo "   sender failed: $(head -c 300 "$TMP/send.err")"
         return 0
     }
-    [[ $out =~ pps=([0-9]+) ]] && SEND_PPS=${BASH_REMATCH[1]}
+    if [[ $out =~ pps=([0-9]+) ]]; then SEND_PPS=${BASH_REMATCH[1]}; fi
 }
 
 cap_cmd() { # TOOL MODE PORT
