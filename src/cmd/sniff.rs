@@ -370,6 +370,8 @@ fn capture(
     if let Some(user) = &args.user {
         packet::drop_privileges(user).with_context(|| format!("cannot switch to user {user}"))?;
     }
+    // Installed only now, with the ring and filter in place: bench/sniff.sh takes SIGINT in
+    // SigCgt as the sign that the capture is ready.
     let signals = Signals::install().context("cannot install signal handlers")?;
     let mut sink = Sink::new(args, link, snaplen)?;
     let mut names: HashMap<u32, String> = HashMap::new();
