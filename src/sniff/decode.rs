@@ -12,7 +12,8 @@
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
 //! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`), NTP (`ntp.rs`) and PTP
 //!   (`ptp.rs`, also over Ethernet) are decoded; others print `UDP, length N`, and a TCP
-//!   segment's line ends at `length N`; IPv6 mobility headers are `mobility.rs`;
+//!   segment's line ends at `length N`; IPv6 mobility headers are `mobility.rs`, MPTCP
+//!   options `mptcp.rs`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
 
@@ -27,6 +28,7 @@ use super::link::{LinkType, Meta, PacketType};
 mod dhcp;
 mod dns;
 mod mobility;
+mod mptcp;
 mod ntp;
 mod ptp;
 
@@ -763,7 +765,9 @@ impl Dec<'_> {
         let opts = h.options();
         if !opts.is_empty() {
             self.s(", options [");
-            self.tcp_options(opts);
+            if self.tcp_options(opts, flags).is_none() {
+                return;
+            }
             self.s("]");
         }
         self.s(", length ");
@@ -773,7 +777,9 @@ impl Dec<'_> {
         }
     }
 
-    fn tcp_options(&mut self, opts: &[u8]) {
+    /// `None` after `[bad opt]`, which ends tcpdump's line (with a `]` unless it was the
+    /// first option).
+    fn tcp_options(&mut self, opts: &[u8], flags: u8) -> Option<()> {
         let mut i = 0;
         while let Some(&kind) = opts.get(i) {
             if i > 0 {
@@ -783,7 +789,7 @@ impl Dec<'_> {
                 0 => {
                     // tcpdump stops at the end-of-list option.
                     self.s("eol");
-                    return;
+                    return Some(());
                 }
                 1 => {
                     self.s("nop");
@@ -795,12 +801,16 @@ impl Dec<'_> {
             let Some(&olen) = opts.get(i + 1) else {
                 self.s("[|tcp]");
                 self.f.truncated = true;
-                return;
+                return Some(());
             };
             let olen = usize::from(olen);
+            let bad = |d: &mut Self| {
+                d.s(if i > 0 { "[bad opt]]" } else { "[bad opt]" });
+                d.f.truncated = true;
+                None
+            };
             let Some(body) = opts.get(i + 2..i + olen.max(2)).filter(|_| olen >= 2) else {
-                self.s("[bad opt]");
-                return;
+                return bad(self);
             };
             match (kind, body.len()) {
                 (2, 2) => {
@@ -832,7 +842,11 @@ impl Dec<'_> {
                 }
                 (19, _) => self.s("md5"),
                 (29, _) => self.s("tcp-ao"),
-                (30, _) => self.s("mptcp"),
+                (30, _) => {
+                    if self.mptcp(&opts[i..i + olen], flags).is_none() {
+                        return bad(self);
+                    }
+                }
                 (34, _) => self.s("tfo"),
                 _ => {
                     self.s("unknown-");
@@ -847,6 +861,7 @@ impl Dec<'_> {
             }
             i += olen;
         }
+        Some(())
     }
 
     fn icmp4(&mut self, data: &[u8], len: usize) {

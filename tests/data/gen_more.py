@@ -11,7 +11,9 @@ installed:
   and Acknowledgement flags, every cut of a few messages, after a hop-by-hop header;
 - ptp.pcap: PTP over Ethernet and UDP 319/320: message types 0-15, versions 0-15 (and whole
   version bytes), transportSpecific, flag bits (a spread of the 65536 values), control values,
-  correction fields, lengths below 34, every cut of the header and of each body.
+  correction fields, lengths below 34, every cut of the header and of each body;
+- mptcp.pcap: MPTCP TCP options, every subtype at lengths around the valid ones, SYN/ACK
+  variants, DSS flag combinations, ADD_ADDR versions, bad options (which end tcpdump's line).
 
 Run it from anywhere: `python3 tests/data/gen_more.py`. See src/sniff/decode/*.rs tests."""
 import os, struct, subprocess
@@ -172,3 +174,65 @@ for mt in (0, 1, 2, 3, 8, 9, 0xa, 0xb, 0xc, 0xd):
     full = E(ptph(mt) + body)
     pkts += [cut(full, n) for n in range(14, 14 + 34 + 31)]
 write('ptp', pkts)
+
+# MPTCP options (TCP option 30): every subtype at every length around the valid ones, SYN /
+# SYN-ACK / ACK for MP_CAPABLE and MP_JOIN, DSS flag combinations, ADD_ADDR versions, bad
+# options first or after others (tcpdump ends the line there), over IPv4 and IPv6.
+def mp(sub, lo, b3, body):
+    return bytes([30, 4 + len(body), (sub << 4) | lo, b3]) + body
+def T(opt, fl=0x10, v6=False):
+    seg = tcp(1000, 2000, 1, 2, fl, 100, opts=opt + b'\x01' * (-len(opt) % 4))
+    return eth(0x86dd, ip6(6, seg)) if v6 else eth(0x0800, ip4(6, seg))
+B = bytes(range(1, 41))
+K = bytes.fromhex('0102030405060708111213141516171800')
+pkts = [T(mp(0, 1, 0x81, b''))]
+for fl in (0x02, 0x12, 0x10, 0x18, 0x11):
+    for n in (0, 1, 8, 9, 16, 18, 20):
+        pkts.append(T(mp(0, 1, 0x01, K[:n]), fl))
+for ver in (0, 1, 2, 15):
+    for fl, n in ((0x02, 0), (0x12, 8), (0x10, 16), (0x10, 18)):
+        pkts.append(T(mp(0, ver, 0x81, K[:n]), fl))
+for f in (0, 1, 0x40, 0x80, 0xff):
+    pkts.append(T(mp(0, 1, f, K[:16])))
+pkts.append(T(mp(0, 1, 0x81, bytes(8)), 0x12))
+for fl in (0x02, 0x12, 0x10):
+    for n in range(0, 22):
+        pkts.append(T(mp(1, 1, 5, B[:n]), fl))
+for lo, b3 in ((0, 0), (1, 0), (1, 255), (15, 7)):
+    pkts.append(T(mp(1, lo, b3, B[:8]), 0x02))
+    pkts.append(T(mp(1, lo, b3, B[:12]), 0x12))
+pkts.append(T(mp(1, 0, 0, b'\0\0\0\x01' + bytes(4)), 0x02))
+pkts.append(T(mp(1, 0, 0, bytes(8) + b'\0\0\0\x01'), 0x12))
+pkts.append(T(mp(1, 0, 0, bytes(20)), 0x10))
+for f in range(32):
+    need = (0 if not f & 1 else (8 if f & 2 else 4)) + (0 if not f & 4 else (8 if f & 8 else 4) + 6)
+    for n in range(0, need + 4):
+        pkts.append(T(mp(2, 0, f, B[:n])))
+for f in (0x20, 0x40, 0x80, 0xe5):
+    pkts.append(T(mp(2, 0, f, B[:14])))
+pkts.append(T(mp(2, 15, 5, B[:14])))
+pkts.append(T(mp(2, 0, 5, b'\0' * 14)))
+for fl in (0x02, 0x12, 0x11, 0x04, 0x00):
+    pkts += [T(mp(2, 0, 0x15, B[:14]), fl), T(mp(2, 0, 0x10, b''), fl)]
+for lo in (0, 1, 4, 6):
+    for n in range(0, 31):
+        pkts.append(T(mp(3, lo, 5, B[:n])))
+for lo in (2, 3, 5, 7, 8, 15):
+    pkts.append(T(mp(3, lo, 7, B[:4])))
+pkts.append(T(mp(3, 0, 0, bytes(14))))
+for sub in range(4, 16):
+    for n in (0, 1, 2, 4, 6, 8, 10, 12):
+        for lo in (0, 1):
+            pkts.append(T(mp(sub, lo, 5, B[:n])))
+for sub in range(16):
+    pkts.append(T(bytes([30, 3, sub << 4])))
+pkts += [T(mp(6, 0, 0, bytes(8))), T(mp(7, 0, 0, bytes(8)))]
+for h in ('1e', '1e02', '011e02', '1e0400000101011e0320', '011e0320010101', '020401001e032001',
+          '020401001e0320010101010101', '0101011e03200101', '01020101', '0101020101',
+          '0204010002010101', '1e14', '011e14', '0204400c0402080a23975534000000001e032000'):
+    pkts.append(T(bytes.fromhex(h)))
+    pkts.append(T(bytes.fromhex(h), 0x02))
+for o in (mp(0, 1, 0x81, K[:16]), mp(2, 0, 0x1f, B[:26]), mp(3, 0, 1, B[:26]), mp(1, 1, 1, B[:12])):
+    pkts.append(T(o, 0x12, v6=True))
+    pkts.append(T(o, 0x10, v6=True))
+write('mptcp', pkts)
