@@ -13,7 +13,7 @@
 //! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`), NTP (`ntp.rs`) and PTP
 //!   (`ptp.rs`, also over Ethernet) are decoded; others print `UDP, length N`, and a TCP
 //!   segment's line ends at `length N`; IPv6 mobility headers are `mobility.rs`, MPTCP
-//!   options `mptcp.rs`;
+//!   options `mptcp.rs`, Linux ARCnet frames `arcnet.rs`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
 
@@ -25,6 +25,7 @@ use etherparse::{
 
 use super::link::{LinkType, Meta, PacketType};
 
+mod arcnet;
 mod dhcp;
 mod dns;
 mod mobility;
@@ -124,6 +125,10 @@ pub fn decode(meta: &Meta<'_>, data: &[u8], link_header: bool, out: &mut Vec<u8>
         LinkType::IPV6 => {
             d.iface_prefix(meta, None);
             d.ip6(data, wire);
+        }
+        LinkType::ARCNET_LINUX => {
+            d.iface_prefix(meta, None);
+            d.arcnet(data, wire);
         }
         LinkType::NULL | LinkType::LOOP => {
             d.iface_prefix(meta, None);
@@ -1077,16 +1082,17 @@ impl Dec<'_> {
     }
 
     fn arp(&mut self, data: &[u8], wire: usize) {
-        if !self.eflag {
-            self.s("ARP, ");
-        }
         let Ok(arp) = ArpPacketSlice::from_slice(data) else {
             self.trunc("arp");
             return;
         };
+        if !self.eflag {
+            self.s("ARP, ");
+        }
         self.f.proto = Some("arp");
         let op = arp.operation().0;
-        let ether_ip = arp.hw_addr_size() == 6
+        // Any hardware address length but 0 (ARCnet's is 1), printed as colon-separated hex.
+        let ether_ip = arp.hw_addr_size() > 0
             && arp.proto_addr_size() == 4
             && arp.proto_addr_type().0 == 0x0800;
         let ip = |b: &[u8]| -> [u8; 4] { b.try_into().unwrap_or([0; 4]) };

@@ -15,6 +15,9 @@ impl LinkType {
     pub const RAW: LinkType = LinkType(101);
     /// OpenBSD loopback: like NULL with a network-order family.
     pub const LOOP: LinkType = LinkType(108);
+    /// Linux ARCnet: source, destination, 2-byte offset, protocol id (RFC 1201 ids are
+    /// followed by a split flag and a 2-byte sequence number).
+    pub const ARCNET_LINUX: LinkType = LinkType(129);
     /// Linux cooked capture v1 (16-byte header): what `sniff` writes for "all interfaces".
     pub const LINUX_SLL: LinkType = LinkType(113);
     /// Raw IPv4 only.

@@ -13,7 +13,9 @@ installed:
   version bytes), transportSpecific, flag bits (a spread of the 65536 values), control values,
   correction fields, lengths below 34, every cut of the header and of each body;
 - mptcp.pcap: MPTCP TCP options, every subtype at lengths around the valid ones, SYN/ACK
-  variants, DSS flag combinations, ADD_ADDR versions, bad options (which end tcpdump's line).
+  variants, DSS flag combinations, ADD_ADDR versions, bad options (which end tcpdump's line);
+- arcnet.pcap (Linux ARCnet, link type 129): protocol ids, RFC 1051/1201 headers, ARP with
+  1-8 byte hardware addresses, cut headers.
 
 Run it from anywhere: `python3 tests/data/gen_more.py`. See src/sniff/decode/*.rs tests."""
 import os, struct, subprocess
@@ -236,3 +238,29 @@ for o in (mp(0, 1, 0x81, K[:16]), mp(2, 0, 0x1f, B[:26]), mp(3, 0, 1, B[:26]), m
     pkts.append(T(o, 0x12, v6=True))
     pkts.append(T(o, 0x10, v6=True))
 write('mptcp', pkts)
+
+# Linux ARCnet (link type 129): protocol ids with RFC 1051 (5-byte) and RFC 1201 (8-byte)
+# headers, split flags, ARP with 1-, 2- and 8-byte hardware addresses, unknown ids (hex dump),
+# every cut of the headers. Not here: RARP (0xd6), AppleTalk (0xdd), IPX (0xfa), which tcpdump
+# decodes and we do not.
+def arc(pid, payload, flag=0, src=0xbe, dst=0x50):
+    head = bytes([src, dst, 0xab, 0x08, pid])
+    return head + (b'' if pid in (0xf0, 0xf1) else bytes([flag, 0, 7])) + payload
+def arp_(hl, op, sha, tha):
+    return struct.pack('!HHBBH', 7, 0x800, hl, 4, op) + sha + SRC4 + tha + DST4
+ipp = ip4(17, udp(1000, 2000, b'abcd'))
+pkts = []
+for pid in range(256):
+    if pid not in (0xd6, 0xdd, 0xfa):
+        pkts.append(arc(pid, ipp))
+pkts += [arc(0xd4, ipp, flag=f) for f in (1, 2, 3, 0xfe, 0xff)]
+pkts.append(arc(0xc4, ip6(17, udp(1000, 2000, b'abcd'))))
+for pid in (0xd5, 0xf1):
+    for hl in (1, 2, 8):
+        for op in (1, 2):
+            pkts.append(arc(pid, arp_(hl, op, bytes(range(0x50, 0x50 + hl)), bytes(range(0x60, 0x60 + hl)))))
+            pkts.append(arc(pid, arp_(hl, op, bytes(range(0x50, 0x50 + hl)), bytes(hl))))
+for pid in (0xd4, 0xf0, 0xd5, 0xf1, 0x99):
+    full = arc(pid, ipp if pid in (0xd4, 0xf0, 0x99) else arp_(1, 1, b'\x50', b'\0'))
+    pkts += [cut(full, n) for n in range(1, 14)]
+write('arcnet', pkts, linktype=129)
