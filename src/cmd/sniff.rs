@@ -52,8 +52,10 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
     }
 }
 
-/// Parses FILTER, looking `host NAME` up with the system resolver as libpcap does. A name
-/// that does not resolve exits 3 like every resolution failure; other errors are usage.
+/// Parses FILTER, looking `host NAME` up with the system resolver as libpcap does: every
+/// address of every family, so without the AI_ADDRCONFIG that `sock::addr::resolve` sets for
+/// connecting. A name that does not resolve exits 3 like every resolution failure; other
+/// errors are usage.
 fn parse_filter(text: &str, first_word: Option<&str>) -> Result<Expr> {
     let mut failed: Option<ResolveError> = None;
     let mut resolve = |name: &str| {
@@ -330,12 +332,13 @@ fn live_target(iface: Option<&str>) -> Result<(Option<u32>, LinkType, Target)> {
                 packet::if_index(name).map_err(|_| usage(format!("no such interface '{name}'")))?;
             let hatype = packet::arphrd_type(name)
                 .with_context(|| format!("cannot read the type of interface {name}"))?;
-            let target = match packet::link_type_for(hatype) {
+            let (link, cooked) = packet::link_type_for(hatype);
+            let target = match (link, cooked) {
                 (_, true) => Target::KernelCooked,
                 (LinkType::ETHERNET, false) => Target::KernelEthernet,
                 (other, false) => Target::Link(other),
             };
-            Ok((Some(index), packet::link_type_for(hatype).0, target))
+            Ok((Some(index), link, target))
         }
     }
 }

@@ -661,13 +661,13 @@ impl Dec<'_> {
             self.f.truncated = true;
             return;
         }
-        if let Some(mdns) = dns::udp_port(sport, dport) {
-            let n = usize::from(ulen).min(len).saturating_sub(8);
-            self.dns_udp(data.get(8..).unwrap_or(&[]), n, mdns);
-            return;
-        }
+        // The application decoders get the captured payload and its length on the wire.
         let payload = data.get(8..).unwrap_or(&[]);
         let n = usize::from(ulen).min(len).saturating_sub(8);
+        if let Some(mdns) = dns::udp_port(sport, dport) {
+            self.dns_udp(payload, n, mdns);
+            return;
+        }
         if ntp::udp_port(sport, dport) {
             self.ntp_udp(payload, n);
             return;
