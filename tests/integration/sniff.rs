@@ -899,3 +899,58 @@ fn unknown_interface_word_says_both_readings() {
     );
     out.expect_code(3);
 }
+
+/// `-Z nobody`: the capture keeps working after root is gone (the process's uids and gids
+/// are nobody's while it captures), and the packet still comes through.
+#[test]
+fn dash_z_drops_root_and_keeps_capturing() {
+    if !require_root("dropping privileges") {
+        return;
+    }
+    let port = free_udp_port(false);
+    let from = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let p = port.to_string();
+    let mut r = Running::spawn(
+        sockcli()
+            .args([
+                "sniff", "lo", "-Z", "nobody", "-c", "1", "-t", "udp", "port", &p,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let status = format!("/proc/{}/status", r.pid());
+    let deadline = Instant::now() + WAIT;
+    let ids = |key: &str| -> Option<String> {
+        let text = std::fs::read_to_string(&status).ok()?;
+        let line = text.lines().find(|l| l.starts_with(key))?;
+        Some(
+            line.split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    };
+    while ids("Uid:").as_deref() != Some("65534 65534 65534 65534") {
+        assert!(
+            Instant::now() < deadline,
+            "uid never became nobody's: {:?}",
+            ids("Uid:")
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for key in ["Gid:", "Groups:"] {
+        let v = ids(key).unwrap_or_default();
+        assert!(
+            !v.split(' ').any(|g| g == "0"),
+            "{key} still has group 0: {v}"
+        );
+    }
+    let out = feed_until_exit(&mut r, &from, port);
+    out.expect_code(0);
+    assert_eq!(out.stdout_str().lines().count(), 1, "{out}");
+    assert_eq!(
+        out.stderr_str(),
+        "1 packets captured, 0 dropped by kernel\n",
+        "{out}"
+    );
+}
