@@ -19,12 +19,28 @@ enum Tok<'a> {
     Not,
 }
 
+/// The most tokens an expression may have. The parser, the compiler, `Display` and `Drop`
+/// recurse once per nesting level or chained `and`/`or`, so this and MAX_DEPTH bound their
+/// stack depth
+/// (a 128 KiB argument of `((((`, `!!!!` or `ip&&ip&&` overflowed the stack). Real filters are
+/// far shorter: a `host` or `port` test alone takes several of the kernel's 4096 instructions.
+pub const MAX_TOKENS: usize = 4096;
+/// The most `not`s and `(`s one primitive may sit inside (their recursion has big frames).
+pub const MAX_DEPTH: usize = 256;
+
 /// Tokens with their 1-based positions (character columns).
 fn tokenize(s: &str) -> Result<Vec<(usize, Tok<'_>)>, FilterError> {
     let mut out = Vec::new();
     let mut it = s.char_indices().peekable();
     let col = |i: usize| s[..i].chars().count() + 1;
+    let too_long = |out: &Vec<(usize, Tok<'_>)>| {
+        let msg = format!("expression too long (more than {MAX_TOKENS} words and operators)");
+        FilterError::new(out[MAX_TOKENS].0, msg, s)
+    };
     while let Some(&(i, c)) = it.peek() {
+        if out.len() > MAX_TOKENS {
+            return Err(too_long(&out));
+        }
         let two = s.get(i..i + 2);
         match c {
             c if c.is_whitespace() => {
@@ -68,6 +84,9 @@ fn tokenize(s: &str) -> Result<Vec<(usize, Tok<'_>)>, FilterError> {
             }
         }
     }
+    if out.len() > MAX_TOKENS {
+        return Err(too_long(&out));
+    }
     Ok(out)
 }
 
@@ -95,6 +114,8 @@ struct Parser<'a, 'r> {
     i: usize,
     last: Option<Quals>,
     resolve: Resolver<'r>,
+    /// `not`s and `(`s open around the current token, at most MAX_DEPTH.
+    depth: usize,
 }
 
 /// pcap-filter words outside our subset: named in the error instead of "expected a host".
@@ -269,6 +290,19 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn term(&mut self) -> Result<Expr, FilterError> {
+        if matches!(self.peek(), Some(Tok::Not | Tok::LParen)) {
+            if self.depth == MAX_DEPTH {
+                return self.err(self.pos(), format!("nested more than {MAX_DEPTH} deep"));
+            }
+            self.depth += 1;
+            let e = self.term_inner();
+            self.depth -= 1;
+            return e;
+        }
+        self.term_inner()
+    }
+
+    fn term_inner(&mut self) -> Result<Expr, FilterError> {
         match self.peek() {
             Some(Tok::Not) => {
                 self.i += 1;
@@ -648,6 +682,7 @@ pub fn parse_with(src: &str, resolve: Resolver<'_>) -> Result<Expr, FilterError>
         i: 0,
         last: None,
         resolve,
+        depth: 0,
     };
     if p.toks.is_empty() {
         return p.err(1, "empty expression");
@@ -904,5 +939,46 @@ mod tests {
                 assert_eq!(again.to_string(), e.to_string(), "{s}");
             }
         }
+    }
+
+    /// Found beyond the fuzzer's 4 KB inputs: nesting or chaining as deep as a command-line
+    /// argument allows (128 KiB) overflowed the stack in the parser or the compiler.
+    #[test]
+    fn too_many_tokens_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}tcp{}", "(".repeat(60_000), ")".repeat(60_000));
+        let nots = format!("{}tcp", "!".repeat(60_000));
+        let chain = ["ip"; 32_000].join("&&");
+        // The error points at the first token past the limit (a column, 1-based).
+        for (s, pos) in [(&deep, 4097), (&nots, 4097), (&chain, 2048 * 4 + 1)] {
+            let e = parse(s).unwrap_err();
+            assert_eq!(e.pos, pos, "{}", e.msg);
+            assert_eq!(
+                e.msg,
+                "expression too long (more than 4096 words and operators)"
+            );
+        }
+        // Within the token limit, nesting has its own.
+        for open in ["!", "(", "not ", "!("] {
+            let s = format!("tcp or {}udp", open.repeat(MAX_DEPTH + 1));
+            let e = parse(&s).unwrap_err();
+            assert_eq!(e.msg, "nested more than 256 deep", "{s}");
+            let s = format!("tcp or {}udp", open.repeat(MAX_DEPTH / open.len()));
+            assert!(
+                !matches!(parse(&s), Err(e) if e.msg.contains("deep")),
+                "{s}"
+            );
+        }
+        let s = format!("{}tcp{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(parse(&s).unwrap().to_string(), "tcp");
+        // A chain at the token limit parses, compiles (each `ip` is one `ja` on IPv4) and drops, on a main
+        // thread's 8 MiB stack even in a debug build (a test thread has 2 MiB).
+        let s = ["ip"; 2048].join("&&");
+        let t = std::thread::Builder::new().stack_size(8 << 20);
+        let ok = t.spawn(move || {
+            let e = parse(&s).unwrap();
+            let target = super::super::Target::Link(crate::sniff::link::LinkType::IPV4);
+            super::super::compile(&e, target, 65_535).is_ok()
+        });
+        assert!(ok.unwrap().join().unwrap());
     }
 }
