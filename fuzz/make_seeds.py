@@ -2,9 +2,10 @@
 """Builds the fuzz seed corpora in fuzz/seeds/<target>/ from the project's test captures.
 
   pcap:   every capture file in tests/data/pcaps/ and tests/data/*.pcap, unchanged
-  decode: single packets taken from those files, each prefixed with the selector byte that
-          sockcli::fuzzing::print_packet expects (bits 0-2 pick the link type; bits 3-7 the
-          interface name, packet type, -e, -XX and a wire length one more than caplen)
+  decode: single packets taken from those files, each prefixed with the two selector bytes
+          that sockcli::fuzzing::print_packet expects (the link type's index in its LINKS;
+          then bits 3-7: the interface name, packet type, -e, -XX and a wire length one more
+          than caplen)
   filter: the expressions in filter_seeds.txt (one per line), one file each
 
 Files are named by their SHA-1, like libFuzzer's corpus. Usage: python3 fuzz/make_seeds.py
@@ -20,11 +21,12 @@ ROOT = FUZZ.parent
 DATA = ROOT / "tests" / "data"
 OUT = FUZZ / "seeds"
 
-# Index = selector bits 0-2, as in LINKS in src/fuzzing.rs.
-LINKS = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7}
+# Index into LINKS in src/fuzzing.rs (the first selector byte).
+LINKS = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7, 129: 8}
 # Upper selector bits to cycle through: plain; iface+pkttype Host; -e; -XX + cut; all of them.
 VARIANTS = [0x00, 0x18, 0x20, 0xC0, 0x38 | 0x40 | 0x80 | 0x20]
-PER_FILE = 24  # packets taken from one capture file
+PER_FILE = 24  # packets taken from one public capture file
+PER_CRAFTED = 150  # from one of our crafted files (tests/data/*.pcap: DNS, PTP, MPTCP, ...)
 
 
 def records(b):
@@ -69,17 +71,18 @@ def write(target, data):
 
 
 def main():
-    caps = sorted((DATA / "pcaps").glob("*.pcap*")) + sorted(DATA.glob("*.pcap"))
+    public = [(f, PER_FILE) for f in sorted((DATA / "pcaps").glob("*.pcap*"))]
+    crafted = [(f, PER_CRAFTED) for f in sorted(DATA.glob("*.pcap"))]
     n = 0
-    for f in caps:
+    for f, per_file in public + crafted:
         b = f.read_bytes()
         write("pcap", b)
-        for k, (link, pkt) in enumerate(records(b)):
-            if k >= PER_FILE:
-                break
-            if link in LINKS:
-                write("decode", bytes([LINKS[link] | VARIANTS[n % len(VARIANTS)]]) + pkt)
-                n += 1
+        # Spread the packets taken over the whole file.
+        recs = [r for r in records(b) if r[0] in LINKS]
+        step = max(1, len(recs) // per_file)
+        for link, pkt in recs[::step][:per_file]:
+            write("decode", bytes([LINKS[link], VARIANTS[n % len(VARIANTS)]]) + pkt)
+            n += 1
     for line in (FUZZ / "filter_seeds.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             write("filter", line.encode())

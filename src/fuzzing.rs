@@ -7,12 +7,14 @@ use crate::sniff::pcap;
 use crate::sniff::print::{Hex, PrintOpts, Printer, TsStyle};
 
 /// Decodes and prints one packet under every link type `sniff` knows, in text (with `-e` and
-/// `-XX`) and in JSON. The first byte picks the link type and the options.
+/// `-XX`) and in JSON. Two selector bytes come first: the link type (an index into `LINKS`,
+/// modulo its length), then the options: interface name (bit 3), packet type (bit 4, its value
+/// in bits 5-7), `-e` (bit 5), `-XX` (bit 6), a wire length one more than captured (bit 7).
 pub fn print_packet(data: &[u8]) {
-    let Some((&sel, pkt)) = data.split_first() else {
+    let [link, sel, pkt @ ..] = data else {
         return;
     };
-    const LINKS: [LinkType; 8] = [
+    const LINKS: [LinkType; 9] = [
         LinkType::ETHERNET,
         LinkType::LINUX_SLL,
         LinkType::LINUX_SLL2,
@@ -21,12 +23,14 @@ pub fn print_packet(data: &[u8]) {
         LinkType::IPV6,
         LinkType::NULL,
         LinkType::LOOP,
+        LinkType::ARCNET_LINUX,
     ];
+    let sel = *sel;
     let meta = Meta {
         ts_sec: 1_700_000_000,
         ts_nsec: 123_456_789,
         len: pkt.len() as u32 + u32::from(sel >> 7),
-        link: LINKS[usize::from(sel & 7)],
+        link: LINKS[usize::from(*link) % LINKS.len()],
         iface: (sel & 8 != 0).then_some("eth0"),
         pkttype: (sel & 16 != 0).then_some(PacketType::from_raw(u16::from(sel >> 5))),
     };
@@ -35,11 +39,7 @@ pub fn print_packet(data: &[u8]) {
         let mut p = Printer::new(PrintOpts {
             ts: TsStyle::default(),
             link_header: sel & 32 != 0,
-            hex: if sel & 64 != 0 {
-                Hex::LinkAscii
-            } else {
-                Hex::No
-            },
+            hex: if sel & 64 != 0 { Hex::LinkAscii } else { Hex::No },
             nanos: false,
             json,
         });
