@@ -39,7 +39,11 @@ pub fn print_packet(data: &[u8]) {
         let mut p = Printer::new(PrintOpts {
             ts: TsStyle::default(),
             link_header: sel & 32 != 0,
-            hex: if sel & 64 != 0 { Hex::LinkAscii } else { Hex::No },
+            hex: if sel & 64 != 0 {
+                Hex::LinkAscii
+            } else {
+                Hex::No
+            },
             nanos: false,
             json,
         });
