@@ -32,7 +32,13 @@ pub const MAX_DEPTH: usize = 256;
 fn tokenize(s: &str) -> Result<Vec<(usize, Tok<'_>)>, FilterError> {
     let mut out = Vec::new();
     let mut it = s.char_indices().peekable();
-    let col = |i: usize| s[..i].chars().count() + 1;
+    // Columns are asked for in increasing byte order: count on from the last one, so that a
+    // long argument costs linear time, not quadratic.
+    let mut last = (0usize, 1usize);
+    let mut col = |i: usize| {
+        last = (i, last.1 + s[last.0..i].chars().count());
+        last.1
+    };
     let too_long = |out: &Vec<(usize, Tok<'_>)>| {
         let msg = format!("expression too long (more than {MAX_TOKENS} words and operators)");
         FilterError::new(out[MAX_TOKENS].0, msg, s)
