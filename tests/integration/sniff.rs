@@ -17,23 +17,47 @@ fn feed_until_exit(r: &mut Running, from: &UdpSocket, port: u16) -> Out {
     r.finish_within(WAIT)
 }
 
+/// `sockcli sniff lo ARGS... FILTER` where FILTER's `{port}` is a free UDP port, and a
+/// socket on 127.0.0.1 to send to that port from (its port is `sport`).
+struct LoCapture {
+    r: Running,
+    from: UdpSocket,
+    port: u16,
+    sport: u16,
+}
+
+fn lo_capture(args: &[&str], filter: &str) -> LoCapture {
+    let port = free_udp_port(false);
+    let from = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sport = from.local_addr().unwrap().port();
+    let filter = filter.replace("{port}", &port.to_string());
+    let r = Running::spawn(
+        sockcli()
+            .args(["sniff", "lo"])
+            .args(args)
+            .args(filter.split(' '))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    LoCapture {
+        r,
+        from,
+        port,
+        sport,
+    }
+}
+
 #[test]
 fn live_capture_on_lo_prints_exact_lines_and_stats() {
     if !require_root("capturing packets") {
         return;
     }
-    let port = free_udp_port(false);
-    let from = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let sport = from.local_addr().unwrap().port();
-    let p = port.to_string();
-    let mut r = Running::spawn(
-        sockcli()
-            .args([
-                "sniff", "lo", "-c", "3", "-t", "udp", "and", "dst", "port", &p,
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    );
+    let LoCapture {
+        mut r,
+        from,
+        port,
+        sport,
+    } = lo_capture(&["-c", "3", "-t"], "udp and dst port {port}");
     let out = feed_until_exit(&mut r, &from, port);
     out.expect_code(0);
     let line = format!("IP 127.0.0.1.{sport} > 127.0.0.1.{port}: UDP, length 3\n");
@@ -52,16 +76,11 @@ fn written_pcap_is_read_back_by_tcpdump_and_by_us() {
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lo.pcap");
-    let port = free_udp_port(false);
-    let from = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let p = port.to_string();
-    let mut r = Running::spawn(
-        sockcli()
-            .args(["sniff", "lo", "-c", "5", "-w"])
-            .arg(&file)
-            .args(["udp", "port", &p])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
+    let LoCapture {
+        mut r, from, port, ..
+    } = lo_capture(
+        &["-c", "5", "-w", file.to_str().unwrap()],
+        "udp port {port}",
     );
     feed_until_exit(&mut r, &from, port).expect_code(0);
     let theirs = run(Command::new("tcpdump").args(["-n", "-r"]).arg(&file), None);
@@ -830,16 +849,12 @@ fn sigint_right_after_a_burst_loses_nothing() {
     if !require_root("capturing packets") {
         return;
     }
-    let port = free_udp_port(false);
-    let from = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let sport = from.local_addr().unwrap().port();
-    let p = port.to_string();
-    let mut r = Running::spawn(
-        sockcli()
-            .args(["sniff", "lo", "-t", "udp", "and", "dst", "port", &p])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    );
+    let LoCapture {
+        mut r,
+        from,
+        port,
+        sport,
+    } = lo_capture(&["-t"], "udp and dst port {port}");
     // Ready once a canary shows up (sent every 50 ms, bounded by WAIT).
     let deadline = Instant::now() + WAIT;
     let mut canaries = 0;
@@ -907,17 +922,9 @@ fn dash_z_drops_root_and_keeps_capturing() {
     if !require_root("dropping privileges") {
         return;
     }
-    let port = free_udp_port(false);
-    let from = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let p = port.to_string();
-    let mut r = Running::spawn(
-        sockcli()
-            .args([
-                "sniff", "lo", "-Z", "nobody", "-c", "1", "-t", "udp", "port", &p,
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    );
+    let LoCapture {
+        mut r, from, port, ..
+    } = lo_capture(&["-Z", "nobody", "-c", "1", "-t"], "udp port {port}");
     let status = format!("/proc/{}/status", r.pid());
     let deadline = Instant::now() + WAIT;
     let ids = |key: &str| -> Option<String> {
