@@ -11,8 +11,8 @@
 //! Differences from tcpdump, on purpose:
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
 //! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`), NTP (`ntp.rs`), PTP
-//!   (`ptp.rs`, also over Ethernet), VXLAN and Geneve (`tunnel.rs`, with the packet they
-//!   carry) are decoded; others print `UDP, length N`, and a TCP segment's line ends at
+//!   (`ptp.rs`, also over Ethernet), syslog (`syslog.rs`), ESP in UDP (`esp.rs`), VXLAN
+//!   and Geneve (`tunnel.rs`, with the packet they carry) are decoded; others print `UDP, length N`, and a TCP segment's line ends at
 //!   `length N`; IPv6 mobility headers are `mobility.rs`, MPTCP options `mptcp.rs`, Linux
 //!   ARCnet frames `arcnet.rs`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
@@ -29,10 +29,12 @@ use super::link::{LinkType, Meta, PacketType};
 mod arcnet;
 mod dhcp;
 mod dns;
+mod esp;
 mod mobility;
 mod mptcp;
 mod ntp;
 mod ptp;
+mod syslog;
 mod tunnel;
 
 /// A network address found in the packet.
@@ -683,6 +685,13 @@ impl Dec<'_> {
         }
         if let Some(vxlan) = tunnel::udp_port(sport, dport) {
             self.tunnel_udp(vxlan, payload, n);
+            return;
+        }
+        if syslog::udp_port(sport, dport) {
+            self.syslog_udp(payload, n);
+            return;
+        }
+        if esp::udp_port(sport, dport) && self.esp_udp(payload, n) {
             return;
         }
         if usize::from(ulen) > len && !self.frag {

@@ -319,3 +319,27 @@ for ul in (30, 34, 300):
     pkts.append(U(40000, 6081, gn(optlen=2, opts=opt) + inner, ulen=ul))
     pkts.append(U(40000, 6081, gn(pt=0x1234) + ipin, ulen=ul))
 write('tunnel', pkts)
+
+# Syslog (UDP 514): every facility and severity, PRI prefixes with 0-4 digits, non-digits,
+# missing `<`/`>`, cut prefixes.
+pkts = [U(40000, 514, b'<%d>x' % (f * 8)) for f in range(25)]
+pkts += [U(40000, 514, b'<%d>x' % (8 + s)) for s in range(8)]
+for m in (b'<13>hello', b'<999>x', b'<1000', b'<100', b'<99', b'<1a>', b'< 1>', b'<1000>x',
+          b'<13', b'<', b'', b'13>x', b'<>x', b'<a>x', b'<013>x', b'<1234>x', b'<5>'):
+    pkts.append(U(40000, 514, m))
+pkts.append(U(514, 40000, b'<13>x'))
+full = U(514, 514, b'<134>hello')
+pkts += [cut(full, n) for n in range(42, len(full) + 1)]
+write('syslog', pkts)
+
+# ESP in UDP (port 4500): either port, payloads of 0-9 bytes, the NAT keepalive (and 0xff
+# in longer payloads), SPI/sequence values, cuts. Not here: the zero non-ESP marker (IKE).
+esp = struct.pack('!II', 0x12345678, 1) + bytes(20)
+pkts = [U(4500, 4500, esp), U(40000, 4500, esp), U(4500, 40000, esp)]
+pkts += [U(4500, 4500, esp[:k]) for k in range(10)]
+pkts += [U(4500, 4500, b'\xff'), U(4500, 4500, b'\xff\xff'), U(4500, 4500, b'\xff' * 8)]
+pkts += [U(4500, 4500, struct.pack('!II', a, b) + b'x') for a, b in
+         ((0xffffffff, 0xabcdef01), (1, 0), (0x100, 0x10))]
+full = U(4500, 4500, esp)
+pkts += [cut(full, n) for n in range(42, 52)]
+write('espudp', pkts)
