@@ -10,10 +10,11 @@
 //!
 //! Differences from tcpdump, on purpose:
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
-//! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`), NTP (`ntp.rs`) and PTP
-//!   (`ptp.rs`, also over Ethernet) are decoded; others print `UDP, length N`, and a TCP
-//!   segment's line ends at `length N`; IPv6 mobility headers are `mobility.rs`, MPTCP
-//!   options `mptcp.rs`, Linux ARCnet frames `arcnet.rs`;
+//! - above TCP/UDP only DNS (`dns.rs`), BOOTP and DHCPv6 (`dhcp.rs`), NTP (`ntp.rs`), PTP
+//!   (`ptp.rs`, also over Ethernet), syslog (`syslog.rs`), ESP in UDP (`esp.rs`), VXLAN
+//!   and Geneve (`tunnel.rs`, with the packet they carry) are decoded; others print `UDP, length N`, and a TCP segment's line ends at
+//!   `length N`; IPv6 mobility headers are `mobility.rs`, MPTCP options `mptcp.rs`, Linux
+//!   ARCnet frames `arcnet.rs`;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
 
@@ -28,10 +29,13 @@ use super::link::{LinkType, Meta, PacketType};
 mod arcnet;
 mod dhcp;
 mod dns;
+mod esp;
 mod mobility;
 mod mptcp;
 mod ntp;
 mod ptp;
+mod syslog;
+mod tunnel;
 
 /// A network address found in the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -677,6 +681,17 @@ impl Dec<'_> {
         }
         if ptp::udp_port(sport, dport) {
             self.ptp(payload, n);
+            return;
+        }
+        if let Some(vxlan) = tunnel::udp_port(sport, dport) {
+            self.tunnel_udp(vxlan, payload, n);
+            return;
+        }
+        if syslog::udp_port(sport, dport) {
+            self.syslog_udp(payload, n);
+            return;
+        }
+        if esp::udp_port(sport, dport) && self.esp_udp(payload, n) {
             return;
         }
         if usize::from(ulen) > len && !self.frag {

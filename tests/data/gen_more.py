@@ -264,3 +264,82 @@ for pid in (0xd4, 0xf0, 0xd5, 0xf1, 0x99):
     full = arc(pid, ipp if pid in (0xd4, 0xf0, 0x99) else arp_(1, 1, b'\x50', b'\0'))
     pkts += [cut(full, n) for n in range(1, 14)]
 write('arcnet', pkts, linktype=129)
+
+# VXLAN (UDP 4789) and Geneve (UDP 6081), either port: VXLAN flag bytes, VNIs, reserved
+# bytes; Geneve flags, versions, option lengths (also past the UDP length), reserved byte,
+# protocol types; inner Ethernet/IPv4/IPv6/ARP/unknown; UDP lengths 8-16 and shorter than
+# the capture (inner `length < caplen`); every cut of the headers and the inner frame.
+# Not here: Geneve carrying MPLS (0x8847), which tcpdump decodes and we do not, and an inner
+# IP packet longer than the UDP length leaves (`IP truncated-ip 14`).
+ipin = ip4(17, udp(1000, 2000, b'abcd'), src=b'\xc0\xa8\x01\x01', dst=b'\xc0\xa8\x01\x02')
+inner = eth(0x0800, ipin)
+def vx(flags, vni, r1=0, r3=0):
+    return struct.pack('!BHBI', flags, r1, 0, (vni << 8) | r3)
+def gn(ver=0, optlen=0, fl=0, pt=0x6558, vni=0x1389, r=0, opts=b''):
+    return struct.pack('!BBHI', (ver << 6) | optlen, fl, pt, (vni << 8) | r) + opts
+def U(sp, dp, data, ulen=None):
+    return eth(0x0800, ip4(17, udp(sp, dp, data, ulen)))
+pkts = []
+for fl in (0x08, 0x00, 0x01, 0x80, 0xff, 0x0c):
+    pkts.append(U(40000, 4789, vx(fl, 5001) + inner))
+pkts.append(U(4789, 40000, vx(8, 1) + inner))
+pkts.append(U(4789, 4789, vx(8, 0xffffff, 0x1234, 0x55) + inner))
+pkts.append(U(40000, 4789, vx(8, 0) + eth(0x86dd, ip6(17, udp(1, 2, b'x')))))
+pkts.append(U(40000, 4789, vx(8, 7) + eth(0x1234, b'xyz')))
+pkts.append(U(40000, 4789, vx(8, 7) + eth(0x0806, b'xyz')))
+pkts.append(eth(0x86dd, ip6(17, udp(40000, 4789, vx(8, 7) + inner))))
+full = U(40000, 4789, vx(8, 5001) + inner)
+pkts += [cut(full, n) for n in range(42, len(full) + 1)]
+for fl in (0, 0x80, 0x40, 0xc0, 0x3f, 0x01, 0x24):
+    pkts.append(U(40000, 6081, gn(fl=fl) + inner))
+for v in (1, 2, 3):
+    pkts.append(U(40000, 6081, gn(ver=v) + inner))
+for pt, body in ((0x0800, ipin), (0x86dd, ip6(17, udp(1, 2, b'x'))), (0x0806, b'xyzw'),
+                 (0x1234, b'xyzw'), (0x0000, b''), (0xffff, b'1')):
+    pkts.append(U(6081, 40000, gn(pt=pt) + body))
+opt = struct.pack('!HBB', 0x0102, 0x03, 1) + b'abcd'
+pkts.append(U(40000, 6081, gn(optlen=2, opts=opt) + inner))
+pkts.append(U(40000, 6081, gn(optlen=1, opts=b'\0\0\0\0') + inner))
+pkts.append(U(40000, 6081, gn(optlen=63) + inner))
+pkts.append(U(40000, 6081, gn(optlen=8, opts=bytes(32))))
+pkts.append(U(40000, 6081, gn(optlen=9, opts=bytes(32))))
+for vni, r in ((0xffffff, 0x12), (0, 0), (0, 1), (0x10, 0xff)):
+    pkts.append(U(40000, 6081, gn(vni=vni, r=r) + inner))
+full = U(40000, 6081, gn(optlen=2, opts=opt) + inner)
+pkts += [cut(full, n) for n in range(42, len(full) + 1)]
+for k in range(9):
+    pkts.append(U(40000, 6081, gn()[:k]))
+    pkts.append(U(40000, 4789, vx(8, 1)[:k]))
+for ul in range(8, 17):
+    pkts.append(U(40000, 4789, vx(8, 1) + inner, ulen=ul))
+    pkts.append(U(40000, 6081, gn() + inner, ulen=ul))
+for ul in (30, 34, 300):
+    pkts.append(U(40000, 4789, vx(8, 1) + inner, ulen=ul))
+    pkts.append(U(40000, 6081, gn() + inner, ulen=ul))
+    pkts.append(U(40000, 6081, gn(optlen=2, opts=opt) + inner, ulen=ul))
+    pkts.append(U(40000, 6081, gn(pt=0x1234) + ipin, ulen=ul))
+write('tunnel', pkts)
+
+# Syslog (UDP 514): every facility and severity, PRI prefixes with 0-4 digits, non-digits,
+# missing `<`/`>`, cut prefixes.
+pkts = [U(40000, 514, b'<%d>x' % (f * 8)) for f in range(25)]
+pkts += [U(40000, 514, b'<%d>x' % (8 + s)) for s in range(8)]
+for m in (b'<13>hello', b'<999>x', b'<1000', b'<100', b'<99', b'<1a>', b'< 1>', b'<1000>x',
+          b'<13', b'<', b'', b'13>x', b'<>x', b'<a>x', b'<013>x', b'<1234>x', b'<5>'):
+    pkts.append(U(40000, 514, m))
+pkts.append(U(514, 40000, b'<13>x'))
+full = U(514, 514, b'<134>hello')
+pkts += [cut(full, n) for n in range(42, len(full) + 1)]
+write('syslog', pkts)
+
+# ESP in UDP (port 4500): either port, payloads of 0-9 bytes, the NAT keepalive (and 0xff
+# in longer payloads), SPI/sequence values, cuts. Not here: the zero non-ESP marker (IKE).
+esp = struct.pack('!II', 0x12345678, 1) + bytes(20)
+pkts = [U(4500, 4500, esp), U(40000, 4500, esp), U(4500, 40000, esp)]
+pkts += [U(4500, 4500, esp[:k]) for k in range(10)]
+pkts += [U(4500, 4500, b'\xff'), U(4500, 4500, b'\xff\xff'), U(4500, 4500, b'\xff' * 8)]
+pkts += [U(4500, 4500, struct.pack('!II', a, b) + b'x') for a, b in
+         ((0xffffffff, 0xabcdef01), (1, 0), (0x100, 0x10))]
+full = U(4500, 4500, esp)
+pkts += [cut(full, n) for n in range(42, 52)]
+write('espudp', pkts)

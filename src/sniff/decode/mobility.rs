@@ -96,8 +96,8 @@ impl Dec<'_> {
         Some(())
     }
 
-    /// Lowercase hex without padding.
-    fn hex(&mut self, v: u32) {
+    /// Lowercase hex without padding (also `tunnel.rs`).
+    pub(super) fn hex(&mut self, v: u32) {
         let digits = (32 - v.leading_zeros()).div_ceil(4).max(1);
         super::put_hex(self.out, v, digits);
     }
