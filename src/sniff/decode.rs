@@ -167,6 +167,10 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
+fn be64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
 fn ethertype_name(et: u16) -> &'static str {
     match et {
         0x0800 => "IPv4",
@@ -199,6 +203,20 @@ impl Dec<'_> {
 
     fn dec(&mut self, v: u64) {
         put_dec(self.out, v);
+    }
+
+    /// Lowercase hex with no leading zeros (`0` for zero), as tcpdump's `%x`/`%llx`.
+    fn hex(&mut self, v: u64) {
+        let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
+        for k in (0..digits).rev() {
+            self.out.push(HEX[((v >> (4 * k)) & 15) as usize]);
+        }
+    }
+
+    /// `label` then `v` as [`Self::hex`].
+    fn label_hex(&mut self, label: &str, v: u64) {
+        self.s(label);
+        self.hex(v);
     }
 
     fn hex04(&mut self, v: u16) {

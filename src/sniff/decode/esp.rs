@@ -37,7 +37,7 @@ impl Dec<'_> {
         self.s("ESP(spi=0x");
         put_hex(self.out, spi, 8);
         self.s(",seq=0x");
-        self.hex(seq);
+        self.hex(u64::from(seq));
         self.s("), length ");
         self.dec(length as u64);
         true

@@ -46,7 +46,7 @@ impl Dec<'_> {
             3 | 4 => {
                 let id = be16(mh, 6)?;
                 self.s(" nonce id=0x");
-                self.hex(u32::from(id));
+                self.hex(u64::from(id));
             }
             5 => {
                 let seq = be16(mh, 6)?;
@@ -94,12 +94,6 @@ impl Dec<'_> {
         self.s(" lifetime=");
         self.dec(u64::from(l) * 4);
         Some(())
-    }
-
-    /// Lowercase hex without padding (also `tunnel.rs`).
-    pub(super) fn hex(&mut self, v: u32) {
-        let digits = (32 - v.leading_zeros()).div_ceil(4).max(1);
-        super::put_hex(self.out, v, digits);
     }
 }
 

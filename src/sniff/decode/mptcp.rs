@@ -7,7 +7,7 @@
 //! `[bad opt]`, which ends the line. Read off tcpdump's output for `tests/data/mptcp.pcap`
 //! (written by `tests/data/gen_more.py`) and the public `mptcp-*.pcap` captures.
 
-use super::{Dec, be16, be32, put_hex, put_ipv4, put_ipv6};
+use super::{Dec, be16, be32, be64, put_hex, put_ipv4, put_ipv6};
 
 const SUBTYPES: [&str; 8] = [
     "capable",
@@ -19,10 +19,6 @@ const SUBTYPES: [&str; 8] = [
     "fail",
     "fast-close",
 ];
-
-fn be64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
-}
 
 impl Dec<'_> {
     /// `opt` is the whole option (kind, length, body: exactly its length), `flags` the TCP
@@ -61,9 +57,9 @@ impl Dec<'_> {
                     self.s(" csum");
                 }
                 if len >= 12 {
-                    self.hex64(" {0x", be64(opt, 4)?);
+                    self.label_hex(" {0x", be64(opt, 4)?);
                     if len >= 20 {
-                        self.hex64(",0x", be64(opt, 12)?);
+                        self.label_hex(",0x", be64(opt, 12)?);
                     }
                     self.s("}");
                 }
@@ -78,11 +74,11 @@ impl Dec<'_> {
                         self.s(" id ");
                         self.dec(u64::from(*opt.get(3)?));
                         if len == 12 {
-                            self.hex64(" token 0x", u64::from(be32(opt, 4)?));
-                            self.hex64(" nonce 0x", u64::from(be32(opt, 8)?));
+                            self.label_hex(" token 0x", u64::from(be32(opt, 4)?));
+                            self.label_hex(" nonce 0x", u64::from(be32(opt, 8)?));
                         } else {
-                            self.hex64(" hmac 0x", be64(opt, 4)?);
-                            self.hex64(" nonce 0x", u64::from(be32(opt, 12)?));
+                            self.label_hex(" hmac 0x", be64(opt, 4)?);
+                            self.label_hex(" nonce 0x", u64::from(be32(opt, 12)?));
                         }
                     }
                     24 if ack => {
@@ -123,7 +119,7 @@ impl Dec<'_> {
                     at += 2;
                 }
                 if len - at == 8 {
-                    self.hex64(" hmac 0x", be64(opt, at)?);
+                    self.label_hex(" hmac 0x", be64(opt, at)?);
                 }
             }
             4 => {
@@ -159,7 +155,7 @@ impl Dec<'_> {
                     self.s(" seq ");
                     self.dec(v);
                 } else {
-                    self.hex64(" key 0x", v);
+                    self.label_hex(" key 0x", v);
                 }
             }
         }
@@ -201,20 +197,10 @@ impl Dec<'_> {
         self.dec(u64::from(dlen));
         at += 6;
         if opt.len() > at + 1 {
-            self.hex64(" csum 0x", u64::from(be16(opt, at)?));
+            self.label_hex(" csum 0x", u64::from(be16(opt, at)?));
             at += 2;
         }
         (at == opt.len()).then_some(())
-    }
-
-    /// `label` then lowercase hex without padding.
-    fn hex64(&mut self, label: &str, v: u64) {
-        self.s(label);
-        let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
-        for k in (0..digits).rev() {
-            self.out
-                .push(b"0123456789abcdef"[((v >> (4 * k)) & 15) as usize]);
-        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! message printing the byte at offset 34 four times (`, , start boundary hops  N, ...`).
 //! Read off tcpdump's output for `tests/data/ptp.pcap` (`gen_more.py`).
 
-use super::{Dec, be16, be32};
+use super::{Dec, be16, be32, be64};
 
 /// Whether a port pair selects PTP (event and general messages).
 pub(super) fn udp_port(sport: u16, dport: u16) -> bool {
@@ -55,10 +55,6 @@ const FLAGS: [(u16, &str); 13] = [
 fn be48(b: &[u8], at: usize) -> Option<u64> {
     let s = b.get(at..at + 6)?;
     Some(s.iter().fold(0u64, |v, &x| v << 8 | u64::from(x)))
-}
-
-fn be64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
 impl Dec<'_> {
@@ -116,7 +112,7 @@ impl Dec<'_> {
         self.field(", NS correction : ", be48(m, 8)?);
         self.field(", sub NS correction : ", u64::from(be16(m, 14)?));
         self.field(", reserved2 : ", u64::from(be32(m, 16)?));
-        self.hex_field(", clock identity : 0x", be64(m, 20)?);
+        self.label_hex(", clock identity : 0x", be64(m, 20)?);
         self.field(", port id : ", u64::from(be16(m, 28)?));
         self.field(", seq id : ", u64::from(be16(m, 30)?));
         let ctrl = *m.get(32)?;
@@ -149,8 +145,8 @@ impl Dec<'_> {
                 let b = u64::from(*m.get(34)?);
                 self.field(", , start boundary hops  ", b);
                 self.field(", , boundary hops  ", b);
-                self.hex_field(", , flags  0x", b);
-                self.hex_field(", , reserved  0x", b);
+                self.label_hex(", , flags  0x", b);
+                self.label_hex(", , reserved  0x", b);
                 Some(())
             }
             _ => Some(()),
@@ -160,16 +156,6 @@ impl Dec<'_> {
     fn field(&mut self, label: &str, v: u64) {
         self.s(label);
         self.dec(v);
-    }
-
-    /// `label` then lowercase hex without padding.
-    fn hex_field(&mut self, label: &str, v: u64) {
-        self.s(label);
-        let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
-        for k in (0..digits).rev() {
-            self.out
-                .push(b"0123456789abcdef"[((v >> (4 * k)) & 15) as usize]);
-        }
     }
 
     fn ptp_timestamp(&mut self, m: &[u8], label: &str) -> Option<()> {
@@ -182,7 +168,7 @@ impl Dec<'_> {
     }
 
     fn ptp_port(&mut self, m: &[u8], at: usize) -> Option<()> {
-        self.hex_field(", port identity : 0x", be64(m, at)?);
+        self.label_hex(", port identity : 0x", be64(m, at)?);
         self.field(", port id : ", u64::from(be16(m, at + 8)?));
         Some(())
     }
@@ -200,9 +186,9 @@ impl Dec<'_> {
         self.field(", gm clock accuracy : ", u64::from(*m.get(49)?));
         self.field(", gm clock variance : ", u64::from(be16(m, 50)?));
         self.field(", gm priority_2 : ", u64::from(*m.get(52)?));
-        self.hex_field(", gm clock id : 0x", be64(m, 53)?);
+        self.label_hex(", gm clock id : 0x", be64(m, 53)?);
         self.field(", steps removed : ", u64::from(be16(m, 61)?));
-        self.hex_field(", time source : 0x", u64::from(*m.get(63)?));
+        self.label_hex(", time source : 0x", u64::from(*m.get(63)?));
         Some(())
     }
 }

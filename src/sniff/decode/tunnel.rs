@@ -106,10 +106,10 @@ impl Dec<'_> {
             }
         }
         self.s("], vni ");
-        self.hex0x(vni >> 8);
+        self.label_hex("0x", u64::from(vni >> 8));
         if vni & 0xff != 0 {
             self.s(", rsvd ");
-            self.hex0x(vni & 0xff);
+            self.label_hex("0x", u64::from(vni & 0xff));
         }
         let proto = be16(msg, 2).unwrap_or(0);
         if self.eflag {
@@ -147,12 +147,6 @@ impl Dec<'_> {
         self.inner(proto, inner, length - head);
     }
 
-    /// `0x` and the hex digits of `v` without leading zeros.
-    fn hex0x(&mut self, v: u32) {
-        self.s("0x");
-        self.hex(v);
-    }
-
     /// The encapsulated packet (`proto` 0x6558 is Ethernet), decoded as a packet of its own:
     /// the outer packet's fields are kept.
     fn inner(&mut self, proto: u16, data: &[u8], wire: usize) {
@@ -167,7 +161,7 @@ impl Dec<'_> {
         }
         if !matches!(proto, 0x6558 | 0x0800 | 0x86dd | 0x0806 | 0x88f7) {
             self.s("geneve-proto-");
-            self.hex0x(u32::from(proto));
+            self.label_hex("0x", u64::from(proto));
             return;
         }
         let outer = self.f;
