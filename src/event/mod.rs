@@ -7,6 +7,7 @@ pub mod frame;
 pub mod hexdump;
 pub mod pollset;
 pub mod progress;
+pub mod reactor;
 pub mod relay;
 pub mod shape;
 pub mod signals;
