@@ -9,6 +9,7 @@ pub mod pollset;
 pub mod progress;
 pub mod reactor;
 pub mod relay;
+pub mod session;
 pub mod shape;
 pub mod signals;
 pub mod stdio;

@@ -1,34 +1,22 @@
-//! The stdio ↔ socket session of `connect` and `listen`: stdin → socket and socket → stdout at
-//! once in one poll(2) loop, half-close on stdin EOF, the four timeouts, and a clean end on
-//! SIGINT/SIGTERM that still writes out what was received.
+//! The stdio ↔ socket session of `connect` and `listen`: a [`Session`] with stdin/stdout as
+//! end 0 and the socket as end 1, on the reactor. This module adds what only stdio has: `-t`
+//! (raw terminal, keys through a pipe), non-blocking stdio restored afterwards, and the flags'
+//! shaping of each direction.
 
 use std::io;
-use std::net::Shutdown;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags};
 use socket2::Socket;
 
-use super::flow::{Flow, FlowError, Side, Wait};
-use super::progress::Progress;
+use super::session::{self, End, Rules, Session, SessionError};
 use super::shape::Shape;
 use super::signals::Signals;
 use super::stdio::{Kind, NonBlocking};
 use super::tty::Tty;
-use super::{Interrupted, Timeout, earliest, poll_until};
+use super::{Interrupted, Timeout};
 
-/// What to do when stdin ends (`--eof`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EofMode {
-    /// shutdown(SHUT_WR): the peer sees EOF, we keep reading until it closes.
-    #[default]
-    HalfClose,
-    /// Leave the write side open.
-    Keep,
-    /// Close both directions once everything read from stdin was sent.
-    Close,
-}
+pub use super::session::EofMode;
 
 #[derive(Debug, Clone, Default)]
 pub struct RelayOpts {
@@ -70,11 +58,6 @@ pub enum RelayError {
     Setup(io::Error),
 }
 
-/// Scratch buffer shared by both directions of a session.
-const SCRATCH: usize = 256 * 1024;
-/// On a signal, how long we still try to write out what was already received.
-const FLUSH_ON_SIGNAL: Duration = Duration::from_secs(2);
-
 pub fn relay(
     sock: &Socket,
     stdin: BorrowedFd<'_>,
@@ -104,38 +87,61 @@ pub fn relay(
         }
         None => (stdin, opts),
     };
-    let mut session = match Session::new(sock, stdin, stdout, opts) {
+    let stdio = match Stdio::new(stdin, stdout, opts) {
         Ok(s) => s,
         Err(e) => return (Stats::default(), Err(RelayError::Setup(e))),
     };
-    session.stdin_is_terminal |= tty.is_some();
-    let result = session.run(signals);
-    let stats = session.stats();
-    if let Some(p) = &session.progress {
-        p.finish(Instant::now(), stats.sent, stats.received);
-    }
-    (stats, result)
+    let mut end0 = match End::split(
+        opts.send.then(|| stdio.stdin.as_fd()),
+        opts.recv.then(|| stdio.stdout.as_fd()),
+    ) {
+        Ok(e) => e,
+        Err(e) => return (Stats::default(), Err(RelayError::Setup(e))),
+    };
+    let end1 = End::socket(sock.as_fd(), opts.datagram);
+    end0.keyboard = stdio.stdin_is_terminal || tty.is_some();
+    let dirs = [
+        opts.send
+            .then(|| opts.shape.up_flow(stdio.in_kind, opts.datagram)),
+        opts.recv
+            .then(|| opts.shape.down_flow(stdio.out_kind, opts.datagram)),
+    ];
+    let rules = Rules {
+        eof: opts.eof,
+        idle: opts.idle,
+        deadline: opts.deadline,
+        quit_after: opts.quit_after,
+        linger: opts.linger,
+        progress: opts.progress,
+    };
+    let mut s = Session::new([end0, end1], dirs, rules, session::FIRST);
+    let result = session::run(&mut s, signals);
+    let [sent, received] = s.stats();
+    (
+        Stats { sent, received },
+        result.map_err(|e| match e {
+            SessionError::Timeout(t) => RelayError::Timeout(t),
+            SessionError::Interrupted(i) => RelayError::Interrupted(i),
+            SessionError::Setup(e) => RelayError::Setup(e),
+            SessionError::Io { end: 0, write: false, err } => RelayError::Stdin(err),
+            SessionError::Io { end: 0, write: true, err } => RelayError::Stdout(err),
+            SessionError::Io { write: false, err, .. } => RelayError::Recv(err),
+            SessionError::Io { write: true, err, .. } => RelayError::Send(err),
+        }),
+    )
 }
 
-struct Session<'a> {
-    sock: &'a Socket,
+/// stdin and stdout made non-blocking for the session (restored on drop).
+struct Stdio<'a> {
     stdin: NonBlocking<'a>,
     stdout: NonBlocking<'a>,
-    up: Option<Flow>,
-    down: Option<Flow>,
-    opts: &'a RelayOpts,
-    scratch: Vec<u8>,
+    in_kind: Kind,
+    out_kind: Kind,
     stdin_is_terminal: bool,
-    progress: Option<Progress>,
 }
 
-impl<'a> Session<'a> {
-    fn new(
-        sock: &'a Socket,
-        stdin: BorrowedFd<'a>,
-        stdout: BorrowedFd<'a>,
-        opts: &'a RelayOpts,
-    ) -> io::Result<Session<'a>> {
+impl<'a> Stdio<'a> {
+    fn new(stdin: BorrowedFd<'a>, stdout: BorrowedFd<'a>, opts: &RelayOpts) -> io::Result<Self> {
         let in_kind = Kind::of(stdin)?;
         let out_kind = Kind::of(stdout)?;
         let stdin_is_terminal = rustix::termios::isatty(stdin);
@@ -146,213 +152,12 @@ impl<'a> Session<'a> {
             super::stdio::grow_pipe(stdout, out_kind);
         }
         // A direction that is off leaves its fd exactly as it was (Device: not touched).
-        let stdin = NonBlocking::set(stdin, if opts.send { in_kind } else { Kind::Device })?;
-        let stdout = NonBlocking::set(stdout, if opts.recv { out_kind } else { Kind::Device })?;
-        Ok(Session {
-            sock,
-            stdin,
-            stdout,
-            up: opts
-                .send
-                .then(|| opts.shape.up_flow(in_kind, opts.datagram)),
-            down: opts
-                .recv
-                .then(|| opts.shape.down_flow(out_kind, opts.datagram)),
-            opts,
-            scratch: vec![0u8; SCRATCH],
+        Ok(Stdio {
+            stdin: NonBlocking::set(stdin, if opts.send { in_kind } else { Kind::Device })?,
+            stdout: NonBlocking::set(stdout, if opts.recv { out_kind } else { Kind::Device })?,
+            in_kind,
+            out_kind,
             stdin_is_terminal,
-            progress: opts.progress.then(|| Progress::new(Instant::now())),
         })
     }
-
-    fn stats(&self) -> Stats {
-        Stats {
-            sent: self.up.as_ref().map_or(0, |f| f.bytes),
-            received: self.down.as_ref().map_or(0, |f| f.bytes),
-        }
-    }
-
-    fn run(&mut self, signals: &Signals) -> Result<(), RelayError> {
-        let opts = self.opts;
-        let mut last_activity = Instant::now();
-        let mut eof_at: Option<Instant> = None;
-        loop {
-            if eof_at.is_none() && self.up.as_ref().is_some_and(Flow::done) {
-                eof_at = Some(Instant::now());
-                match opts.eof {
-                    EofMode::HalfClose if !opts.datagram => shutdown_write(self.sock),
-                    EofMode::Close => return Ok(()),
-                    _ => {}
-                }
-                if self.down.is_none() {
-                    return Ok(());
-                }
-            }
-            // The session ends when both directions are done: a peer that half-closed may
-            // still be reading what we send (nc.openbsd does the same). A person typing at a
-            // terminal is not kept waiting once the peer is gone (as with ncat).
-            let down_done = self.down.as_ref().is_none_or(Flow::done);
-            let up_done = self.up.is_none() || eof_at.is_some();
-            if self.down.is_some() && down_done && (up_done || self.stdin_is_terminal) {
-                return Ok(());
-            }
-
-            let idle_deadline = match (opts.datagram, eof_at) {
-                (true, Some(eof)) => {
-                    Some(last_activity.max(eof) + opts.idle.unwrap_or(opts.linger))
-                }
-                _ => opts.idle.map(|d| last_activity + d),
-            };
-            let quit_deadline = eof_at.zip(opts.quit_after).map(|(t, d)| t + d);
-            let tick = self.progress.as_ref().map(Progress::due);
-            let wake = earliest(&[opts.deadline, idle_deadline, quit_deadline, tick]);
-
-            let up_wait = self.up.as_ref().and_then(Flow::interest);
-            let down_wait = self.down.as_ref().and_then(Flow::interest);
-            let (up_ready, down_ready, signalled) = {
-                let stdin = self.stdin.as_fd();
-                let stdout = self.stdout.as_fd();
-                let sock = self.sock.as_fd();
-                let mut fds = Vec::with_capacity(3);
-                fds.push(PollFd::from_borrowed_fd(signals.fd(), PollFlags::IN));
-                let up_slot = up_wait.map(|w| {
-                    fds.push(match w {
-                        Wait::Src => PollFd::from_borrowed_fd(stdin, PollFlags::IN),
-                        Wait::Dst => PollFd::from_borrowed_fd(sock, PollFlags::OUT),
-                    });
-                    fds.len() - 1
-                });
-                let down_slot = down_wait.map(|w| {
-                    fds.push(match w {
-                        Wait::Src => PollFd::from_borrowed_fd(sock, PollFlags::IN),
-                        Wait::Dst => PollFd::from_borrowed_fd(stdout, PollFlags::OUT),
-                    });
-                    fds.len() - 1
-                });
-                poll_until(&mut fds, wake).map_err(RelayError::Setup)?;
-                let ready =
-                    |slot: Option<usize>| slot.is_some_and(|i| !fds[i].revents().is_empty());
-                (
-                    ready(up_slot),
-                    ready(down_slot),
-                    !fds[0].revents().is_empty(),
-                )
-            };
-
-            if signalled && let Some(signal) = signals.pending() {
-                self.flush_received();
-                return Err(RelayError::Interrupted(Interrupted { signal }));
-            }
-            let mut moved = 0;
-            if down_ready {
-                moved += self.pump_down()?;
-            }
-            if up_ready && let Some(up) = self.up.as_mut() {
-                moved += up
-                    .pump(self.stdin.as_fd(), self.sock.as_fd(), &mut self.scratch)
-                    .map_err(|e| match e.side {
-                        Side::Read => RelayError::Stdin(e.err),
-                        Side::Write => RelayError::Send(e.err),
-                    })?;
-            }
-            let now = Instant::now();
-            if moved > 0 {
-                last_activity = now;
-            }
-            let stats = self.stats();
-            if let Some(p) = self.progress.as_mut() {
-                p.tick(now, stats.sent, stats.received);
-            }
-            if opts.deadline.is_some_and(|d| now >= d) {
-                return Err(timeout("session timeout (--timeout)"));
-            }
-            if quit_deadline.is_some_and(|d| now >= d) {
-                return Err(timeout("quit-after timeout (-q)"));
-            }
-            let idle_deadline = match (opts.datagram, eof_at) {
-                (true, Some(eof)) => {
-                    // After stdin EOF a datagram session ends normally once replies stop.
-                    if now >= last_activity.max(eof) + opts.idle.unwrap_or(opts.linger) {
-                        return Ok(());
-                    }
-                    None
-                }
-                _ => opts.idle.map(|d| last_activity + d),
-            };
-            if idle_deadline.is_some_and(|d| now >= d) {
-                return Err(timeout("idle timeout (-i)"));
-            }
-        }
-    }
-
-    /// socket → stdout; a closed stdout (`| head`) is a normal way to stop, not an error.
-    fn pump_down(&mut self) -> Result<u64, RelayError> {
-        let Some(down) = self.down.as_mut() else {
-            return Ok(0);
-        };
-        match down.pump(self.sock.as_fd(), self.stdout.as_fd(), &mut self.scratch) {
-            Ok(n) => Ok(n),
-            Err(FlowError {
-                side: Side::Write,
-                err,
-            }) if err.kind() == io::ErrorKind::BrokenPipe => Err(RelayError::Stdout(err)),
-            Err(FlowError {
-                side: Side::Read,
-                err,
-            }) => Err(RelayError::Recv(err)),
-            Err(FlowError {
-                side: Side::Write,
-                err,
-            }) => Err(RelayError::Stdout(err)),
-        }
-    }
-
-    /// On SIGINT/SIGTERM: write out what was received (already read, or waiting in the socket)
-    /// for a bounded time, so Ctrl-C never loses data we already have.
-    fn flush_received(&mut self) {
-        let deadline = Instant::now() + FLUSH_ON_SIGNAL;
-        while Instant::now() < deadline {
-            let Some(down) = self.down.as_ref() else {
-                return;
-            };
-            let held = down.held();
-            match down.interest() {
-                Some(Wait::Dst) => {
-                    let mut fds = [PollFd::from_borrowed_fd(
-                        self.stdout.as_fd(),
-                        PollFlags::OUT,
-                    )];
-                    if poll_until(&mut fds, Some(deadline)).is_err() {
-                        return;
-                    }
-                }
-                Some(Wait::Src) if held == 0 => {
-                    // One last non-blocking read of what the socket already holds. It may
-                    // deliver nothing yet still hold bytes (stdout full): keep flushing those.
-                    let moved = self.pump_down();
-                    let still_held = self.down.as_ref().map_or(0, Flow::held);
-                    match moved {
-                        Err(_) => return,
-                        Ok(0) if still_held == 0 => return,
-                        Ok(_) => continue,
-                    }
-                }
-                _ => return,
-            }
-            if self.pump_down().is_err() {
-                return;
-            }
-        }
-    }
-}
-
-fn shutdown_write(sock: &Socket) {
-    // ENOTCONN means the peer is already gone; the read side reports what happened.
-    let _ = sock.shutdown(Shutdown::Write);
-}
-
-fn timeout(what: &str) -> RelayError {
-    RelayError::Timeout(Timeout {
-        what: what.to_string(),
-    })
 }

@@ -1,0 +1,483 @@
+//! A session joins two ends, each direction a [`Flow`]: end 0 → end 1 and end 1 → end 0 at
+//! once, half-close propagated, the four timeouts, and the rules for when it is over. It is a
+//! plain state machine: the reactor tells it what is ready ([`Session::on_ready`]), it says
+//! what each fd waits for ([`Session::update`]) and when it wants to be woken
+//! ([`Session::next_wake`]), and [`Session::check`] says whether it ended and how. [`run`]
+//! drives one session to its end; the many-client `pair -k` drives thousands on one reactor.
+//!
+//! Roles, as `connect` has them: end 0 is the side whose EOF `--eof` and `-q` act on (stdin in
+//! `connect`/`listen`, the first endpoint in `pair`); a keyboard on end 0 does not keep a
+//! session open once the other side is done.
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::time::{Duration, Instant};
+
+use super::flow::{Flow, FlowError, Side, Wait};
+use super::progress::Progress;
+use super::reactor::{Interest, Reactor, Ready, Token, Watch};
+use super::signals::Signals;
+use super::stdio::Kind;
+use super::{Interrupted, Timeout};
+
+/// What to do when end 0 reaches EOF (`--eof`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EofMode {
+    /// shutdown(SHUT_WR): the peer sees EOF, we keep reading until it closes.
+    #[default]
+    HalfClose,
+    /// Leave the write side open.
+    Keep,
+    /// Close both directions once everything read from end 0 was sent.
+    Close,
+}
+
+/// The session's rules (the relay flags).
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub eof: EofMode,
+    /// `-i`: no traffic either way for this long.
+    pub idle: Option<Duration>,
+    /// `--timeout`: the whole session ends here.
+    pub deadline: Option<Instant>,
+    /// `-q`: after end 0's EOF.
+    pub quit_after: Option<Duration>,
+    /// After EOF towards a datagram end, replies are awaited until this passes without one.
+    pub linger: Duration,
+    pub progress: bool,
+}
+
+/// One side of a session: the fd read from and the fd written to (one socket for both, or
+/// stdin and stdout). Borrowed: the caller owns the fds and closes them after the session.
+#[derive(Debug, Clone, Copy)]
+pub struct End<'a> {
+    rd: Option<(BorrowedFd<'a>, Kind)>,
+    wr: Option<(BorrowedFd<'a>, Kind)>,
+    /// rd and wr are one socket: one registration; half-close is shutdown(SHUT_WR).
+    socket: bool,
+    pub dgram: bool,
+    /// rd is a person typing: once the other side is done, nobody waits for them.
+    pub keyboard: bool,
+}
+
+impl<'a> End<'a> {
+    /// A socket (stream or datagram), read and written.
+    pub fn socket(fd: BorrowedFd<'a>, dgram: bool) -> End<'a> {
+        End {
+            rd: Some((fd, Kind::Socket)),
+            wr: Some((fd, Kind::Socket)),
+            socket: true,
+            dgram,
+            keyboard: false,
+        }
+    }
+
+    /// Separate fds for reading and writing (stdin/stdout; a file read or written), either
+    /// possibly absent. Kinds are asked of the fds.
+    pub fn split(rd: Option<BorrowedFd<'a>>, wr: Option<BorrowedFd<'a>>) -> io::Result<End<'a>> {
+        let with_kind = |fd: Option<BorrowedFd<'a>>| -> io::Result<_> {
+            fd.map(|f| Kind::of(f).map(|k| (f, k))).transpose()
+        };
+        Ok(End {
+            rd: with_kind(rd)?,
+            wr: with_kind(wr)?,
+            socket: false,
+            dgram: false,
+            keyboard: false,
+        })
+    }
+
+    pub fn rd_kind(&self) -> Option<Kind> {
+        self.rd.map(|(_, k)| k)
+    }
+
+    pub fn wr_kind(&self) -> Option<Kind> {
+        self.wr.map(|(_, k)| k)
+    }
+
+    pub fn reads(&self) -> bool {
+        self.rd.is_some()
+    }
+
+    pub fn writes(&self) -> bool {
+        self.wr.is_some()
+    }
+
+    /// The peer sees EOF: shutdown(SHUT_WR) on a stream socket; nothing for other fds (the
+    /// caller closes them when the session is over).
+    fn half_close(&self) {
+        if self.socket
+            && !self.dgram
+            && let Some((fd, _)) = self.wr
+        {
+            // ENOTCONN means the peer is already gone; the read side reports what happened.
+            let _ = rustix::net::shutdown(fd, rustix::net::Shutdown::Write);
+        }
+    }
+}
+
+/// Why a session failed; `end` says which end's fd failed, `write` whether writing to it.
+#[derive(Debug)]
+pub enum SessionError {
+    Timeout(Timeout),
+    Interrupted(Interrupted),
+    Io {
+        end: usize,
+        write: bool,
+        err: io::Error,
+    },
+    Setup(io::Error),
+}
+
+/// Bytes each direction delivered: `[0]` end 0 → end 1, `[1]` end 1 → end 0.
+pub type Stats = [u64; 2];
+
+/// Registrations per session: end e's read fd is `base + 2e`, its write fd `base + 2e + 1`
+/// (unused for a socket, whose one registration serves both).
+pub const TOKENS: usize = 4;
+
+pub struct Session<'a> {
+    ends: [End<'a>; 2],
+    dirs: [Option<Flow>; 2],
+    rules: Rules,
+    watches: [Watch; 4],
+    ready: [Option<Ready>; 4],
+    eof_at: [Option<Instant>; 2],
+    last_activity: Instant,
+    progress: Option<Progress>,
+    base: Token,
+}
+
+impl<'a> Session<'a> {
+    /// `dirs[0]` moves end 0 → end 1, `dirs[1]` end 1 → end 0; `None` switches a direction
+    /// off (`--send-only`, a file that is only read). Tokens `base..base + TOKENS` are the
+    /// session's.
+    pub fn new(ends: [End<'a>; 2], dirs: [Option<Flow>; 2], rules: Rules, base: Token) -> Self {
+        let now = Instant::now();
+        Session {
+            ends,
+            dirs,
+            progress: rules.progress.then(|| Progress::new(now)),
+            rules,
+            watches: std::array::from_fn(|i| Watch::new(base + i)),
+            ready: [None; 4],
+            eof_at: [None; 2],
+            last_activity: now,
+            base,
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        [0, 1].map(|d| self.dirs[d].as_ref().map_or(0, |f| f.bytes))
+    }
+
+    /// Bytes read but not yet delivered, both directions (what a shutdown would lose).
+    pub fn held(&self) -> usize {
+        self.dirs.iter().flatten().map(Flow::held).sum()
+    }
+
+    pub fn owns(&self, token: Token) -> bool {
+        (self.base..self.base + TOKENS).contains(&token)
+    }
+
+    /// The token an end's fd is registered under for reading (`write` false) or writing.
+    fn token_slot(&self, end: usize, write: bool) -> usize {
+        if write && !self.ends[end].socket {
+            2 * end + 1
+        } else {
+            2 * end
+        }
+    }
+
+    /// Note readiness the reactor reported for one of this session's tokens.
+    pub fn on_ready(&mut self, ev: Ready) {
+        if self.owns(ev.token) {
+            self.ready[ev.token - self.base] = Some(ev);
+        }
+    }
+
+    /// Tell the reactor what every fd waits for now.
+    pub fn update(&mut self, r: &mut Reactor) -> io::Result<()> {
+        let mut want = [Interest::NONE; 4];
+        for d in 0..2 {
+            let Some(w) = self.dirs[d].as_ref().and_then(Flow::interest) else {
+                continue;
+            };
+            let slot = match w {
+                Wait::Src => self.token_slot(d, false),
+                Wait::Dst => self.token_slot(1 - d, true),
+            };
+            let i = match w {
+                Wait::Src => Interest::READ,
+                Wait::Dst => Interest::WRITE,
+            };
+            want[slot] = want[slot].union(i);
+        }
+        for (slot, i) in want.into_iter().enumerate() {
+            if let Some(fd) = self.fd_of(slot) {
+                self.watches[slot].set(r, fd, i)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn fd_of(&self, slot: usize) -> Option<BorrowedFd<'a>> {
+        let end = &self.ends[slot / 2];
+        match slot % 2 {
+            0 => end.rd.or(end.wr).map(|(fd, _)| fd),
+            _ if end.socket => None,
+            _ => end.wr.map(|(fd, _)| fd),
+        }
+    }
+
+    /// Take every fd out of the reactor (before the caller closes them).
+    pub fn deregister(&mut self, r: &mut Reactor) {
+        for slot in 0..4 {
+            if let Some(fd) = self.fd_of(slot) {
+                self.watches[slot].clear(r, fd);
+            }
+        }
+    }
+
+    /// Move bytes in every direction whose fd was reported ready. `scratch` is shared by all
+    /// sessions of a loop.
+    pub fn pump(&mut self, scratch: &mut [u8]) -> Result<(), SessionError> {
+        let ready = std::mem::take(&mut self.ready);
+        let mut moved = 0;
+        for d in 0..2 {
+            let Some(w) = self.dirs[d].as_ref().and_then(Flow::interest) else {
+                continue;
+            };
+            let (slot, i) = match w {
+                Wait::Src => (self.token_slot(d, false), Interest::READ),
+                Wait::Dst => (self.token_slot(1 - d, true), Interest::WRITE),
+            };
+            if !ready[slot].is_some_and(|e| e.serves(i)) {
+                continue;
+            }
+            moved += self.pump_dir(d, scratch)?;
+        }
+        if moved > 0 {
+            self.last_activity = Instant::now();
+        }
+        Ok(())
+    }
+
+    fn pump_dir(&mut self, d: usize, scratch: &mut [u8]) -> Result<u64, SessionError> {
+        let (Some((src, _)), Some((dst, _))) = (self.ends[d].rd, self.ends[1 - d].wr) else {
+            return Ok(0);
+        };
+        let Some(flow) = self.dirs[d].as_mut() else {
+            return Ok(0);
+        };
+        flow.pump(src, dst, scratch)
+            .map_err(|FlowError { side, err }| match side {
+                Side::Read => SessionError::Io {
+                    end: d,
+                    write: false,
+                    err,
+                },
+                Side::Write => SessionError::Io {
+                    end: 1 - d,
+                    write: true,
+                    err,
+                },
+            })
+    }
+
+    fn done(&self, d: usize) -> bool {
+        self.dirs[d].as_ref().is_none_or(Flow::done)
+    }
+
+    /// Apply EOFs and the timeouts; `Some` once the session is over.
+    pub fn check(&mut self, now: Instant) -> Option<Result<(), SessionError>> {
+        for d in 0..2 {
+            if self.eof_at[d].is_some() || self.dirs[d].is_none() || !self.done(d) {
+                continue;
+            }
+            self.eof_at[d] = Some(now);
+            self.last_activity = self.last_activity.max(now);
+            if d == 1 || self.rules.eof == EofMode::HalfClose {
+                self.ends[1 - d].half_close();
+            }
+            if d == 0 && self.rules.eof == EofMode::Close {
+                return Some(Ok(()));
+            }
+        }
+        let stats = self.stats();
+        if let Some(p) = self.progress.as_mut() {
+            p.tick(now, stats[0], stats[1]);
+        }
+        // Over when both directions are done: a peer that half-closed may still be reading
+        // what we send (nc.openbsd does the same). A person typing is not kept waiting once
+        // the other side is gone (as with ncat).
+        let (done0, done1) = (self.done(0), self.done(1));
+        if done0 && done1 {
+            return Some(Ok(()));
+        }
+        if done1 && self.dirs[1].is_some() && self.ends[0].keyboard {
+            return Some(Ok(()));
+        }
+        if self.rules.deadline.is_some_and(|d| now >= d) {
+            return Some(Err(timeout("session timeout (--timeout)")));
+        }
+        if self.quit_deadline().is_some_and(|d| now >= d) {
+            return Some(Err(timeout("quit-after timeout (-q)")));
+        }
+        if let Some(at) = self.linger_deadline() {
+            // After EOF towards a datagram end, the session ends normally once replies stop.
+            if now >= at {
+                return Some(Ok(()));
+            }
+        } else if self.rules.idle.is_some_and(|i| now >= self.last_activity + i) {
+            return Some(Err(timeout("idle timeout (-i)")));
+        }
+        None
+    }
+
+    fn quit_deadline(&self) -> Option<Instant> {
+        self.eof_at[0].zip(self.rules.quit_after).map(|(t, q)| t + q)
+    }
+
+    /// A datagram end has no FIN: once the other direction towards it ended, replies are
+    /// awaited until `-i` (or the linger time) passes without one.
+    fn linger_deadline(&self) -> Option<Instant> {
+        (0..2)
+            .find_map(|d| {
+                let eof = self.eof_at[d]?;
+                (self.ends[1 - d].dgram && !self.done(1 - d)).then_some(eof)
+            })
+            .map(|eof| {
+                self.last_activity.max(eof) + self.rules.idle.unwrap_or(self.rules.linger)
+            })
+    }
+
+    /// When [`Session::check`] must run again even if nothing is ready.
+    pub fn next_wake(&self) -> Option<Instant> {
+        let idle = match self.linger_deadline() {
+            Some(l) => Some(l),
+            None => self.rules.idle.map(|i| self.last_activity + i),
+        };
+        let tick = self.progress.as_ref().map(Progress::due);
+        [self.rules.deadline, self.quit_deadline(), idle, tick]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The last progress line (exact counts), however the session ended.
+    pub fn finish_progress(&self) {
+        if let Some(p) = &self.progress {
+            let s = self.stats();
+            p.finish(Instant::now(), s[0], s[1]);
+        }
+    }
+
+    /// On SIGINT/SIGTERM: deliver what was already read, and what the sources already hold,
+    /// for at most `until`, so Ctrl-C never loses data we have.
+    pub fn drain(&mut self, r: &mut Reactor, scratch: &mut [u8], until: Instant) {
+        let mut last_read = [false; 2];
+        let (mut ready, mut fired) = (Vec::new(), Vec::new());
+        while Instant::now() < until {
+            let mut waiting = false;
+            for d in 0..2 {
+                let Some(flow) = self.dirs[d].as_ref() else {
+                    continue;
+                };
+                if flow.held() == 0 && !last_read[d] && !flow.src_eof() {
+                    // One last non-blocking pass over what the source already holds.
+                    last_read[d] = true;
+                    if self.pump_dir(d, scratch).is_err() {
+                        self.dirs[d] = None;
+                        continue;
+                    }
+                }
+                let held = self.dirs[d].as_ref().map_or(0, Flow::held);
+                waiting |= held > 0;
+            }
+            if !waiting {
+                return;
+            }
+            // Only the sinks of what is held are waited for.
+            let mut want = [Interest::NONE; 4];
+            for d in 0..2 {
+                if self.dirs[d].as_ref().is_some_and(|f| f.held() > 0) {
+                    want[self.token_slot(1 - d, true)] = Interest::WRITE;
+                }
+            }
+            for (slot, i) in want.into_iter().enumerate() {
+                if let Some(fd) = self.fd_of(slot)
+                    && self.watches[slot].set(r, fd, i).is_err()
+                {
+                    return;
+                }
+            }
+            ready.clear();
+            if r.wait(Some(until), &mut ready, &mut fired).is_err() {
+                return;
+            }
+            for d in 0..2 {
+                let slot = self.token_slot(1 - d, true);
+                let ok = ready
+                    .iter()
+                    .any(|e| e.token == self.base + slot && e.serves(Interest::WRITE));
+                if ok
+                    && self.dirs[d].as_ref().is_some_and(|f| f.held() > 0)
+                    && self.pump_dir(d, scratch).is_err()
+                {
+                    self.dirs[d] = None;
+                }
+            }
+        }
+    }
+}
+
+fn timeout(what: &str) -> SessionError {
+    SessionError::Timeout(Timeout {
+        what: what.to_string(),
+    })
+}
+
+/// The signal pipe's token in a loop of its own; sessions start at [`FIRST`].
+const SIG: Token = 0;
+pub const FIRST: Token = 1;
+/// Scratch buffer shared by both directions of a session.
+const SCRATCH: usize = 256 * 1024;
+/// On a signal, how long we still try to deliver what was already received.
+const FLUSH_ON_SIGNAL: Duration = Duration::from_secs(2);
+
+/// Drive one session (created with base [`FIRST`]) to its end on a reactor of its own.
+pub fn run(session: &mut Session<'_>, signals: &Signals) -> Result<(), SessionError> {
+    let mut r = Reactor::new().map_err(SessionError::Setup)?;
+    let mut sig = super::reactor::watch_read(&mut r, signals.fd(), SIG).map_err(SessionError::Setup)?;
+    let mut scratch = vec![0u8; SCRATCH];
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
+    let result = loop {
+        if let Some(end) = session.check(Instant::now()) {
+            break end;
+        }
+        if let Err(e) = session.update(&mut r) {
+            break Err(SessionError::Setup(e));
+        }
+        ready.clear();
+        if let Err(e) = r.wait(session.next_wake(), &mut ready, &mut fired) {
+            break Err(SessionError::Setup(e));
+        }
+        if ready.iter().any(|e| e.token == SIG)
+            && let Some(signal) = signals.pending()
+        {
+            session.drain(&mut r, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
+            break Err(SessionError::Interrupted(Interrupted { signal }));
+        }
+        for e in &ready {
+            session.on_ready(*e);
+        }
+        if let Err(e) = session.pump(&mut scratch) {
+            break Err(e);
+        }
+    };
+    session.deregister(&mut r);
+    sig.clear(&mut r, signals.fd());
+    session.finish_progress();
+    result
+}
