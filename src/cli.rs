@@ -45,6 +45,10 @@ pub enum Command {
     /// (-k, --echo, --broker, --exec).
     #[command(after_long_help = LISTEN_EXAMPLES)]
     Listen(ListenArgs),
+    /// Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP,
+    /// virtual serial ports); with -k, a fresh right endpoint for every client.
+    #[command(after_long_help = PAIR_EXAMPLES)]
+    Pair(PairArgs),
     /// Look names, addresses, services, protocols and interfaces up with the system resolver
     /// (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...).
     #[command(after_long_help = RESOLVE_EXAMPLES)]
@@ -83,6 +87,32 @@ EXAMPLES:
   sockcli listen -k 50007 --broker                 # a chat room: each client's bytes to the others
   sockcli listen -k 8080 --sh-exec 'echo hi; cat'  # a child per client, socket as its stdio
   sockcli listen -k 50007 --echo --allow 10.0.0.0/8 --deny 10.9.0.0/16 --max-conns 100";
+
+const PAIR_EXAMPLES: &str = "\
+ENDPOINTS:
+  - | stdio                  stdin and stdout
+  tcp:HOST:PORT              connect (IPv6 bracketed: tcp:[::1]:80)
+  tcp-listen:[ADDR:]PORT     accept one client (-k: every client)
+  udp:HOST:PORT              connected UDP socket
+  udp-listen:[ADDR:]PORT     the first sender (-k: every sender, a UDP forwarder)
+  unix:PATH, unix-dgram:PATH unix stream / datagram socket ('@name': abstract)
+  unix-listen:PATH           accept on a unix socket
+  exec:CMD, sh:CMD           a child on a socketpair (exec: no shell; sh: /bin/sh -c)
+  file:PATH                  read PATH; create:PATH / append:PATH write it
+  fd:N                       an inherited file descriptor
+  pty                        a pseudo-terminal (a virtual serial port; -v prints its path)
+  Options follow commas: tcp:h:p,nodelay  tcp-listen:8080,reuseport,bind=::1
+  unix-listen:/run/x.sock,mode=600,unlink  pty,link=/tmp/ttyV0
+
+EXAMPLES:
+  sockcli pair tcp-listen:8080 tcp:example.com:80          # forward one connection
+  sockcli pair -k tcp-listen:8080 tcp:127.0.0.1:80         # a port forwarder, every client
+  sockcli pair -k udp-listen:5353 udp:10.0.0.1:53          # a UDP forwarder
+  sockcli pair -k tcp-listen:7000 exec:'cat -n'            # an exec server, a child per client
+  sockcli pair -v pty,link=/tmp/ttyV0 tcp:device:4001      # a virtual serial port
+  sockcli pair unix-listen:/tmp/a.sock tcp:127.0.0.1:22    # unix socket to TCP
+  sockcli pair --pcap s.pcap tcp-listen:8080 tcp:h:80      # record the session as a capture
+  sockcli pair exec:'producer' exec:'consumer'             # two processes joined";
 
 const RESOLVE_EXAMPLES: &str = "\
 EXAMPLES:
@@ -265,6 +295,51 @@ pub struct ListenArgs {
     pub net: NetArgs,
     #[command(flatten)]
     pub sock: SockArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PairArgs {
+    /// The first endpoint (its EOF is what --eof and -q act on). See ENDPOINTS below.
+    #[arg(value_name = "LEFT")]
+    pub left: String,
+    /// The second endpoint; with -k, opened afresh for every client of LEFT.
+    #[arg(value_name = "RIGHT")]
+    pub right: String,
+    /// Serve every client of a listening LEFT, each with its own RIGHT, in one loop.
+    #[arg(short = 'k', long = "keep-open")]
+    pub keep_open: bool,
+    /// With -k: refuse clients beyond N at once (UDP: senders with an upstream socket).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_conns: Option<u32>,
+    /// Accept only clients whose address is in CIDR (repeatable).
+    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
+    pub allow: Vec<value::Cidr>,
+    /// Close clients whose address is in CIDR before reading a byte (repeatable; wins over
+    /// --allow).
+    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
+    pub deny: Vec<value::Cidr>,
+    /// Once a listening LEFT is bound, write its ADDR:PORT (or path) and a newline to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
+    /// Use IPv4 only.
+    #[arg(short = '4', conflicts_with_all = ["ipv6"])]
+    pub ipv4: bool,
+    /// Use IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Numeric addresses only: never look names up.
+    #[arg(short = 'n', long)]
+    pub numeric: bool,
+    /// Log each side's open and close (and exec children's exit status) to stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// With -v: the events as JSON Lines.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub session: SessionArgs,
     #[command(flatten)]

@@ -5,6 +5,7 @@
 mod cli;
 mod cmd;
 mod conv;
+mod endpoint;
 mod event;
 mod exit;
 mod json;

@@ -1,7 +1,7 @@
 //! `sockcli listen`: bind (dual-stack by default), announce, then relay one client with
 //! stdin/stdout, run the echo server, or serve datagrams.
 
-mod access;
+pub(crate) mod access;
 mod dgram;
 mod server;
 
@@ -369,7 +369,7 @@ fn bind_hint(e: &std::io::Error, port: u16) -> &'static str {
 
 /// Write `ADDR:PORT\n` to a temporary file beside `path`, then rename it into place, so a
 /// reader never sees a half-written file.
-fn write_ready_file(path: &Path, local: &str) -> std::io::Result<()> {
+pub(crate) fn write_ready_file(path: &Path, local: &str) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);

@@ -5,6 +5,7 @@ mod connect;
 mod conv;
 mod exec;
 mod listen;
+mod pair;
 mod resolve;
 mod scan;
 mod sniff;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<Code> {
             framing(&args.data)?;
             listen::run(&args)
         }
+        Command::Pair(args) => pair::run(&args),
         Command::Resolve(args) => resolve::run(&args),
         Command::Conv(args) => conv::run(&args),
         Command::Sniff(args) => sniff::run(&args),
@@ -39,7 +41,7 @@ pub fn run(cli: Cli) -> Result<Code> {
 }
 
 /// How long a UDP client waits for replies after stdin EOF when `-i` is not given.
-const UDP_LINGER: Duration = Duration::from_secs(2);
+pub(crate) const UDP_LINGER: Duration = Duration::from_secs(2);
 
 pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
     Usage(msg.into()).into()

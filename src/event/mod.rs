@@ -5,6 +5,7 @@
 pub mod flow;
 pub mod frame;
 pub mod hexdump;
+pub mod log;
 pub mod pollset;
 pub mod progress;
 pub mod reactor;

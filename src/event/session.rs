@@ -53,7 +53,9 @@ pub struct Rules {
 pub struct End<'a> {
     rd: Option<(BorrowedFd<'a>, Kind)>,
     wr: Option<(BorrowedFd<'a>, Kind)>,
-    /// rd and wr are one socket: one registration; half-close is shutdown(SHUT_WR).
+    /// rd and wr are one fd: one registration serves both.
+    one_fd: bool,
+    /// ... and it is a socket: half-close is shutdown(SHUT_WR).
     socket: bool,
     pub dgram: bool,
     /// rd is a person typing: once the other side is done, nobody waits for them.
@@ -66,6 +68,7 @@ impl<'a> End<'a> {
         End {
             rd: Some((fd, Kind::Socket)),
             wr: Some((fd, Kind::Socket)),
+            one_fd: true,
             socket: true,
             dgram,
             keyboard: false,
@@ -81,6 +84,20 @@ impl<'a> End<'a> {
         Ok(End {
             rd: with_kind(rd)?,
             wr: with_kind(wr)?,
+            one_fd: false,
+            socket: false,
+            dgram: false,
+            keyboard: false,
+        })
+    }
+
+    /// One fd read and written that is not a socket (a pty master, an inherited terminal).
+    pub fn duplex(fd: BorrowedFd<'a>) -> io::Result<End<'a>> {
+        let kind = Kind::of(fd)?;
+        Ok(End {
+            rd: Some((fd, kind)),
+            wr: Some((fd, kind)),
+            one_fd: true,
             socket: false,
             dgram: false,
             keyboard: false,
@@ -182,7 +199,7 @@ impl<'a> Session<'a> {
 
     /// The token an end's fd is registered under for reading (`write` false) or writing.
     fn token_slot(&self, end: usize, write: bool) -> usize {
-        if write && !self.ends[end].socket {
+        if write && !self.ends[end].one_fd {
             2 * end + 1
         } else {
             2 * end
@@ -225,7 +242,7 @@ impl<'a> Session<'a> {
         let end = &self.ends[slot / 2];
         match slot % 2 {
             0 => end.rd.or(end.wr).map(|(fd, _)| fd),
-            _ if end.socket => None,
+            _ if end.one_fd => None,
             _ => end.wr.map(|(fd, _)| fd),
         }
     }

@@ -94,6 +94,26 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// A `pair` direction between any two ends: bytes pass unchanged; with `-x` they are
+    /// dumped as they are read (`dir` marks the direction), otherwise the flow keeps the
+    /// zero-copy mechanisms of [`Flow::new`].
+    pub fn tap_flow(&self, src: Kind, dst: Kind, src_dgram: bool, dst_dgram: bool, dir: Dir) -> Flow {
+        let Some(sink) = self.hexdump.clone() else {
+            return Flow::new(src, dst, src_dgram, dst_dgram);
+        };
+        let shaper = Shaper {
+            codec: Codec::Decode(Decoder::new(Framing::Raw, self.max_frame)),
+            tap: Some(Tap::new(sink, dir)),
+            out: Outbox::new(dst_dgram),
+            failed: None,
+            read_limit: if dst_dgram { MAX_DATAGRAM } else { usize::MAX },
+            src_dgram,
+        };
+        Flow::shaped(src, dst, src_dgram, dst_dgram, shaper)
+    }
+}
+
 #[derive(Debug)]
 enum Codec {
     /// stdin → socket; the tap sees what was written.

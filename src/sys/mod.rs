@@ -129,6 +129,23 @@ pub fn recv_from(sock: &socket2::Socket, buf: &mut [u8]) -> io::Result<(usize, s
     sock.recv_from(uninit)
 }
 
+/// A close-on-exec duplicate of the inherited fd number `n` (`fd:N` endpoints), so that ours
+/// can be closed without closing the caller's. EBADF when `n` is not open.
+pub fn dup_fd(n: i32) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    if n < 0 {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: fcntl(F_DUPFD_CLOEXEC) only reads the fd number; a number that is not open
+    // makes it fail with EBADF instead of touching anything.
+    let dup = unsafe { libc::fcntl(n, libc::F_DUPFD_CLOEXEC, 0) };
+    if dup < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `dup` is a new descriptor that nothing else owns.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(dup) })
+}
+
 /// `poll(2)` over a caller-kept array of raw `pollfd`s. The many-client server keeps one
 /// array for its whole life (entries for closed fds are removed with them) instead of building
 /// borrowed `PollFd`s for ten thousand sockets on every wakeup. EINTR is returned as an error.

@@ -29,6 +29,10 @@ impl Access {
         Ok(Access { allow, deny })
     }
 
+    pub fn new(allow: Vec<Cidr>, deny: Vec<Cidr>) -> Access {
+        Access { allow, deny }
+    }
+
     pub fn is_open(&self) -> bool {
         self.allow.is_empty() && self.deny.is_empty()
     }

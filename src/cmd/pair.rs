@@ -1,0 +1,278 @@
+//! `sockcli pair LEFT RIGHT`: open two endpoints and run one session between them; with `-k`
+//! a listening LEFT serves every client with a fresh RIGHT ([`crate::event::forward`]).
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow};
+
+use crate::event::log::{Event, Log};
+use super::exec;
+use super::listen::access::Access;
+use super::{nonzero, shape, usage};
+use crate::cli::{FrameArg, PairArgs};
+use crate::endpoint::open::{self, Addrs, Ctx, Opened};
+use crate::endpoint::{Endpoint, Kind};
+use crate::event::hexdump::Dir;
+use crate::event::session::{self, EofMode, Rules, Session, SessionError};
+use crate::event::signals::Signals;
+use crate::exit::Code;
+use crate::sock::addr::Family;
+
+/// How long a UDP side waits for replies after the other side's EOF when `-i` is not given.
+const UDP_LINGER: std::time::Duration = super::UDP_LINGER;
+
+pub fn run(args: &PairArgs) -> Result<Code> {
+    let start = Instant::now();
+    let left = Endpoint::parse(&args.left).map_err(usage)?;
+    let right = Endpoint::parse(&args.right).map_err(usage)?;
+    check(args, &left, &right)?;
+    let access = Access::new(args.allow.clone(), args.deny.clone());
+    let shape = shape(&args.data)?;
+    let log = Log {
+        verbose: args.verbose,
+        json: args.json,
+    };
+    let signals = Signals::install().context("cannot install signal handlers")?;
+    let s = &args.session;
+    let ctx = Ctx {
+        family: match (args.ipv4, args.ipv6) {
+            (true, _) => Family::V4,
+            (_, true) => Family::V6,
+            _ => Family::Any,
+        },
+        numeric: args.numeric,
+        sock: Default::default(),
+        deadline: [nonzero(s.connect_timeout), nonzero(s.timeout)]
+            .into_iter()
+            .flatten()
+            .map(|d| start + d)
+            .min(),
+        signals: &signals,
+    };
+    let rules = Rules {
+        eof: match s.eof {
+            _ if s.half_close => EofMode::HalfClose,
+            crate::cli::EofArg::HalfClose => EofMode::HalfClose,
+            crate::cli::EofArg::Keep => EofMode::Keep,
+            crate::cli::EofArg::Close => EofMode::Close,
+        },
+        idle: nonzero(s.idle_timeout),
+        deadline: nonzero(s.timeout).map(|d| start + d),
+        quit_after: s.quit_after,
+        linger: UDP_LINGER,
+        progress: args.data.progress,
+    };
+    if args.keep_open {
+        return Err(usage("pair -k is not built yet"));
+    }
+
+    // An exec child learns the other side's addresses, so that side opens first.
+    let left_first = !matches!(left.kind, Kind::Exec { .. });
+    let (mut l, mut r);
+    if left_first {
+        l = open_side(&left, "left", &ctx, Addrs::default(), &access, &log, args)?;
+        r = open_side(&right, "right", &ctx, l.addrs, &access, &log, args)?;
+    } else {
+        r = open_side(&right, "right", &ctx, Addrs::default(), &access, &log, args)?;
+        l = open_side(&left, "left", &ctx, r.addrs, &access, &log, args)?;
+    }
+    let dirs = [
+        flow(&l, &r, !s.recv_only, &shape, Dir::Sent)?,
+        flow(&r, &l, !s.send_only, &shape, Dir::Received)?,
+    ];
+    let result = {
+        let ends = [l.end()?, r.end()?];
+        let mut session = Session::new(ends, dirs, rules, session::FIRST);
+        let result = session::run(&mut session, &signals);
+        let [lr, rl] = session.stats();
+        log.emit(
+            Event::new(
+                "closed",
+                format!(
+                    "Closed {} <-> {} ({lr} bytes left to right, {rl} bytes right to left)",
+                    l.label, r.label
+                ),
+            )
+            .str("left", &l.label)
+            .str("right", &r.label)
+            .num("bytes_left_to_right", lr)
+            .num("bytes_right_to_left", rl),
+        );
+        result
+    };
+    // Our ends close before the children are waited for: a child reading its stdin sees EOF.
+    let children = [("left", &left, l.child.take()), ("right", &right, r.child.take())];
+    drop((l, r));
+    let mut failed = None;
+    for (side, ep, child) in children {
+        let Some(mut child) = child else { continue };
+        let status = exec::wait_child(&mut child, &signals, ctx.deadline)?;
+        let Kind::Exec { shown, .. } = &ep.kind else {
+            continue;
+        };
+        log.emit(
+            Event::new(
+                "exited",
+                format!("'{shown}' (pid {}) {}", child.id(), exec::describe(status)),
+            )
+            .str("side", side)
+            .num("pid", child.id())
+            .num("status", status.code().unwrap_or(-1)),
+        );
+        if !status.success() && failed.is_none() {
+            failed = Some(anyhow!("'{shown}' {}", exec::describe(status)));
+        }
+    }
+    session_result(result, &left, &right)?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(Code::Success),
+    }
+}
+
+/// What pair refuses before opening anything.
+fn check(args: &PairArgs, left: &Endpoint, right: &Endpoint) -> Result<()> {
+    let d = &args.data;
+    if let Some(flag) = [
+        (d.frame != FrameArg::Raw, "--frame"),
+        (d.crlf, "--crlf"),
+        (d.tty, "--tty"),
+    ]
+    .into_iter()
+    .find_map(|(used, f)| used.then_some(f))
+    {
+        return Err(usage(format!("{flag} is not supported by pair")));
+    }
+    if matches!(left.kind, Kind::Stdio) && matches!(right.kind, Kind::Stdio) {
+        return Err(usage("stdio can be only one of the two endpoints"));
+    }
+    if args.keep_open {
+        if !left.kind.is_listen() {
+            return Err(usage(format!(
+                "-k needs a listening LEFT endpoint (tcp-listen:, udp-listen:, unix-listen:), not '{left}'"
+            )));
+        }
+        if right.kind.is_listen() {
+            return Err(usage(format!(
+                "-k opens RIGHT for every client; it cannot listen ('{right}')"
+            )));
+        }
+        if matches!(right.kind, Kind::Stdio | Kind::Pty | Kind::Fd(_)) {
+            return Err(usage(format!(
+                "-k opens RIGHT for every client; '{right}' exists only once"
+            )));
+        }
+        if args.data.progress {
+            return Err(usage("--progress cannot be used with -k"));
+        }
+    } else if args.max_conns.is_some() {
+        return Err(usage("--max-conns needs -k"));
+    }
+    Ok(())
+}
+
+/// Open one side: a listener waits for its first client; everything else opens at once.
+fn open_side(
+    ep: &Endpoint,
+    side: &str,
+    ctx: &Ctx<'_>,
+    other: Addrs,
+    access: &Access,
+    log: &Log,
+    args: &PairArgs,
+) -> Result<Opened> {
+    if !ep.kind.is_listen() {
+        let o = open::open(ep, ctx, other)?;
+        let (event, text) = match &ep.kind {
+            Kind::Exec { .. } => ("started", format!("Started {}", o.label)),
+            Kind::Pty => ("pty", format!("PTY is {}", o.label)),
+            Kind::Tcp(_) | Kind::Udp(_) | Kind::Unix { .. } => {
+                ("connected", format!("Connected to {}", o.label))
+            }
+            _ => ("opened", format!("Opened {}", o.label)),
+        };
+        log.emit(
+            Event::new(event, text)
+                .str("side", side)
+                .str("endpoint", &ep.text)
+                .str("peer", &o.label),
+        );
+        return Ok(o);
+    }
+    let listener = open::bind(ep, ctx)?;
+    log.emit(
+        Event::new("listening", format!("Listening on {}", listener.local))
+            .str("side", side)
+            .str("addr", &listener.local),
+    );
+    if let Some(path) = &args.ready_file {
+        super::listen::write_ready_file(path, &listener.local)
+            .with_context(|| format!("cannot write ready file {}", path.display()))?;
+    }
+    let o = listener.accept_one(ctx, &|ip| access.permits(ip), &mut |peer| {
+        log.emit(
+            Event::new(
+                "refused",
+                format!("Refused {peer}: not allowed by --allow/--deny"),
+            )
+            .str("side", side)
+            .str("peer", peer),
+        )
+    })?;
+    log.emit(
+        Event::new("connected", format!("Connected by {}", o.label))
+            .str("side", side)
+            .str("peer", &o.label),
+    );
+    Ok(o)
+}
+
+/// The flow from `src` to `dst`, if both ends have that direction and it is wanted.
+fn flow(
+    src: &Opened,
+    dst: &Opened,
+    wanted: bool,
+    shape: &crate::event::shape::Shape,
+    dir: Dir,
+) -> Result<Option<crate::event::flow::Flow>> {
+    let (s, d) = (src.end()?, dst.end()?);
+    let (Some(sk), Some(dk)) = (s.rd_kind(), d.wr_kind()) else {
+        return Ok(None);
+    };
+    Ok(wanted.then(|| shape.tap_flow(sk, dk, s.dgram, d.dgram, dir)))
+}
+
+/// A session's failure as one line naming the endpoint.
+fn session_result(
+    result: Result<(), SessionError>,
+    left: &Endpoint,
+    right: &Endpoint,
+) -> Result<()> {
+    let name = |end: usize| if end == 0 { left } else { right };
+    match result {
+        Ok(()) => Ok(()),
+        Err(SessionError::Timeout(t)) => Err(t.into()),
+        Err(SessionError::Interrupted(i)) => Err(i.into()),
+        Err(SessionError::Setup(e)) => Err(e).context("event loop failed"),
+        // A closed stdout (`| head`) is a normal way to stop.
+        Err(SessionError::Io {
+            end,
+            write: true,
+            err,
+        }) if err.kind() == std::io::ErrorKind::BrokenPipe
+            && matches!(name(end).kind, Kind::Stdio) =>
+        {
+            Ok(())
+        }
+        Err(SessionError::Io {
+            end,
+            write: true,
+            err,
+        }) => Err(err).with_context(|| format!("write to {} failed", name(end))),
+        Err(SessionError::Io {
+            end,
+            write: false,
+            err,
+        }) => Err(err).with_context(|| format!("read from {} failed", name(end))),
+    }
+}

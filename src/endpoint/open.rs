@@ -1,0 +1,551 @@
+//! Opening an [`Endpoint`] into what a session's end reads and writes: a socket (connected,
+//! or accepted from a listener), a child on one end of a socketpair, a file, an inherited fd,
+//! stdin/stdout, or a pseudo-terminal. Blocking steps (connect, waiting for the first client)
+//! wait on the reactor with the signal pipe, so Ctrl-C and `-w` always end them.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow};
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use super::{Endpoint, Kind};
+use crate::event::reactor::{self, Reactor};
+use crate::event::session::End;
+use crate::event::signals::Signals;
+use crate::event::stdio::{self, NonBlocking};
+use crate::event::{Interrupted, Timeout};
+use crate::sock::addr::{self, Family, Host, HostPort, Lookup, Proto};
+use crate::sock::{self, SockOpts, UnixPathGuard};
+
+/// What opening needs besides the endpoint: the command line's defaults and the signals.
+pub struct Ctx<'a> {
+    pub family: Family,
+    pub numeric: bool,
+    /// Socket options from flags; an endpoint's own options win.
+    pub sock: SockOpts,
+    /// `-w`: connecting, or waiting for the first client, gives up here (exit 4).
+    pub deadline: Option<Instant>,
+    pub signals: &'a Signals,
+}
+
+/// The addresses of the connection on the other end, exported to `exec:` children as
+/// `SOCKCLI_PEER_ADDR/PORT` and `SOCKCLI_LOCAL_ADDR/PORT` (as ncat and socat do).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Addrs {
+    pub local: Option<SocketAddr>,
+    pub peer: Option<SocketAddr>,
+}
+
+/// What a session reads and writes for one end.
+pub enum Io {
+    /// A socket read and written (TCP, UDP, unix, a child's socketpair end).
+    Socket(Socket),
+    /// One fd read and written that is not a socket (a pty master, `fd:N`).
+    Duplex(OwnedFd),
+    /// Separate fds (a file read, a file written); `None` for a direction that does not exist.
+    Split {
+        rd: Option<OwnedFd>,
+        wr: Option<OwnedFd>,
+    },
+    /// The process's stdin and stdout, non-blocking until dropped.
+    Stdio {
+        stdin: NonBlocking<'static>,
+        stdout: NonBlocking<'static>,
+    },
+}
+
+/// An opened endpoint.
+pub struct Opened {
+    pub io: Io,
+    pub dgram: bool,
+    /// What `-v` calls it: an address, a path, a command.
+    pub label: String,
+    pub addrs: Addrs,
+    /// The `exec:`/`sh:` child, to be reaped after the session.
+    pub child: Option<Child>,
+    /// Things removed or closed when the end goes: a unix socket path, a pty link, the pty's
+    /// slave (kept open so the master never sees a hang-up between two users of the port).
+    _keep: Vec<Keep>,
+}
+
+enum Keep {
+    Path(#[allow(dead_code)] UnixPathGuard),
+    Link(PathBuf),
+    Fd(#[allow(dead_code)] OwnedFd),
+}
+
+impl Drop for Keep {
+    fn drop(&mut self) {
+        if let Keep::Link(p) = self {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+impl Opened {
+    fn new(io: Io, dgram: bool, label: String, addrs: Addrs) -> Opened {
+        Opened {
+            io,
+            dgram,
+            label,
+            addrs,
+            child: None,
+            _keep: Vec::new(),
+        }
+    }
+
+    /// The session's view of this end.
+    pub fn end(&self) -> io::Result<End<'_>> {
+        Ok(match &self.io {
+            Io::Socket(s) => End::socket(s.as_fd(), self.dgram),
+            Io::Duplex(fd) => End::duplex(fd.as_fd())?,
+            Io::Split { rd, wr } => {
+                End::split(rd.as_ref().map(|f| f.as_fd()), wr.as_ref().map(|f| f.as_fd()))?
+            }
+            Io::Stdio { stdin, stdout } => {
+                let mut e = End::split(Some(stdin.as_fd()), Some(stdout.as_fd()))?;
+                e.keyboard = rustix::termios::isatty(stdin.as_fd());
+                e
+            }
+        })
+    }
+
+    /// The socket, when this end is one (for `--pcap` addresses and `SOCKCLI_*`).
+    pub fn socket(&self) -> Option<&Socket> {
+        match &self.io {
+            Io::Socket(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A bound listening endpoint (`tcp-listen:`, `udp-listen:`, `unix-listen:`).
+pub struct Listener {
+    pub sock: Socket,
+    pub dgram: bool,
+    /// The bound address as users read it (`Listening on ...`).
+    pub local: String,
+    _path: Option<UnixPathGuard>,
+}
+
+/// Bind a listening endpoint.
+pub fn bind(ep: &Endpoint, ctx: &Ctx<'_>) -> Result<Listener> {
+    let opts = ep.opts.sock_opts(&ctx.sock);
+    let family = ep.opts.family.unwrap_or(ctx.family);
+    match &ep.kind {
+        Kind::TcpListen(hp) | Kind::UdpListen(hp) => {
+            let proto = if matches!(ep.kind, Kind::TcpListen(_)) {
+                Proto::Tcp
+            } else {
+                Proto::Udp
+            };
+            // `bind=ADDR` names the listening address, as socat's bind option does.
+            let mut hp = hp.clone();
+            let mut opts = opts;
+            if let Some(ip) = ep.opts.bind {
+                hp.host = Host::Name(ip.to_string());
+                opts.source = None;
+            }
+            let sock = bind_inet(&hp, proto, family, ctx.numeric, &opts)?;
+            Ok(Listener {
+                local: sock::local_display(&sock),
+                sock,
+                dgram: proto == Proto::Udp,
+                _path: None,
+            })
+        }
+        Kind::UnixListen { path, dgram } => {
+            if ep.opts.unlink && !path.to_string_lossy().starts_with('@') {
+                let _ = std::fs::remove_file(path);
+            }
+            let (sock, guard) = sock::bind_unix(path, *dgram, opts.backlog)
+                .with_context(|| format!("listen on {} failed", path.display()))?;
+            if let Some(mode) = ep.opts.mode {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                    .with_context(|| format!("cannot set mode {mode:o} on {}", path.display()))?;
+            }
+            Ok(Listener {
+                local: path.display().to_string(),
+                sock,
+                dgram: *dgram,
+                _path: Some(guard),
+            })
+        }
+        _ => Err(anyhow!("'{ep}' is not a listening endpoint")),
+    }
+}
+
+/// Bind a server socket on `hp`: the any-address is dual-stack unless a family was chosen
+/// (IPv4 alone where the host has no IPv6); a name or literal is resolved (AI_PASSIVE).
+pub fn bind_inet(
+    hp: &HostPort,
+    proto: Proto,
+    fam: Family,
+    numeric: bool,
+    opts: &SockOpts,
+) -> Result<Socket> {
+    let (addr, dual) = if hp.host == Host::Any {
+        (
+            addr::any_addr(fam, addr::resolve_port(&hp.port, proto)?),
+            fam == Family::Any,
+        )
+    } else {
+        let how = Lookup {
+            family: fam,
+            proto,
+            passive: true,
+            numeric,
+        };
+        let a = *addr::resolve(hp, how)?
+            .first()
+            .ok_or_else(|| crate::cmd::usage(format!("{hp} has no address")))?;
+        (a, fam == Family::Any && a.ip().is_unspecified())
+    };
+    let mut opts = opts.clone();
+    opts.broadcast = matches!(hp.host, Host::Broadcast) || opts.broadcast;
+    match sock::bind_server(&addr, proto, dual, &opts) {
+        // No IPv6 on this host: the any-address falls back to IPv4.
+        Err(e) if dual && e.raw_os_error() == Some(libc::EAFNOSUPPORT) => {
+            let v4 = SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), addr.port());
+            sock::bind_server(&v4, proto, false, &opts)
+        }
+        other => other,
+    }
+    .map_err(|e| {
+        let hint = bind_hint(&e, addr.port());
+        anyhow::Error::from(e).context(format!(
+            "listen on {} failed{hint}",
+            addr::display_inet(addr)
+        ))
+    })
+}
+
+/// What the user can do about a failed bind, in parentheses (empty when nothing useful).
+pub fn bind_hint(e: &io::Error, port: u16) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied if port < 1024 => {
+            " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+        }
+        io::ErrorKind::AddrInUse => " (another socket is bound there; pick another port)",
+        _ => "",
+    }
+}
+
+impl Listener {
+    /// Wait for the first client (stream: accept; datagram: the first sender, to which the
+    /// socket is then connected, as socat's UDP-LISTEN does). `permits` decides on a client's
+    /// address; `refused` is told about the ones turned away.
+    pub fn accept_one(
+        self,
+        ctx: &Ctx<'_>,
+        permits: &dyn Fn(Option<IpAddr>) -> bool,
+        refused: &mut dyn FnMut(&str),
+    ) -> Result<Opened> {
+        loop {
+            wait_readable(&self.sock, ctx)?;
+            if self.dgram {
+                let (_, from) = peek_sender(&self.sock).context("receive failed")?;
+                let ip = from.as_socket().map(|a| a.ip());
+                if !permits(ip) {
+                    // Drop the datagram of a sender we refuse.
+                    let _ = crate::sys::recv_from(&self.sock, &mut [0u8; 1]);
+                    refused(&addr::display(&from));
+                    continue;
+                }
+                // An unnamed unix sender cannot be answered: the socket stays unconnected
+                // and only receives.
+                let named = from.as_socket().is_some() || from.as_pathname().is_some();
+                if named {
+                    self.sock
+                        .connect(&from)
+                        .with_context(|| format!("connect to {} failed", addr::display(&from)))?;
+                }
+                let addrs = Addrs {
+                    local: self.sock.local_addr().ok().and_then(|a| a.as_socket()),
+                    peer: from.as_socket(),
+                };
+                let label = addr::display(&from);
+                let mut o = Opened::new(Io::Socket(self.sock), true, label, addrs);
+                o._keep.extend(self._path.map(Keep::Path));
+                return Ok(o);
+            }
+            let Some((client, peer)) = sock::accept(&self.sock).context("accept failed")? else {
+                continue;
+            };
+            if !permits(peer.as_socket().map(|a| a.ip())) {
+                refused(&addr::display(&peer));
+                continue;
+            }
+            let addrs = Addrs {
+                local: client.local_addr().ok().and_then(|a| a.as_socket()),
+                peer: peer.as_socket(),
+            };
+            // The listener closes here: nobody else gets in (netcat's -l).
+            return Ok(Opened::new(
+                Io::Socket(client),
+                false,
+                addr::display(&peer),
+                addrs,
+            ));
+        }
+    }
+}
+
+/// MSG_PEEK the next datagram's sender without taking the datagram.
+fn peek_sender(sock: &Socket) -> io::Result<(usize, SockAddr)> {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    sock.peek_from(&mut buf)
+}
+
+/// Wait until `fd` is readable, a signal arrives (exit 130/143) or `ctx.deadline` passes
+/// (exit 4), on a reactor of its own.
+fn wait_readable(fd: &impl AsFd, ctx: &Ctx<'_>) -> Result<()> {
+    const SIG: usize = 0;
+    const FD: usize = 1;
+    let mut r = Reactor::new()?;
+    let _sig = reactor::watch_read(&mut r, ctx.signals.fd(), SIG)?;
+    let _fd = reactor::watch_read(&mut r, fd.as_fd(), FD)?;
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
+    loop {
+        if ctx.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Timeout {
+                what: "wait for a client (-w)".into(),
+            }
+            .into());
+        }
+        ready.clear();
+        r.wait(ctx.deadline, &mut ready, &mut fired)?;
+        if ready.iter().any(|e| e.token == SIG)
+            && let Some(signal) = ctx.signals.pending()
+        {
+            return Err(Interrupted { signal }.into());
+        }
+        if ready.iter().any(|e| e.token == FD) {
+            return Ok(());
+        }
+    }
+}
+
+/// Open a non-listening endpoint. `other` is what the other end is connected to (for an
+/// `exec:` child's environment).
+pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
+    let opts = ep.opts.sock_opts(&ctx.sock);
+    let family = ep.opts.family.unwrap_or(ctx.family);
+    match &ep.kind {
+        Kind::Stdio => {
+            let (i, o) = (rustix::stdio::stdin(), rustix::stdio::stdout());
+            let (ik, ok) = (stdio::Kind::of(i)?, stdio::Kind::of(o)?);
+            stdio::grow_pipe(i, ik);
+            stdio::grow_pipe(o, ok);
+            let io = Io::Stdio {
+                stdin: NonBlocking::set(i, ik)?,
+                stdout: NonBlocking::set(o, ok)?,
+            };
+            Ok(Opened::new(io, false, "stdio".into(), Addrs::default()))
+        }
+        Kind::Tcp(hp) | Kind::Udp(hp) => {
+            let proto = if matches!(ep.kind, Kind::Tcp(_)) {
+                Proto::Tcp
+            } else {
+                Proto::Udp
+            };
+            let addrs = resolve(hp, proto, family, ctx.numeric, &opts)?;
+            let (sock, peer) = if proto == Proto::Udp {
+                let mut opts = opts.clone();
+                opts.broadcast |= matches!(hp.host, Host::Broadcast);
+                sock::connect_dgram(&addrs, &opts)
+                    .with_context(|| format!("connect to udp {hp} failed"))?
+            } else {
+                sock::connect_stream(&addrs, &opts, ctx.deadline, ctx.signals.fd()).map_err(
+                    |e| match e.kind() {
+                        io::ErrorKind::TimedOut => Timeout {
+                            what: format!("connect to {hp}: connect timeout"),
+                        }
+                        .into(),
+                        io::ErrorKind::Interrupted => Interrupted {
+                            signal: ctx.signals.pending().unwrap_or(libc::SIGINT),
+                        }
+                        .into(),
+                        _ => anyhow::Error::from(e).context(format!("connect to {hp} failed")),
+                    },
+                )?
+            };
+            let addrs = Addrs {
+                local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                peer: Some(peer),
+            };
+            let dgram = proto == Proto::Udp;
+            Ok(Opened::new(
+                Io::Socket(sock),
+                dgram,
+                addr::display_inet(peer),
+                addrs,
+            ))
+        }
+        Kind::Unix { path, dgram } => {
+            let sock = sock::connect_unix(path, *dgram)
+                .with_context(|| format!("connect to {} failed", path.display()))?;
+            Ok(Opened::new(
+                Io::Socket(sock),
+                *dgram,
+                path.display().to_string(),
+                Addrs::default(),
+            ))
+        }
+        Kind::Exec { argv, shown } => {
+            let (sock, child) = spawn(argv, shown, other)?;
+            let label = format!("'{shown}' (pid {})", child.id());
+            let mut o = Opened::new(Io::Socket(sock), false, label, Addrs::default());
+            o.child = Some(child);
+            Ok(o)
+        }
+        Kind::File(path) => {
+            let f = std::fs::File::open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            let io = Io::Split {
+                rd: Some(f.into()),
+                wr: None,
+            };
+            Ok(Opened::new(io, false, path.display().to_string(), Addrs::default()))
+        }
+        Kind::Create(path) | Kind::Append(path) => {
+            let append = matches!(ep.kind, Kind::Append(_));
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .append(append)
+                .truncate(!append)
+                .open(path)
+                .with_context(|| format!("cannot open {} for writing", path.display()))?;
+            let io = Io::Split {
+                rd: None,
+                wr: Some(f.into()),
+            };
+            Ok(Opened::new(io, false, path.display().to_string(), Addrs::default()))
+        }
+        Kind::Fd(n) => {
+            let fd = crate::sys::dup_fd(*n).with_context(|| format!("fd:{n} is not open"))?;
+            let kind = stdio::Kind::of(fd.as_fd())?;
+            if kind == stdio::Kind::Socket {
+                let sock = Socket::from(fd);
+                sock.set_nonblocking(true)?;
+                let dgram = sock.r#type().is_ok_and(|t| t == Type::DGRAM);
+                let addrs = Addrs {
+                    local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                    peer: sock.peer_addr().ok().and_then(|a| a.as_socket()),
+                };
+                return Ok(Opened::new(Io::Socket(sock), dgram, format!("fd {n}"), addrs));
+            }
+            Ok(Opened::new(Io::Duplex(fd), false, format!("fd {n}"), Addrs::default()))
+        }
+        Kind::Pty => open_pty(ep),
+        Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
+            Err(anyhow!("'{ep}' is a listening endpoint"))
+        }
+    }
+}
+
+/// Resolve a client endpoint's host, keeping the addresses the source address can reach.
+pub fn resolve(
+    hp: &HostPort,
+    proto: Proto,
+    family: Family,
+    numeric: bool,
+    opts: &SockOpts,
+) -> Result<Vec<SocketAddr>> {
+    let how = Lookup {
+        family,
+        proto,
+        passive: false,
+        numeric,
+    };
+    let mut addrs = addr::resolve(hp, how)?;
+    addrs.retain(|a| opts.source_matches(a));
+    if addrs.is_empty() {
+        return Err(crate::cmd::usage(format!(
+            "{hp} has no address of the source address's family"
+        )));
+    }
+    Ok(addrs)
+}
+
+/// Start `argv` on one end of a socketpair (its stdin and stdout; stderr stays ours), with
+/// the other end's addresses in its environment. Returns our end, non-blocking.
+pub fn spawn(argv: &[String], shown: &str, other: Addrs) -> Result<(Socket, Child)> {
+    let (ours, theirs) = Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)
+        .context("cannot make a socketpair")?;
+    let theirs_out = theirs.try_clone().context("cannot duplicate the socket")?;
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .stdout(Stdio::from(OwnedFd::from(theirs_out)));
+    for (name, a) in [("PEER", other.peer), ("LOCAL", other.local)] {
+        if let Some(a) = a {
+            cmd.env(format!("SOCKCLI_{name}_ADDR"), a.ip().to_string());
+            cmd.env(format!("SOCKCLI_{name}_PORT"), a.port().to_string());
+        }
+    }
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("cannot run '{shown}'"))?;
+    ours.set_nonblocking(true)?;
+    Ok((ours, child))
+}
+
+/// A pseudo-terminal: we keep the master, the slave is a virtual serial port for another
+/// program (its path printed with `-v`, linked with `link=PATH`). The slave is raw (no echo,
+/// no line editing, bytes as they are, as socat's `pty,raw,echo=0`) and we hold it open, so
+/// programs may open and close the port without ending the session.
+fn open_pty(ep: &Endpoint) -> Result<Opened> {
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+        .context("cannot open a pseudo-terminal")?;
+    grantpt(&master).context("grantpt failed")?;
+    unlockpt(&master).context("unlockpt failed")?;
+    let name = ptsname(&master, Vec::new()).context("ptsname failed")?;
+    let path = PathBuf::from(name.to_string_lossy().into_owned());
+    let slave = rustix::fs::open(
+        &path,
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut t = rustix::termios::tcgetattr(&slave).context("tcgetattr failed")?;
+    t.make_raw();
+    rustix::termios::tcsetattr(&slave, rustix::termios::OptionalActions::Now, &t)
+        .context("tcsetattr failed")?;
+    rustix::io::ioctl_fionbio(&master, true)?;
+    let mut o = Opened::new(
+        Io::Duplex(master),
+        false,
+        path.display().to_string(),
+        Addrs::default(),
+    );
+    o._keep.push(Keep::Fd(slave));
+    if let Some(link) = &ep.opts.link {
+        make_link(link, &path)?;
+        o._keep.push(Keep::Link(link.clone()));
+    }
+    Ok(o)
+}
+
+/// `link=PATH`: a symlink to the slave, replacing an old symlink but never a real file.
+fn make_link(link: &Path, target: &Path) -> Result<()> {
+    if let Ok(m) = std::fs::symlink_metadata(link) {
+        if !m.file_type().is_symlink() {
+            return Err(anyhow!(
+                "link={}: exists and is not a symlink",
+                link.display()
+            ));
+        }
+        std::fs::remove_file(link)?;
+    }
+    std::os::unix::fs::symlink(target, link)
+        .with_context(|| format!("cannot create link {}", link.display()))
+}
