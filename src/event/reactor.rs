@@ -289,6 +289,18 @@ pub fn watch_read(r: &mut Reactor, fd: impl AsFd, token: Token) -> io::Result<Wa
     Ok(w)
 }
 
+/// Block until one fd is ready for `want` (or in error) or `deadline` passes: a wait outside
+/// any loop (EAGAIN in a write that must finish, a reader thread). `Ok(false)` at the deadline
+/// and on a signal, so the caller retries or gives up.
+pub fn wait_one(fd: BorrowedFd<'_>, want: Interest, deadline: Option<Instant>) -> io::Result<bool> {
+    let mut r = Reactor::new()?;
+    let mut w = Watch::new(0);
+    w.set(&mut r, fd, want)?;
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
+    r.wait(deadline, &mut ready, &mut fired)?;
+    Ok(!ready.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +393,17 @@ mod tests {
         r.wait(soon(5000), &mut ready, &mut fired).unwrap();
         assert_eq!(ready.first().map(|e| e.token), Some(5));
         assert!(child.try_wait().unwrap().is_some());
+    }
+
+    #[test]
+    fn wait_one_waits_for_the_fd_or_the_deadline() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let t = Instant::now();
+        assert!(!wait_one(a.as_fd(), Interest::READ, soon(30)).unwrap());
+        assert!(t.elapsed() >= Duration::from_millis(30));
+        assert!(wait_one(a.as_fd(), Interest::WRITE, soon(5000)).unwrap());
+        b.write_all(b"x").unwrap();
+        assert!(wait_one(a.as_fd(), Interest::READ, None).unwrap());
     }
 
     #[test]

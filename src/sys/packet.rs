@@ -330,7 +330,8 @@ impl Capture {
         Ok(self.totals)
     }
 
-    /// For poll(2) in an event loop: readable when a block is ready.
+    /// For the reactor: readable when a block is ready, in error once the interface went
+    /// down or away (see [`Capture::take_error`]).
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
