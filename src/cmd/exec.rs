@@ -3,19 +3,19 @@
 //! words as a shell would (quotes, backslashes) but runs no shell; `--sh-exec` runs
 //! `/bin/sh -c COMMAND`.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use rustix::event::{PollFd, PollFlags};
 use socket2::Socket;
 
 use super::usage;
 use crate::cli::ExecArgs;
+use crate::event::reactor::{Reactor, child_exit_fd, watch_read};
 use crate::event::signals::Signals;
-use crate::event::{Interrupted, Timeout, poll_until};
+use crate::event::{Interrupted, Timeout};
 
 /// A command to run per connection.
 #[derive(Debug, Clone)]
@@ -88,18 +88,30 @@ pub fn check(cmd: &ExecCmd, status: ExitStatus) -> Result<()> {
     }
 }
 
-/// Wait for one child, waking on SIGCHLD; SIGINT/SIGTERM or `deadline` end it first.
+/// Wait for one child; SIGINT/SIGTERM or `deadline` end it first. On the reactor: token 0 is
+/// the signal pipe, token 1 the child's pidfd (readable once it exited); on kernels without
+/// pidfds the SIGCHLD byte on the signal pipe is the wake-up instead.
 pub fn wait_child(
     child: &mut Child,
     signals: &Signals,
     deadline: Option<Instant>,
 ) -> Result<ExitStatus> {
+    let mut reactor = Reactor::new().context("cannot create the event loop")?;
+    let _signals = watch_read(&mut reactor, signals.fd(), 0).context("cannot watch signals")?;
+    let exit_fd = child_exit_fd(child.id());
+    let _exit = match &exit_fd {
+        Some(fd) => Some(watch_read(&mut reactor, fd, 1).context("cannot watch the command")?),
+        None => None,
+    };
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
     loop {
         if let Some(status) = child.try_wait().context("cannot wait for the command")? {
             return Ok(status);
         }
-        let mut fds = [PollFd::from_borrowed_fd(signals.fd(), PollFlags::IN)];
-        poll_until(&mut fds, deadline).context("poll failed")?;
+        ready.clear();
+        reactor
+            .wait(deadline, &mut ready, &mut fired)
+            .context("poll failed")?;
         if let Some(signal) = signals.pending() {
             stop_children(std::slice::from_mut(child));
             return Err(Interrupted { signal }.into());
@@ -115,6 +127,8 @@ pub fn wait_child(
 }
 
 /// SIGTERM every child, give them [`CHILD_GRACE`] to exit, SIGKILL the rest, reap them all.
+/// The grace period is waited on the children's pidfds (token = index); a child without one
+/// (a kernel before 5.3) is looked at every 10 ms instead.
 pub fn stop_children(children: &mut [Child]) {
     for c in children.iter() {
         let pid = rustix::process::Pid::from_raw(c.id() as i32);
@@ -123,10 +137,50 @@ pub fn stop_children(children: &mut [Child]) {
         }
     }
     let until = Instant::now() + CHILD_GRACE;
-    for c in children.iter_mut() {
-        while matches!(c.try_wait(), Ok(None)) && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(10));
+    let mut reactor = Reactor::new().ok();
+    let exit_fds: Vec<_> = children.iter().map(|c| child_exit_fd(c.id())).collect();
+    // A pidfd stays readable once its child exited: its watch goes when the child is reaped,
+    // so the wait only wakes for the ones still running.
+    let mut watches: Vec<_> = exit_fds
+        .iter()
+        .enumerate()
+        .map(|(i, fd)| {
+            Some((
+                fd.as_ref()?,
+                watch_read(reactor.as_mut()?, fd.as_ref()?, i).ok()?,
+            ))
+        })
+        .collect();
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
+    loop {
+        let mut unwatched = false;
+        let mut running = 0;
+        for (c, w) in children.iter_mut().zip(watches.iter_mut()) {
+            if matches!(c.try_wait(), Ok(None)) {
+                running += 1;
+                unwatched |= w.is_none();
+            } else if let (Some((fd, mut watch)), Some(r)) = (w.take(), reactor.as_mut()) {
+                watch.clear(r, fd.as_fd());
+            }
         }
+        let now = Instant::now();
+        if running == 0 || now >= until {
+            break;
+        }
+        let wake = if unwatched {
+            until.min(now + Duration::from_millis(10))
+        } else {
+            until
+        };
+        ready.clear();
+        let waited = reactor
+            .as_mut()
+            .is_some_and(|r| r.wait(Some(wake), &mut ready, &mut fired).is_ok());
+        if !waited {
+            std::thread::sleep(wake.saturating_duration_since(now));
+        }
+    }
+    for c in children.iter_mut() {
         if matches!(c.try_wait(), Ok(None)) {
             let _ = c.kill();
             let _ = c.wait();

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use rustix::event::{PollFd, PollFlags};
 use socket2::{SockAddr, Socket};
 
 use super::exec::ExecCmd;
@@ -21,9 +20,10 @@ use super::{
     session_flag_used, shape, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ListenArgs;
+use crate::event::reactor::{Reactor, Ready, Token, Watch, watch_read};
 use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
-use crate::event::{Interrupted, Timeout, earliest, poll_until};
+use crate::event::{Interrupted, Timeout, earliest};
 use crate::exit::Code;
 use crate::sock::addr::{self, Endpoint, Family, Host, HostPort, Lookup, Proto};
 use crate::sock::{self, SockOpts, UnixPathGuard};
@@ -242,11 +242,27 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Poll `fds` (the signal fd is added last) until `wake`; returns whether a signal came.
-    pub fn wait<'f>(&'f self, fds: &mut Vec<PollFd<'f>>, wake: Option<Instant>) -> Result<()> {
-        fds.push(PollFd::from_borrowed_fd(self.signals.fd(), PollFlags::IN));
-        poll_until(fds, wake).context("poll failed")?;
-        let signalled = fds.pop().is_some_and(|f| !f.revents().is_empty());
+    /// The reactor token [`Ctx::watch_signals`] gives the signal pipe; a loop numbers its own
+    /// fds and timers from 1.
+    pub const SIGNAL: Token = 0;
+
+    /// Watch the signal pipe on `r` as [`Ctx::SIGNAL`], for [`Ctx::wait`].
+    pub fn watch_signals(&self, r: &mut Reactor) -> Result<Watch> {
+        watch_read(r, self.signals.fd(), Self::SIGNAL).context("cannot watch for signals")
+    }
+
+    /// Wait on `r` (whose signal pipe is watched by [`Ctx::watch_signals`]) until `wake`:
+    /// what is ready is appended to `ready`, due timers to `fired`; a signal is an
+    /// [`Interrupted`].
+    pub fn wait(
+        &self,
+        r: &mut Reactor,
+        ready: &mut Vec<Ready>,
+        fired: &mut Vec<Token>,
+        wake: Option<Instant>,
+    ) -> Result<()> {
+        r.wait(wake, ready, fired).context("poll failed")?;
+        let signalled = ready.iter().any(|e| e.token == Self::SIGNAL);
         if signalled && let Some(signal) = self.signals.pending() {
             return Err(Interrupted { signal }.into());
         }
@@ -281,7 +297,13 @@ impl Ctx<'_> {
     }
 }
 
+/// The first client `access` permits. On the reactor: [`Ctx::SIGNAL`] and the listener
+/// (token 1); the deadlines bound the wait.
 fn accept_one(listener: &Socket, access: &Access, ctx: &Ctx<'_>) -> Result<(Socket, SockAddr)> {
+    let mut r = Reactor::new().context("cannot create the event loop")?;
+    let _signals = ctx.watch_signals(&mut r)?;
+    let _listener = watch_read(&mut r, listener, 1).context("cannot watch the listener")?;
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
     loop {
         if let Some((client, peer)) = sock::accept(listener).context("accept failed")? {
             if access.permits(peer.as_socket().map(|a| a.ip())) {
@@ -295,8 +317,8 @@ fn accept_one(listener: &Socket, access: &Access, ctx: &Ctx<'_>) -> Result<(Sock
             continue;
         }
         ctx.check_deadlines(false)?;
-        let mut fds = vec![PollFd::new(listener, PollFlags::IN)];
-        ctx.wait(&mut fds, ctx.next_wake(false, None))?;
+        ready.clear();
+        ctx.wait(&mut r, &mut ready, &mut fired, ctx.next_wake(false, None))?;
     }
 }
 

@@ -7,11 +7,11 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use rustix::event::{PollFd, PollFlags};
 
 use crate::cli::sniff::SniffArgs;
 use crate::cmd::usage;
 use crate::event::Interrupted;
+use crate::event::reactor::{Reactor, watch_read};
 use crate::event::signals::Signals;
 use crate::exit::Code;
 use crate::sniff::filter::{self, Expr, Target, compile::Insn};
@@ -384,22 +384,37 @@ fn capture(
     let limit = args.count;
     let mut stop: Option<Result<Code>> = None;
     let mut interrupted: Option<(i32, Instant)> = None;
+    // Tokens: the signal pipe, the ring (readable when the kernel hands over a block: its
+    // retire timer bounds how long a quiet link keeps packets back), and the drain timer.
+    const SIGNAL: usize = 0;
+    const RING: usize = 1;
+    const DRAIN: usize = 2;
+    let mut reactor = Reactor::new().context("cannot create the event loop")?;
+    let _signal_watch =
+        watch_read(&mut reactor, signals.fd(), SIGNAL).context("cannot watch for signals")?;
+    let _ring_watch =
+        watch_read(&mut reactor, cap.as_fd(), RING).context("cannot watch the capture")?;
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
     while stop.is_none() {
+        ready.clear();
+        fired.clear();
+        reactor
+            .wait(None, &mut ready, &mut fired)
+            .context("poll failed")?;
+        if let Some(signal) = signals.pending()
+            && interrupted.is_none()
         {
-            let mut fds = [
-                PollFd::from_borrowed_fd(signals.fd(), PollFlags::IN),
-                PollFd::from_borrowed_fd(cap.as_fd(), PollFlags::IN),
-            ];
-            // The ring's block timeout bounds how long a quiet link keeps packets back.
-            let deadline = match interrupted {
-                Some((_, until)) => until,
-                None => Instant::now() + Duration::from_secs(1),
-            };
-            crate::event::poll_until(&mut fds, Some(deadline)).context("poll failed")?;
+            let until = Instant::now() + drain;
+            interrupted = Some((signal, until));
+            reactor.timer(until, DRAIN);
         }
-        if let Some(signal) = signals.pending() {
-            interrupted.get_or_insert((signal, Instant::now() + drain));
-        }
+        // An error on the ring's socket (pending until fetched, so it would wake every wait):
+        // the interface went down or away, which ends the capture after what the ring holds.
+        let gone = if ready.iter().any(|e| e.token == RING && e.closed) {
+            cap.take_error()
+        } else {
+            None
+        };
         let mut failed: Option<io::Error> = None;
         cap.for_each_ready(|f| {
             let name = names
@@ -444,6 +459,8 @@ fn capture(
             stop = Some(write_result(Err(e)).map(|_| Code::Success));
         } else if limit.is_some_and(|l| count >= l) {
             stop = Some(Ok(Code::Success));
+        } else if let Some(e) = gone {
+            stop = Some(Err(interface_lost(iface, ifindex, e)));
         } else if let Some((signal, until)) = interrupted
             && Instant::now() >= until
         {
@@ -463,6 +480,22 @@ fn capture(
         stats.drops
     );
     stop.expect("loop ends with a reason")
+}
+
+/// Why a capture on one interface ended early: ENETDOWN when it went down or was deleted
+/// (told apart by whether its index still names it), any other socket error as it is.
+fn interface_lost(iface: Option<&str>, ifindex: Option<u32>, err: io::Error) -> anyhow::Error {
+    let name = iface.unwrap_or("all interfaces");
+    if err.raw_os_error() != Some(libc::ENETDOWN) {
+        return anyhow::Error::new(err).context(format!("capture on {name} failed"));
+    }
+    let still_there = ifindex.is_some_and(|i| packet::if_name(i).is_ok_and(|n| n == name));
+    let what = if still_there {
+        "went down"
+    } else {
+        "went away"
+    };
+    anyhow::anyhow!("capture on {name} ended: the interface {what}")
 }
 
 /// `data` (an Ethernet frame, at least the two MAC addresses) with the tag `tpid`, `tci`

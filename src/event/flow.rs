@@ -416,17 +416,17 @@ mod tests {
 
     /// Drive a flow until it is done, polling the fd it waits for (bounded in time).
     fn run(flow: &mut Flow, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) {
-        use rustix::event::{PollFd, PollFlags};
+        use crate::event::reactor::{Interest, wait_one};
         let mut scratch = vec![0u8; 4096];
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::time::Instant::now() < deadline {
             flow.pump(src, dst, &mut scratch).unwrap();
-            let mut fds = match flow.interest() {
+            match flow.interest() {
                 None => return,
-                Some(Wait::Src) => [PollFd::from_borrowed_fd(src, PollFlags::IN)],
-                Some(Wait::Dst) => [PollFd::from_borrowed_fd(dst, PollFlags::OUT)],
-            };
-            crate::event::poll_until(&mut fds, Some(deadline)).unwrap();
+                Some(Wait::Src) => wait_one(src, Interest::READ, Some(deadline)),
+                Some(Wait::Dst) => wait_one(dst, Interest::WRITE, Some(deadline)),
+            }
+            .unwrap();
         }
         panic!("flow did not finish within 10 s");
     }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags};
+use super::reactor::{Interest, wait_one};
 
 /// Where the dump goes; shared by both directions of a session.
 #[derive(Debug)]
@@ -92,8 +92,7 @@ fn write_all_blocking(fd: BorrowedFd<'_>, mut buf: &[u8]) -> io::Result<()> {
                 if Instant::now() >= deadline {
                     return Err(io::ErrorKind::TimedOut.into());
                 }
-                let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::OUT)];
-                super::poll_until(&mut fds, Some(deadline))?;
+                wait_one(fd, Interest::WRITE, Some(deadline))?;
             }
             Err(e) => return Err(e.into()),
         }

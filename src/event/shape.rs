@@ -237,7 +237,7 @@ mod tests {
     use super::*;
     use crate::event::flow::Wait;
     use crate::event::frame::Prefix;
-    use rustix::event::{PollFd, PollFlags};
+    use crate::event::reactor::{Interest, wait_one};
     use rustix::pipe::PipeFlags;
     use std::io::Read;
     use std::os::fd::AsFd;
@@ -320,12 +320,12 @@ mod tests {
         while !flow.done() {
             assert!(Instant::now() < deadline, "flow did not finish");
             flow.pump(r.as_fd(), a.as_fd(), &mut scratch).unwrap();
-            let mut fds = match flow.interest() {
+            match flow.interest() {
                 None => break,
-                Some(Wait::Src) => [PollFd::new(&r, PollFlags::IN)],
-                Some(Wait::Dst) => [PollFd::new(&a, PollFlags::OUT)],
-            };
-            crate::event::poll_until(&mut fds, Some(deadline)).unwrap();
+                Some(Wait::Src) => wait_one(r.as_fd(), Interest::READ, Some(deadline)),
+                Some(Wait::Dst) => wait_one(a.as_fd(), Interest::WRITE, Some(deadline)),
+            }
+            .unwrap();
         }
         drop(a);
         let wire = reader.join().unwrap();

@@ -20,10 +20,11 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Once;
 
-use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
 use rustix::pipe::PipeFlags;
 use rustix::termios::{OptionalActions, isatty, tcgetattr, tcsetattr};
+
+use super::reactor::Interest;
 
 /// The local escape key: Ctrl-] (0x1d) ends the session, as in telnet. It is never sent.
 pub const ESCAPE: u8 = 0x1d;
@@ -113,8 +114,7 @@ fn copy_keys(term: &OwnedFd, feed: &OwnedFd) {
             Err(Errno::INTR) => continue,
             // Someone left the terminal non-blocking: wait for it instead of spinning.
             Err(Errno::AGAIN) => {
-                let mut fds = [PollFd::new(term, PollFlags::IN)];
-                let _ = poll(&mut fds, None);
+                let _ = super::reactor::wait_one(term.as_fd(), Interest::READ, None);
                 continue;
             }
             Err(_) => return,

@@ -9,15 +9,14 @@ pub mod scan;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags};
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use socket2::{Domain, SockAddr, Socket, TcpKeepalive, Type};
 
-use crate::event::poll_until;
+use crate::event::reactor::{Interest, Reactor, Token, Watch, watch_read};
 use addr::Proto;
 
 /// RFC 8305 §5 "Connection Attempt Delay": how long one attempt runs alone before the next
@@ -149,66 +148,77 @@ pub fn interleave(addrs: &[SocketAddr]) -> Vec<SocketAddr> {
 ///
 /// Returns `TimedOut` at `deadline`, `Interrupted` when `interrupt` becomes readable (a
 /// signal arrived), otherwise the last attempt's error.
+///
+/// On the reactor: token 0 is `interrupt`; attempt `i` (the `i`th address of the interleaved
+/// order) is token `i + 1`, both for its socket's writable wait and for its stagger timer,
+/// which starts the next attempt only while `i` is still the latest one started.
 pub fn connect_stream(
     addrs: &[SocketAddr],
     opts: &SockOpts,
     deadline: Option<Instant>,
     interrupt: BorrowedFd<'_>,
 ) -> io::Result<(Socket, SocketAddr)> {
+    const INTERRUPT: Token = 0;
     let order = interleave(addrs);
+    let mut reactor = Reactor::new()?;
+    let _interrupt = watch_read(&mut reactor, interrupt, INTERRUPT)?;
     let mut next = 0;
-    let mut next_start = Instant::now();
-    let mut inflight: Vec<(Socket, SocketAddr)> = Vec::new();
+    let mut start_next = true;
+    let mut inflight: Vec<(Socket, SocketAddr, Watch)> = Vec::new();
     let mut last_err = None;
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
     loop {
-        let now = Instant::now();
-        if next < order.len() && (inflight.is_empty() || now >= next_start) {
+        while start_next && next < order.len() {
+            start_next = false;
             let target = order[next];
+            let token = next + 1;
             next += 1;
-            next_start = now + ATTEMPT_DELAY;
-            match inet_socket(&target, Proto::Tcp, opts)
+            let attempt = inet_socket(&target, Proto::Tcp, opts)
                 .and_then(|s| start_connect(&s, &target).map(|done| (s, done)))
-            {
-                Ok((s, true)) => return Ok((s, target)),
-                Ok((s, false)) => inflight.push((s, target)),
-                Err(e) => last_err = Some(e),
+                .and_then(|(s, done)| {
+                    let mut w = Watch::new(token);
+                    if !done {
+                        w.set(&mut reactor, s.as_fd(), Interest::WRITE)?;
+                    }
+                    Ok((s, done, w))
+                });
+            match attempt {
+                Ok((s, true, _)) => return Ok((s, target)),
+                Ok((s, false, w)) => {
+                    reactor.timer(Instant::now() + ATTEMPT_DELAY, token);
+                    inflight.push((s, target, w));
+                }
+                Err(e) => {
+                    last_err = Some(e);
+                    start_next = true;
+                }
             }
-            continue;
         }
         if inflight.is_empty() {
             return Err(last_err.unwrap_or_else(|| io::Error::other("no address to connect to")));
         }
-        let wake = if next < order.len() {
-            Some(deadline.map_or(next_start, |d| d.min(next_start)))
-        } else {
-            deadline
-        };
-        let mut fds: Vec<PollFd<'_>> = inflight
-            .iter()
-            .map(|(s, _)| PollFd::new(s, PollFlags::OUT))
-            .collect();
-        fds.push(PollFd::from_borrowed_fd(interrupt, PollFlags::IN));
-        poll_until(&mut fds, wake)?;
-        if !fds.last().is_some_and(|f| f.revents().is_empty()) {
+        ready.clear();
+        fired.clear();
+        reactor.wait(deadline, &mut ready, &mut fired)?;
+        if ready.iter().any(|e| e.token == INTERRUPT) {
             return Err(io::ErrorKind::Interrupted.into());
         }
-        let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
-        drop(fds);
-        let mut i = 0;
-        let mut k = 0;
-        while i < inflight.len() {
-            if ready[k] {
-                let (s, target) = inflight.remove(i);
-                match s.take_error()? {
-                    None if s.peer_addr().is_ok() => return Ok((s, target)),
-                    Some(e) => last_err = Some(e),
-                    None => last_err = Some(io::ErrorKind::NotConnected.into()),
-                }
-                next_start = Instant::now();
-            } else {
-                i += 1;
+        for e in &ready {
+            let Some(i) = inflight.iter().position(|(_, _, w)| w.token == e.token) else {
+                continue;
+            };
+            let (s, target, mut w) = inflight.remove(i);
+            match s.take_error()? {
+                None if s.peer_addr().is_ok() => return Ok((s, target)),
+                Some(e) => last_err = Some(e),
+                None => last_err = Some(io::ErrorKind::NotConnected.into()),
             }
-            k += 1;
+            w.clear(&mut reactor, s.as_fd());
+            start_next = true;
+        }
+        // A stagger timer counts only for the latest attempt (token `next`).
+        if fired.contains(&next) {
+            start_next = true;
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(io::ErrorKind::TimedOut.into());
@@ -388,6 +398,38 @@ mod tests {
 
     fn a(s: &str) -> SocketAddr {
         s.parse().unwrap()
+    }
+
+    /// A listener whose accept queue is full drops SYNs, so a connect to it hangs: the
+    /// next address is tried after the stagger, and wins.
+    #[test]
+    fn a_hanging_attempt_is_overtaken_after_the_stagger() {
+        let full = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        full.bind(&a("127.0.0.1:0").into()).unwrap();
+        full.listen(0).unwrap();
+        let full_addr = full.local_addr().unwrap().as_socket().unwrap();
+        let mut fill = Vec::new();
+        for _ in 0..4 {
+            let c = Socket::new(Domain::IPV4, Type::STREAM.nonblocking(), None).unwrap();
+            let _ = c.connect(&full_addr.into());
+            fill.push(c);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        let good = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let good_addr = good.local_addr().unwrap();
+        let (_never, quiet) = std::os::unix::net::UnixStream::pair().unwrap();
+        let t = Instant::now();
+        let deadline = Some(t + Duration::from_secs(5));
+        let (_s, won) = connect_stream(
+            &[full_addr, good_addr],
+            &SockOpts::default(),
+            deadline,
+            quiet.as_fd(),
+        )
+        .unwrap();
+        assert_eq!(won, good_addr);
+        assert!(t.elapsed() >= ATTEMPT_DELAY, "{:?}", t.elapsed());
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     }
 
     #[test]

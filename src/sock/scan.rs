@@ -1,17 +1,17 @@
 //! The zero-I/O scanner behind `connect -z`: many non-blocking TCP connects in flight at once,
-//! one poll(2) over all of them, SO_ERROR to tell open from closed. Results are handed back in
+//! each a writable wait on the reactor with a timer for its per-port timeout, SO_ERROR to tell
+//! open from closed. Results are handed back in
 //! ascending port order as soon as every lower port is known, so output streams yet stays sorted.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags};
 use socket2::{Domain, Socket, Type};
 
 use super::SockOpts;
-use crate::event::{earliest, poll_until};
+use crate::event::reactor::{Interest, Reactor, Token, Watch, watch_read};
 
 /// What one port turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,69 @@ struct Slot {
     /// Index into the port list.
     idx: usize,
     deadline: Option<Instant>,
+    watch: Watch,
+}
+
+/// Reactor tokens: the interrupt fd, then one per slot of the connects in flight (slot `i` is
+/// token `i + 1`, for its socket and for its timeout timer alike).
+const INTERRUPT: Token = 0;
+
+/// The connects in flight, indexed by token; freed slots are reused.
+struct Slots {
+    slots: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    live: usize,
+}
+
+impl Slots {
+    fn insert(
+        &mut self,
+        r: &mut Reactor,
+        sock: Socket,
+        idx: usize,
+        deadline: Option<Instant>,
+    ) -> io::Result<()> {
+        let i = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        let token = i + 1;
+        let mut watch = Watch::new(token);
+        if let Err(e) = watch.set(r, sock.as_fd(), Interest::WRITE) {
+            self.free.push(i);
+            return Err(e);
+        }
+        if let Some(d) = deadline {
+            r.timer(d, token);
+        }
+        self.slots[i] = Some(Slot {
+            sock,
+            idx,
+            deadline,
+            watch,
+        });
+        self.live += 1;
+        Ok(())
+    }
+
+    /// Take the slot behind `token` out of the reactor (None for a stale token).
+    fn remove(&mut self, r: &mut Reactor, token: Token) -> Option<Slot> {
+        let mut slot = self.slots.get_mut(token.checked_sub(1)?)?.take()?;
+        slot.watch.clear(r, slot.sock.as_fd());
+        self.free.push(token - 1);
+        self.live -= 1;
+        Some(slot)
+    }
+
+    /// Whether `token`'s connect has outlived its per-port timeout at `now` (a timer of a
+    /// slot since reused for a later connect is stale: that one's deadline is later).
+    fn expired(&self, token: Token, now: Instant) -> bool {
+        token
+            .checked_sub(1)
+            .and_then(|i| self.slots.get(i))
+            .and_then(|s| s.as_ref())
+            .is_some_and(|s| s.deadline.is_some_and(|d| now >= d))
+    }
 }
 
 /// Scan `ports` (ascending) on `ip`. `report` is called once per port in ascending order,
@@ -89,7 +152,14 @@ pub fn scan(
         first_failure: None,
         stop: Stop::Done,
     };
-    let mut inflight: Vec<Slot> = Vec::with_capacity(parallel);
+    let mut reactor = Reactor::new()?;
+    let _interrupt = watch_read(&mut reactor, interrupt, INTERRUPT)?;
+    let mut inflight = Slots {
+        slots: Vec::with_capacity(parallel),
+        free: Vec::new(),
+        live: 0,
+    };
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
     let mut spare: Vec<Socket> = Vec::new();
     let mut next = 0; // next port index to start
     let mut emitted = 0; // ports[..emitted] have been reported
@@ -111,16 +181,15 @@ pub fn scan(
     let stop = loop {
         // Fill up to the limit. Running out of fds or local ports is a reason to wait for
         // the connects in flight, unless none is left to wait for.
-        while inflight.len() < parallel && next < ports.len() {
+        while inflight.live < parallel && next < ports.len() {
             let target = SocketAddr::new(ip, ports[next]);
             match start(&target, &opts.sock, &mut spare) {
-                Ok(Started::Pending(sock)) => inflight.push(Slot {
-                    sock,
-                    idx: next,
-                    deadline: opts.port_timeout.map(|t| Instant::now() + t),
-                }),
+                Ok(Started::Pending(sock)) => {
+                    let deadline = opts.port_timeout.map(|t| Instant::now() + t);
+                    inflight.insert(&mut reactor, sock, next, deadline)?;
+                }
                 Ok(Started::Done(r)) => set(&mut states, next, r),
-                Err(e) if is_exhaustion(&e) && !inflight.is_empty() => break,
+                Err(e) if is_exhaustion(&e) && inflight.live > 0 => break,
                 Err(e) => return Err(e),
             }
             next += 1;
@@ -128,38 +197,32 @@ pub fn scan(
         if !emit(ports, &states, &mut emitted, &mut report) {
             break Stop::Reporter;
         }
-        if inflight.is_empty() && next >= ports.len() {
+        if inflight.live == 0 && next >= ports.len() {
             break Stop::Done;
         }
-        let wake = earliest(&[
-            inflight.iter().filter_map(|s| s.deadline).min(),
-            opts.deadline,
-        ]);
-        let mut fds: Vec<PollFd<'_>> = inflight
-            .iter()
-            .map(|s| PollFd::new(&s.sock, PollFlags::OUT))
-            .collect();
-        fds.push(PollFd::from_borrowed_fd(interrupt, PollFlags::IN));
-        poll_until(&mut fds, wake)?;
-        let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
-        drop(fds);
+        ready.clear();
+        fired.clear();
+        reactor.wait(opts.deadline, &mut ready, &mut fired)?;
         let now = Instant::now();
-        // Back to front, so swap_remove never moves a slot we have yet to look at.
-        for i in (0..inflight.len()).rev() {
-            let expired = inflight[i].deadline.is_some_and(|d| now >= d);
-            if ready[i] || expired {
-                let slot = inflight.swap_remove(i);
-                let r = if ready[i] {
-                    finish(&slot.sock)
-                } else {
-                    Ok(PortState::TimedOut)
-                };
-                set(&mut states, slot.idx, r);
+        let mut interrupted = false;
+        for e in &ready {
+            if e.token == INTERRUPT {
+                interrupted = true;
+            } else if let Some(slot) = inflight.remove(&mut reactor, e.token) {
+                set(&mut states, slot.idx, finish(&slot.sock));
+                spare.extend(recycle(slot.sock));
+            }
+        }
+        for &token in &fired {
+            if inflight.expired(token, now)
+                && let Some(slot) = inflight.remove(&mut reactor, token)
+            {
+                set(&mut states, slot.idx, Ok(PortState::TimedOut));
                 spare.extend(recycle(slot.sock));
             }
         }
         // Results that arrived with the signal or the deadline still count.
-        if ready.last() == Some(&true) {
+        if interrupted {
             break Stop::Interrupted;
         }
         if opts.deadline.is_some_and(|d| now >= d) {

@@ -330,9 +330,35 @@ impl Capture {
         Ok(self.totals)
     }
 
-    /// For poll(2) in an event loop: readable when a block is ready.
+    /// For the reactor: readable when a block is ready, in error once the interface went
+    /// down or away (see [`Capture::take_error`]).
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+
+    /// The socket's pending error (SO_ERROR), which also clears it: ENETDOWN once the bound
+    /// interface went down or away. While one is pending the fd polls as in error, so an
+    /// event loop that sees an error or hang-up on [`Capture::as_fd`] must fetch it.
+    pub fn take_error(&self) -> Option<io::Error> {
+        let mut err: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `err` and `len` are valid out-pointers of the right sizes.
+        let rc = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                (&mut err as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        if rc < 0 {
+            Some(io::Error::last_os_error())
+        } else if err != 0 {
+            Some(io::Error::from_raw_os_error(err))
+        } else {
+            None
+        }
     }
 
     /// Is the next block already handed to user space? (No system call.)
@@ -360,23 +386,10 @@ impl Capture {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(false),
             Err(e) => return Err(e),
         }
-        if fds[0].revents & libc::POLLERR != 0 {
-            // The socket reports an error (e.g. the interface went away): fetch it.
-            let mut err: libc::c_int = 0;
-            let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-            // SAFETY: `err` and `len` are valid out-pointers of the right sizes.
-            unsafe {
-                libc::getsockopt(
-                    self.fd.as_raw_fd(),
-                    libc::SOL_SOCKET,
-                    libc::SO_ERROR,
-                    (&mut err as *mut libc::c_int).cast(),
-                    &mut len,
-                )
-            };
-            if err != 0 {
-                return Err(io::Error::from_raw_os_error(err));
-            }
+        if fds[0].revents & libc::POLLERR != 0
+            && let Some(err) = self.take_error()
+        {
+            return Err(err);
         }
         Ok(self.is_ready())
     }

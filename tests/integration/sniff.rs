@@ -971,3 +971,45 @@ fn dash_z_drops_root_and_keeps_capturing() {
         "{out}"
     );
 }
+
+/// Issue 13, defect 2: the interface a capture is bound to is deleted mid-capture (a veth
+/// pair removed in its namespace). It used to spin at 100% CPU forever on the socket's
+/// pending error; now it prints the totals and one line naming the interface, and exits 1
+/// within a second.
+#[test]
+fn interface_deleted_mid_capture_ends_with_totals_and_exit_1() {
+    let Some(ns) = Netns::create("sniffgone") else {
+        return;
+    };
+    if !ns.ip(&[
+        "link", "add", "gone0", "type", "veth", "peer", "name", "gone1",
+    ]) {
+        println!("skipped: cannot create a veth pair");
+        return;
+    }
+    assert!(ns.ip(&["link", "set", "gone0", "up"]) && ns.ip(&["link", "set", "gone1", "up"]));
+    let mut r = Running::spawn(&mut ns.sockcli(&["sniff", "gone0", "-t"]));
+    wait_packet_sockets(&ns, 1);
+    assert!(ns.ip(&["link", "del", "gone0"]), "cannot delete gone0");
+    let deleted = Instant::now();
+    let st = r.wait_timeout(Duration::from_secs(1));
+    let took = deleted.elapsed();
+    if st.is_none() {
+        let o = r.kill_and_collect();
+        panic!("still running {took:?} after the interface was deleted\n{o}");
+    }
+    let out = r.finish();
+    out.expect_code(1);
+    let err = out.stderr_str();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let (n, rest) = lines[0].split_once(' ').unwrap_or_default();
+    assert!(
+        n.parse::<u64>().is_ok() && rest == "packets captured, 0 dropped by kernel",
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("sockcli: ") && lines[1].contains("gone0"),
+        "{out}"
+    );
+}

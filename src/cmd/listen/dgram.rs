@@ -7,7 +7,6 @@ use std::os::fd::AsFd;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use rustix::event::{PollFd, PollFlags};
 use rustix::io::Errno;
 use socket2::{SockAddr, Socket};
 
@@ -16,6 +15,7 @@ use super::access::Access;
 use crate::cmd::log;
 use crate::event::Timeout;
 use crate::event::flow::MAX_DATAGRAM;
+use crate::event::reactor::{Interest, Reactor, Watch};
 use crate::event::relay::RelayOpts;
 use crate::event::stdio::{Kind, NonBlocking};
 use crate::sock::addr;
@@ -67,6 +67,11 @@ impl Peers {
     }
 }
 
+/// Reactor tokens besides [`Ctx::SIGNAL`].
+const SOCK: usize = 1;
+const STDIN: usize = 2;
+const STDOUT: usize = 3;
+
 pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Result<()> {
     let echo = o.echo;
     let stdin_fd = std::io::stdin();
@@ -89,6 +94,11 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
     let mut stdin_open = use_stdin;
     let mut heard_any = false;
     let mut last_activity = Instant::now();
+    let mut r = Reactor::new().context("cannot create the event loop")?;
+    let _signals = ctx.watch_signals(&mut r)?;
+    let (mut sock_w, mut stdin_w, mut stdout_w) =
+        (Watch::new(SOCK), Watch::new(STDIN), Watch::new(STDOUT));
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
 
     loop {
         ctx.check_deadlines(heard_any)?;
@@ -100,27 +110,43 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
             .into());
         }
         let (sock_ready, stdin_ready, stdout_ready) = {
-            let mut fds = Vec::with_capacity(3);
-            let mut sock_flags = PollFlags::empty();
-            if out_pending.is_empty() {
-                sock_flags |= PollFlags::IN;
-            }
-            if in_pending.is_some() {
-                sock_flags |= PollFlags::OUT;
-            }
-            fds.push(PollFd::new(sock, sock_flags));
+            let sock_want = Interest {
+                read: out_pending.is_empty(),
+                write: in_pending.is_some(),
+            };
             let read_stdin = stdin_open && !peers.list.is_empty() && in_pending.is_none();
-            if read_stdin {
-                fds.push(PollFd::from_borrowed_fd(stdin.as_fd(), PollFlags::IN));
-            }
-            if !out_pending.is_empty() {
-                fds.push(PollFd::from_borrowed_fd(stdout.as_fd(), PollFlags::OUT));
-            }
-            ctx.wait(&mut fds, ctx.next_wake(heard_any, idle_deadline))?;
-            let r = |i: usize| fds.get(i).is_some_and(|f| !f.revents().is_empty());
-            let stdin_ready = read_stdin && r(1);
-            let stdout_ready = !out_pending.is_empty() && r(1 + usize::from(read_stdin));
-            (r(0), stdin_ready, stdout_ready)
+            let stdin_want = if read_stdin {
+                Interest::READ
+            } else {
+                Interest::NONE
+            };
+            let stdout_want = if out_pending.is_empty() {
+                Interest::NONE
+            } else {
+                Interest::WRITE
+            };
+            let watch = "cannot watch the socket and stdio";
+            sock_w.set(&mut r, sock.as_fd(), sock_want).context(watch)?;
+            stdin_w
+                .set(&mut r, stdin.as_fd(), stdin_want)
+                .context(watch)?;
+            stdout_w
+                .set(&mut r, stdout.as_fd(), stdout_want)
+                .context(watch)?;
+            ready.clear();
+            ctx.wait(
+                &mut r,
+                &mut ready,
+                &mut fired,
+                ctx.next_wake(heard_any, idle_deadline),
+            )?;
+            fired.clear();
+            let is = |token, want| ready.iter().any(|e| e.token == token && e.serves(want));
+            (
+                is(SOCK, sock_want),
+                is(STDIN, stdin_want),
+                is(STDOUT, stdout_want),
+            )
         };
         let now = Instant::now();
 
