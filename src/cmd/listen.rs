@@ -3,7 +3,6 @@
 
 mod access;
 mod dgram;
-mod server;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -23,12 +22,20 @@ use super::{
 use crate::cli::ListenArgs;
 use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
-use crate::event::{Interrupted, Timeout, earliest, poll_until};
 use crate::exit::Code;
 use crate::sock::addr::{self, Endpoint, Family, Host, HostPort, Lookup, Proto};
 use crate::sock::{self, SockOpts, UnixPathGuard};
+use crate::event::server;
 use access::Access;
-use server::Mode;
+
+pub(crate) use crate::event::server::Ctx;
+
+/// Which many-client server `listen` runs.
+enum Mode {
+    Echo,
+    Hub { broker: bool },
+    Exec(ExecCmd),
+}
 
 enum Target {
     Inet(Proto, HostPort),
@@ -186,11 +193,17 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         Plan::Server { mode, keep_open } => {
             // Thousands of clients need thousands of fds: take what the hard limit allows.
             sock::fd_budget();
+            let mode = match &mode {
+                Mode::Echo => server::Mode::Echo,
+                Mode::Hub { broker } => server::Mode::Hub { broker: *broker },
+                Mode::Exec(cmd) => server::Mode::Exec(cmd),
+            };
+            let permits = |ip| access.permits(ip);
             let opts = server::Opts {
                 mode,
                 keep_open,
                 max_conns,
-                access: &access,
+                permits: &permits,
                 send: !session.recv_only,
                 recv: !session.send_only,
             };
@@ -227,58 +240,6 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
     );
     relay_result(result, &peer)?;
     Ok(Code::Success)
-}
-
-/// What every server loop needs besides its socket.
-pub(crate) struct Ctx<'a> {
-    pub verbose: bool,
-    pub signals: &'a Signals,
-    /// `--timeout`: the whole run.
-    pub deadline: Option<Instant>,
-    /// `-w`: until the first client arrives.
-    pub first_client_deadline: Option<Instant>,
-    /// `-i`: no traffic on a client for this long.
-    pub idle: Option<std::time::Duration>,
-}
-
-impl Ctx<'_> {
-    /// Poll `fds` (the signal fd is added last) until `wake`; returns whether a signal came.
-    pub fn wait<'f>(&'f self, fds: &mut Vec<PollFd<'f>>, wake: Option<Instant>) -> Result<()> {
-        fds.push(PollFd::from_borrowed_fd(self.signals.fd(), PollFlags::IN));
-        poll_until(fds, wake).context("poll failed")?;
-        let signalled = fds.pop().is_some_and(|f| !f.revents().is_empty());
-        if signalled && let Some(signal) = self.signals.pending() {
-            return Err(Interrupted { signal }.into());
-        }
-        Ok(())
-    }
-
-    /// Exit 4 once `--timeout` (or, before any client, `-w`) has passed.
-    pub fn check_deadlines(&self, any_client_yet: bool) -> Result<()> {
-        let now = Instant::now();
-        if self.deadline.is_some_and(|d| now >= d) {
-            return Err(Timeout {
-                what: "session timeout (--timeout)".into(),
-            }
-            .into());
-        }
-        if !any_client_yet && self.first_client_deadline.is_some_and(|d| now >= d) {
-            return Err(Timeout {
-                what: "wait for a client (-w)".into(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    pub fn next_wake(&self, any_client_yet: bool, others: Option<Instant>) -> Option<Instant> {
-        let first = if any_client_yet {
-            None
-        } else {
-            self.first_client_deadline
-        };
-        earliest(&[self.deadline, first, others])
-    }
 }
 
 fn accept_one(listener: &Socket, access: &Access, ctx: &Ctx<'_>) -> Result<(Socket, SockAddr)> {

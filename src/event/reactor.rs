@@ -119,6 +119,7 @@ impl Reactor {
     }
 
     /// Timers still armed (for tests and memory bounds).
+    #[cfg(test)]
     pub fn timers_armed(&self) -> usize {
         self.timers.len()
     }
