@@ -21,11 +21,11 @@ use super::{
 };
 use crate::cli::ListenArgs;
 use crate::event::relay::{RelayOpts, relay};
+use crate::event::server;
 use crate::event::signals::Signals;
 use crate::exit::Code;
 use crate::sock::addr::{self, Endpoint, Family, Host, HostPort, Lookup, Proto};
 use crate::sock::{self, SockOpts, UnixPathGuard};
-use crate::event::server;
 use access::Access;
 
 pub(crate) use crate::event::server::Ctx;

@@ -375,6 +375,7 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let Some(fd) = child_exit_fd(child.id()) else {
             eprintln!("skipped: no pidfd_open on this kernel");
+            child.wait().unwrap();
             return;
         };
         let _w = watch_read(&mut r, &fd, 5).unwrap();

@@ -366,8 +366,8 @@ impl Server<'_> {
                 .context("cannot watch stdout")?;
         }
         if self.hub() {
-            let read_clients = self.out_buf.len() - self.out_sent < STDOUT_LIMIT
-                && !(self.broker() && full);
+            let read_clients =
+                self.out_buf.len() - self.out_sent < STDOUT_LIMIT && !(self.broker() && full);
             if read_clients != self.read_clients {
                 self.read_clients = read_clients;
                 self.conns.all_changed();
@@ -454,13 +454,9 @@ impl Server<'_> {
                 Mode::Hub { .. } => State::Hub(Queue::default()),
             };
             // The slot is the token; the watch is set with the other changes before waiting.
-            let slot = self.conns.insert(Conn::new(
-                sock,
-                peer.into(),
-                state,
-                Watch::new(0),
-                now,
-            ));
+            let slot = self
+                .conns
+                .insert(Conn::new(sock, peer.into(), state, Watch::new(0), now));
             let c = self.conns.get_mut(slot).expect("just inserted");
             c.watch = Watch::new(FIRST + slot);
             if let Some(idle) = self.ctx.idle {

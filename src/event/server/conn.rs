@@ -258,7 +258,7 @@ impl Conn {
     /// The idle timer of this slot fired at `now`: expired when there was no traffic for
     /// `idle`, otherwise armed again for `idle` after the last traffic.
     pub fn fire_idle(&mut self, now: Instant, idle: Duration) -> Fired {
-        if !self.idle_due.is_some_and(|t| t <= now) {
+        if self.idle_due.is_none_or(|t| t > now) {
             return Fired::Stale;
         }
         let due = self.last_activity + idle;
@@ -274,7 +274,7 @@ impl Conn {
     /// The stall timer of this slot fired at `now`: expired when the queue has been full
     /// without a byte taken for [`STALL_LIMIT`], re-armed while it is stalled for less.
     pub fn fire_stall(&mut self, now: Instant) -> Fired {
-        if !self.stall_due.is_some_and(|t| t <= now) {
+        if self.stall_due.is_none_or(|t| t > now) {
             return Fired::Stale;
         }
         self.stall_due = None;

@@ -177,7 +177,13 @@ fn idle_timer_rearms_after_activity_and_expires_after_silence() {
     let mut r = Reactor::new().unwrap();
     let t0 = Instant::now();
     let (s, _peer) = pair();
-    let mut c = Conn::new(s, "p".into(), State::Echo(Flow::copy(false)), Watch::new(0), t0);
+    let mut c = Conn::new(
+        s,
+        "p".into(),
+        State::Echo(Flow::copy(false)),
+        Watch::new(0),
+        t0,
+    );
     c.idle_due = Some(t0 + idle);
     r.timer(t0 + idle, 1);
     // Traffic halfway through: the timer fires, finds the client active, re-arms.
