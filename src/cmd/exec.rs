@@ -14,6 +14,7 @@ use socket2::Socket;
 use super::usage;
 use crate::cli::ExecArgs;
 use crate::event::reactor::{Reactor, child_exit_fd, watch_read};
+use crate::event::server::Spawn;
 use crate::event::signals::Signals;
 use crate::event::{Interrupted, Timeout};
 
@@ -67,6 +68,24 @@ impl ExecCmd {
             .stdout(Stdio::from(out))
             .spawn()
             .with_context(|| format!("cannot run '{}'", self.argv[0]))
+    }
+}
+
+impl Spawn for ExecCmd {
+    fn spawn(&self, sock: Socket) -> Result<Child> {
+        ExecCmd::spawn(self, sock)
+    }
+
+    fn describe(&self, status: ExitStatus) -> String {
+        describe(status)
+    }
+
+    fn check(&self, status: ExitStatus) -> Result<()> {
+        check(self, status)
+    }
+
+    fn stop(&self, children: &mut [Child]) {
+        stop_children(children)
     }
 }
 

@@ -3,7 +3,6 @@
 
 pub(crate) mod access;
 mod dgram;
-mod server;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -20,15 +19,23 @@ use super::{
     session_flag_used, shape, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ListenArgs;
-use crate::event::reactor::{Reactor, Ready, Token, Watch, watch_read};
+use crate::event::reactor::{Reactor, watch_read};
 use crate::event::relay::{RelayOpts, relay};
+use crate::event::server;
 use crate::event::signals::Signals;
-use crate::event::{Interrupted, Timeout, earliest};
 use crate::exit::Code;
 use crate::sock::addr::{self, Endpoint, Family, Host, HostPort, Lookup, Proto};
 use crate::sock::{self, SockOpts, UnixPathGuard};
 use access::Access;
-use server::Mode;
+
+pub(crate) use crate::event::server::Ctx;
+
+/// Which many-client server `listen` runs.
+enum Mode {
+    Echo,
+    Hub { broker: bool },
+    Exec(ExecCmd),
+}
 
 enum Target {
     Inet(Proto, HostPort),
@@ -186,11 +193,17 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         Plan::Server { mode, keep_open } => {
             // Thousands of clients need thousands of fds: take what the hard limit allows.
             sock::fd_budget();
+            let mode = match &mode {
+                Mode::Echo => server::Mode::Echo,
+                Mode::Hub { broker } => server::Mode::Hub { broker: *broker },
+                Mode::Exec(cmd) => server::Mode::Exec(cmd),
+            };
+            let permits = |ip| access.permits(ip);
             let opts = server::Opts {
                 mode,
                 keep_open,
                 max_conns,
-                access: &access,
+                permits: &permits,
                 send: !session.recv_only,
                 recv: !session.send_only,
             };
@@ -227,74 +240,6 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
     );
     relay_result(result, &peer)?;
     Ok(Code::Success)
-}
-
-/// What every server loop needs besides its socket.
-pub(crate) struct Ctx<'a> {
-    pub verbose: bool,
-    pub signals: &'a Signals,
-    /// `--timeout`: the whole run.
-    pub deadline: Option<Instant>,
-    /// `-w`: until the first client arrives.
-    pub first_client_deadline: Option<Instant>,
-    /// `-i`: no traffic on a client for this long.
-    pub idle: Option<std::time::Duration>,
-}
-
-impl Ctx<'_> {
-    /// The reactor token [`Ctx::watch_signals`] gives the signal pipe; a loop numbers its own
-    /// fds and timers from 1.
-    pub const SIGNAL: Token = 0;
-
-    /// Watch the signal pipe on `r` as [`Ctx::SIGNAL`], for [`Ctx::wait`].
-    pub fn watch_signals(&self, r: &mut Reactor) -> Result<Watch> {
-        watch_read(r, self.signals.fd(), Self::SIGNAL).context("cannot watch for signals")
-    }
-
-    /// Wait on `r` (whose signal pipe is watched by [`Ctx::watch_signals`]) until `wake`:
-    /// what is ready is appended to `ready`, due timers to `fired`; a signal is an
-    /// [`Interrupted`].
-    pub fn wait(
-        &self,
-        r: &mut Reactor,
-        ready: &mut Vec<Ready>,
-        fired: &mut Vec<Token>,
-        wake: Option<Instant>,
-    ) -> Result<()> {
-        r.wait(wake, ready, fired).context("poll failed")?;
-        let signalled = ready.iter().any(|e| e.token == Self::SIGNAL);
-        if signalled && let Some(signal) = self.signals.pending() {
-            return Err(Interrupted { signal }.into());
-        }
-        Ok(())
-    }
-
-    /// Exit 4 once `--timeout` (or, before any client, `-w`) has passed.
-    pub fn check_deadlines(&self, any_client_yet: bool) -> Result<()> {
-        let now = Instant::now();
-        if self.deadline.is_some_and(|d| now >= d) {
-            return Err(Timeout {
-                what: "session timeout (--timeout)".into(),
-            }
-            .into());
-        }
-        if !any_client_yet && self.first_client_deadline.is_some_and(|d| now >= d) {
-            return Err(Timeout {
-                what: "wait for a client (-w)".into(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    pub fn next_wake(&self, any_client_yet: bool, others: Option<Instant>) -> Option<Instant> {
-        let first = if any_client_yet {
-            None
-        } else {
-            self.first_client_deadline
-        };
-        earliest(&[self.deadline, first, others])
-    }
 }
 
 /// The first client `access` permits. On the reactor: [`Ctx::SIGNAL`] and the listener

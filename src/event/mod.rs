@@ -1,15 +1,16 @@
-//! The poll(2) event loop's parts: waiting with a deadline, signal delivery as a pollable fd,
-//! stdin/stdout as pollable non-blocking fds, one-direction transfers ([`flow::Flow`]), and the
-//! stdio ↔ socket relay built from them.
+//! The event loop's parts: waiting with a deadline, the epoll [`reactor`], signal delivery as a
+//! pollable fd, stdin/stdout as pollable non-blocking fds, one-direction transfers
+//! ([`flow::Flow`]), the stdio ↔ socket relay built from them, and the many-client
+//! [`server`].
 
 pub mod flow;
 pub mod frame;
 pub mod hexdump;
 pub mod log;
-pub mod pollset;
 pub mod progress;
 pub mod reactor;
 pub mod relay;
+pub mod server;
 pub mod session;
 pub mod shape;
 pub mod signals;
