@@ -5,6 +5,7 @@
 pub mod flow;
 pub mod frame;
 pub mod hexdump;
+pub mod pcap_tap;
 pub mod pollset;
 pub mod progress;
 pub mod relay;

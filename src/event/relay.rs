@@ -11,6 +11,8 @@ use rustix::event::{PollFd, PollFlags};
 use socket2::Socket;
 
 use super::flow::{Flow, FlowError, Side, Wait};
+use super::hexdump::Dir;
+use super::pcap_tap::Conversation;
 use super::progress::Progress;
 use super::shape::Shape;
 use super::signals::Signals;
@@ -46,7 +48,7 @@ pub struct RelayOpts {
     pub tty: bool,
     /// `--progress`: bytes and rate on stderr.
     pub progress: bool,
-    /// `--frame`, `--crlf`, `--max-frame`, `--hexdump`: what the bytes go through.
+    /// `--frame`, `--crlf`, `--max-frame`, `--hexdump`, `--pcap`: what the bytes go through.
     pub shape: Shape,
 }
 
@@ -109,7 +111,18 @@ pub fn relay(
         Err(e) => return (Stats::default(), Err(RelayError::Setup(e))),
     };
     session.stdin_is_terminal |= tty.is_some();
+    // --pcap hook: the conversation starts (TCP: the handshake) with the socket's addresses.
+    if let Some(p) = &opts.shape.pcap {
+        p.begin(Conversation::of_socket(sock, opts.datagram));
+    }
     let result = session.run(signals);
+    // --pcap hook: the socket closes (an RST if the peer reset it, else our FIN); flush.
+    if let Some(p) = &opts.shape.pcap {
+        p.close(
+            matches!(&result, Err(RelayError::Recv(e) | RelayError::Send(e))
+            if matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe)),
+        );
+    }
     let stats = session.stats();
     if let Some(p) = &session.progress {
         p.finish(Instant::now(), stats.sent, stats.received);
@@ -180,7 +193,13 @@ impl<'a> Session<'a> {
             if eof_at.is_none() && self.up.as_ref().is_some_and(Flow::done) {
                 eof_at = Some(Instant::now());
                 match opts.eof {
-                    EofMode::HalfClose if !opts.datagram => shutdown_write(self.sock),
+                    EofMode::HalfClose if !opts.datagram => {
+                        shutdown_write(self.sock);
+                        // --pcap hook: our FIN.
+                        if let Some(p) = &opts.shape.pcap {
+                            p.fin(Dir::Sent);
+                        }
+                    }
                     EofMode::Close => return Ok(()),
                     _ => {}
                 }
@@ -192,6 +211,12 @@ impl<'a> Session<'a> {
             // still be reading what we send (nc.openbsd does the same). A person typing at a
             // terminal is not kept waiting once the peer is gone (as with ncat).
             let down_done = self.down.as_ref().is_none_or(Flow::done);
+            // --pcap hook: the peer's FIN (written once, however often this runs).
+            if let Some(p) = &opts.shape.pcap
+                && self.down.as_ref().is_some_and(Flow::done)
+            {
+                p.fin(Dir::Received);
+            }
             let up_done = self.up.is_none() || eof_at.is_some();
             if self.down.is_some() && down_done && (up_done || self.stdin_is_terminal) {
                 return Ok(());
