@@ -73,7 +73,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__connect)
-            opts="-z -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --zero-io --parallel --json --exec --sh-exec --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --tty --progress --help --version"
+            opts="-z -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --zero-io --parallel --json --exec --sh-exec --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -188,6 +188,10 @@ _sockcli() {
                     return 0
                     ;;
                 -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pcap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -315,7 +319,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__listen)
-            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --ready-file --backlog --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --tty --progress --help --version"
+            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --ready-file --backlog --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -454,6 +458,10 @@ _sockcli() {
                     return 0
                     ;;
                 -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pcap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -59,6 +59,7 @@ len16le\t''
 len32le\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l max-frame -d 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l pcap -d 'Write the session\'s bytes to FILE as a pcap capture with synthesized headers' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s z -l zero-io -d 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l json -d 'With -z: print each open port as a JSON object per line'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 4 -d 'Use IPv4 only'
@@ -112,6 +113,7 @@ len16le\t''
 len32le\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-frame -d 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l pcap -d 'Write the session\'s bytes to FILE as a pcap capture with synthesized headers' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l echo -d 'Send every byte received back to its sender (UDP: each datagram to its sender)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s k -l keep-open -d 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client\'s bytes to stdout'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l broker -d 'Relay every client\'s bytes to all the other clients (implies -k)'

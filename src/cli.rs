@@ -73,6 +73,7 @@ EXAMPLES:
   sockcli connect -z 127.0.0.1 1-1024,8080         # scan: print the open ports
   sockcli connect --frame len32 host 9000          # each stdin line as one 4-byte-length message
   sockcli connect -x=dump.txt host 80              # hexdump both directions to dump.txt
+  sockcli connect --pcap s.pcap host 80            # the session as a capture (tcpdump -r s.pcap)
   sockcli connect -e 'cat /etc/motd' host 9000     # the socket is the command's stdin/stdout";
 
 const LISTEN_EXAMPLES: &str = "\
@@ -378,6 +379,17 @@ pub struct DataArgs {
     #[arg(short = 'x', long, value_name = "FILE", num_args = 0..=1, require_equals = true,
           default_missing_value = "-")]
     pub hexdump: Option<PathBuf>,
+    /// Write the session's bytes to FILE as a pcap capture with synthesized headers.
+    ///
+    /// Each transfer becomes Ethernet/IP/TCP (or UDP with -u) packets between the socket's
+    /// local address (the client, which sends stdin's bytes) and the peer: a TCP handshake,
+    /// PSH|ACK segments with continuous sequence numbers, a FIN from each side as it closes
+    /// (or an RST). Checksums are correct, so tcpdump -r, Wireshark and sockcli sniff -r show
+    /// a normal conversation. Unix sockets get made-up addresses 10.0.0.1:49152 and
+    /// 10.0.0.2:49153. The file is flushed at least every second and at the end. What goes to
+    /// stdout is unchanged.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits.
     ///
     /// When stdin is a terminal it is put in raw mode for the session: no line editing, no

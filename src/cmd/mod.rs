@@ -19,6 +19,7 @@ use anyhow::{Context, Result};
 use crate::cli::{Cli, Command, DataArgs, EofArg, FrameArg, NetArgs, SessionArgs, SockArgs};
 use crate::event::frame::{Framing, Prefix};
 use crate::event::hexdump::HexSink;
+use crate::event::pcap_tap::PcapSink;
 use crate::event::relay::{EofMode, RelayError, RelayOpts};
 use crate::event::shape::{Shape, frame_error};
 use crate::exit::{Code, Usage};
@@ -168,7 +169,8 @@ fn framing(d: &DataArgs) -> Result<Framing> {
     Ok(framing)
 }
 
-/// `--frame`, `--crlf`, `--max-frame` and `-x` for a stdio session; opens the hexdump file.
+/// `--frame`, `--crlf`, `--max-frame`, `-x` and `--pcap` for a stdio session; opens the
+/// hexdump and pcap files.
 pub(crate) fn shape(d: &DataArgs) -> Result<Shape> {
     let framing = framing(d)?;
     let hexdump = match d.hexdump.as_deref() {
@@ -180,11 +182,24 @@ pub(crate) fn shape(d: &DataArgs) -> Result<Shape> {
             Some(HexSink::file(file, p.display().to_string()))
         }
     };
+    let pcap = match d.pcap.as_deref() {
+        None => None,
+        Some(p) if p.as_os_str() == "-" => {
+            return Err(usage(
+                "--pcap needs a file name: stdout carries the session's data",
+            ));
+        }
+        Some(p) => Some(
+            PcapSink::create(p)
+                .with_context(|| format!("cannot create pcap file {}", p.display()))?,
+        ),
+    };
     Ok(Shape {
         framing,
         crlf: d.crlf,
         max_frame: d.max_frame,
         hexdump,
+        pcap,
     })
 }
 
@@ -216,12 +231,13 @@ pub(crate) fn relay_result(result: Result<(), RelayError>, peer: &str) -> Result
 }
 
 /// The first flag in use that shapes or shows a one-peer stdio session (framing, hexdump,
-/// tty, progress), for modes that have no such session: these refuse it.
+/// pcap, tty, progress), for modes that have no such session: these refuse it.
 pub(crate) fn data_flag_used(d: &DataArgs) -> Option<&'static str> {
     [
         (d.frame != FrameArg::Raw, "--frame"),
         (d.crlf, "--crlf"),
         (d.hexdump.is_some(), "--hexdump"),
+        (d.pcap.is_some(), "--pcap"),
         (d.tty, "--tty"),
         (d.progress, "--progress"),
     ]

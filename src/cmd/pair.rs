@@ -16,7 +16,8 @@ use crate::event::hexdump::Dir;
 use crate::event::session::{self, EofMode, Rules, Session, SessionError};
 use crate::event::signals::Signals;
 use crate::exit::Code;
-use crate::sock::addr::Family;
+use crate::event::pcap_tap::Conversation;
+use crate::sock::addr::{Family, Proto};
 
 /// How long a UDP side waits for replies after the other side's EOF when `-i` is not given.
 const UDP_LINGER: std::time::Duration = super::UDP_LINGER;
@@ -61,6 +62,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         quit_after: s.quit_after,
         linger: UDP_LINGER,
         progress: args.data.progress,
+        pcap: shape.pcap.clone(),
     };
     if args.keep_open {
         return Err(usage("pair -k is not built yet"));
@@ -75,6 +77,9 @@ pub fn run(args: &PairArgs) -> Result<Code> {
     } else {
         r = open_side(&right, "right", &ctx, Addrs::default(), &access, &log, args)?;
         l = open_side(&left, "left", &ctx, r.addrs, &access, &log, args)?;
+    }
+    if let Some(p) = &shape.pcap {
+        p.begin(conversation(&l, &r));
     }
     let dirs = [
         flow(&l, &r, !s.recv_only, &shape, Dir::Sent)?,
@@ -98,6 +103,10 @@ pub fn run(args: &PairArgs) -> Result<Code> {
             .num("bytes_left_to_right", lr)
             .num("bytes_right_to_left", rl),
         );
+        if let Some(p) = &shape.pcap {
+            p.close(matches!(&result, Err(SessionError::Io { err, .. })
+                if err.kind() == std::io::ErrorKind::ConnectionReset));
+        }
         result
     };
     // Our ends close before the children are waited for: a child reading its stdin sees EOF.
@@ -275,4 +284,21 @@ fn session_result(
             err,
         }) => Err(err).with_context(|| format!("read from {} failed", name(end))),
     }
+}
+
+/// `--pcap`: the capture shows LEFT's peer as the client and RIGHT's peer as the server (the
+/// two real ends of a forwarded connection); made-up addresses where an end has none.
+fn conversation(l: &Opened, r: &Opened) -> Conversation {
+    let proto = if l.dgram || r.dgram {
+        Proto::Udp
+    } else {
+        Proto::Tcp
+    };
+    let mut c = Conversation::placeholder(proto);
+    let (client, server) = (l.addrs.peer.or(l.addrs.local), r.addrs.peer.or(r.addrs.local));
+    if let (Some(a), Some(b)) = (client, server) {
+        c.client = a;
+        c.server = b;
+    }
+    c
 }

@@ -7,6 +7,7 @@ pub mod flow;
 pub mod frame;
 pub mod hexdump;
 pub mod log;
+pub mod pcap_tap;
 pub mod progress;
 pub mod reactor;
 pub mod relay;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use socket2::Socket;
 
+use super::pcap_tap::Conversation;
 use super::session::{self, End, Rules, Session, SessionError};
 use super::shape::Shape;
 use super::signals::Signals;
@@ -113,9 +114,18 @@ pub fn relay(
         quit_after: opts.quit_after,
         linger: opts.linger,
         progress: opts.progress,
+        pcap: opts.shape.pcap.clone(),
     };
+    if let Some(p) = &opts.shape.pcap {
+        p.begin(Conversation::of_socket(sock, opts.datagram));
+    }
     let mut s = Session::new([end0, end1], dirs, rules, session::FIRST);
     let result = session::run(&mut s, signals);
+    if let Some(p) = &opts.shape.pcap {
+        // The socket closes: an RST if the peer reset it, else our FIN (once); flushed.
+        p.close(matches!(&result, Err(SessionError::Io { end: 1, err, .. })
+            if matches!(err.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe)));
+    }
     let [sent, received] = s.stats();
     (
         Stats { sent, received },

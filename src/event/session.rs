@@ -14,6 +14,7 @@ use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use super::flow::{Flow, FlowError, Side, Wait};
+use super::hexdump::Dir;
 use super::progress::Progress;
 use super::reactor::{Interest, Reactor, Ready, Token, Watch};
 use super::signals::Signals;
@@ -45,6 +46,8 @@ pub struct Rules {
     /// After EOF towards a datagram end, replies are awaited until this passes without one.
     pub linger: Duration,
     pub progress: bool,
+    /// `--pcap`: each direction's EOF becomes a FIN in the capture (end 0 is the client).
+    pub pcap: Option<std::sync::Arc<super::pcap_tap::PcapSink>>,
 }
 
 /// One side of a session: the fd read from and the fd written to (one socket for both, or
@@ -316,6 +319,9 @@ impl<'a> Session<'a> {
             self.last_activity = self.last_activity.max(now);
             if d == 1 || self.rules.eof == EofMode::HalfClose {
                 self.ends[1 - d].half_close();
+                if let Some(p) = &self.rules.pcap {
+                    p.fin(if d == 0 { Dir::Sent } else { Dir::Received });
+                }
             }
             if d == 0 && self.rules.eof == EofMode::Close {
                 return Some(Ok(()));

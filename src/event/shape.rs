@@ -1,5 +1,5 @@
 //! The opt-in user-space path of a [`Flow`]: for a direction whose bytes are changed
-//! (`--frame`, `--crlf`) or watched (`--hexdump`). Everything else keeps the zero-copy
+//! (`--frame`, `--crlf`) or watched (`--hexdump`, `--pcap`). Everything else keeps the zero-copy
 //! mechanisms of [`Flow::new`]; only a direction that needs it pays for the copy.
 //!
 //! One step: write what the [`Outbox`] holds; only when it is empty read the source again
@@ -17,6 +17,7 @@ use rustix::io::Errno;
 use super::flow::{Flow, FlowError, MAX_DATAGRAM, Side, fail};
 use super::frame::{DEFAULT_MAX_FRAME, Decoder, Encoder, FrameError, Framing, Outbox};
 use super::hexdump::{Dir, HexSink, Tap};
+use super::pcap_tap::{PcapSink, PcapTap};
 use super::stdio::Kind;
 
 /// What the data flags ask of a stdio session.
@@ -27,6 +28,8 @@ pub struct Shape {
     pub crlf: bool,
     pub max_frame: usize,
     pub hexdump: Option<Arc<HexSink>>,
+    /// `--pcap FILE`: both directions as a synthesized capture.
+    pub pcap: Option<Arc<PcapSink>>,
 }
 
 impl Default for Shape {
@@ -36,15 +39,22 @@ impl Default for Shape {
             crlf: false,
             max_frame: DEFAULT_MAX_FRAME,
             hexdump: None,
+            pcap: None,
         }
     }
 }
 
 impl Shape {
-    /// stdin → socket: the shaping path when stdin's bytes are changed or dumped.
+    /// Something watches the bytes (`--hexdump`, `--pcap`): both directions take the
+    /// shaping path.
+    fn watched(&self) -> bool {
+        self.hexdump.is_some() || self.pcap.is_some()
+    }
+
+    /// stdin → socket: the shaping path when stdin's bytes are changed or watched.
     pub fn up_flow(&self, src: Kind, dgram: bool) -> Flow {
         let changes = self.crlf || self.framing != Framing::Raw;
-        if !changes && self.hexdump.is_none() {
+        if !changes && !self.watched() {
             return Flow::new(src, Kind::Socket, false, dgram);
         }
         let max_datagram = dgram.then_some(MAX_DATAGRAM);
@@ -56,6 +66,7 @@ impl Shape {
                 max_datagram,
             )),
             tap: self.hexdump.clone().map(|s| Tap::new(s, Dir::Sent)),
+            pcap: self.pcap.clone().map(|s| PcapTap::new(s, Dir::Sent)),
             out: Outbox::new(dgram),
             failed: None,
             // --crlf may double a raw read; it must still fit one datagram.
@@ -71,7 +82,7 @@ impl Shape {
         Flow::shaped(src, Kind::Socket, false, dgram, shaper)
     }
 
-    /// socket → stdout: the shaping path when received bytes are decoded or dumped. Lines
+    /// socket → stdout: the shaping path when received bytes are decoded or watched. Lines
     /// from a stream pass through untouched, so `--frame line` alone keeps the fast path.
     pub fn down_flow(&self, dst: Kind, dgram: bool) -> Flow {
         let decodes = match self.framing {
@@ -79,12 +90,13 @@ impl Shape {
             Framing::Line => dgram,
             Framing::Len(_) => true,
         };
-        if !decodes && self.hexdump.is_none() {
+        if !decodes && !self.watched() {
             return Flow::new(Kind::Socket, dst, dgram, false);
         }
         let shaper = Shaper {
             codec: Codec::Decode(Decoder::new(self.framing, self.max_frame)),
             tap: self.hexdump.clone().map(|s| Tap::new(s, Dir::Received)),
+            pcap: self.pcap.clone().map(|s| PcapTap::new(s, Dir::Received)),
             out: Outbox::new(false),
             failed: None,
             read_limit: usize::MAX,
@@ -99,12 +111,13 @@ impl Shape {
     /// dumped as they are read (`dir` marks the direction), otherwise the flow keeps the
     /// zero-copy mechanisms of [`Flow::new`].
     pub fn tap_flow(&self, src: Kind, dst: Kind, src_dgram: bool, dst_dgram: bool, dir: Dir) -> Flow {
-        let Some(sink) = self.hexdump.clone() else {
+        if !self.watched() {
             return Flow::new(src, dst, src_dgram, dst_dgram);
-        };
+        }
         let shaper = Shaper {
             codec: Codec::Decode(Decoder::new(Framing::Raw, self.max_frame)),
-            tap: Some(Tap::new(sink, dir)),
+            tap: self.hexdump.clone().map(|s| Tap::new(s, dir)),
+            pcap: self.pcap.clone().map(|s| PcapTap::new(s, dir)),
             out: Outbox::new(dst_dgram),
             failed: None,
             read_limit: if dst_dgram { MAX_DATAGRAM } else { usize::MAX },
@@ -116,9 +129,9 @@ impl Shape {
 
 #[derive(Debug)]
 enum Codec {
-    /// stdin → socket; the tap sees what was written.
+    /// stdin → socket; the taps see what was written.
     Encode(Encoder),
-    /// socket → stdout; the tap sees what was read.
+    /// socket → stdout; the taps see what was read.
     Decode(Decoder),
 }
 
@@ -127,6 +140,7 @@ enum Codec {
 pub struct Shaper {
     codec: Codec,
     tap: Option<Tap>,
+    pcap: Option<PcapTap>,
     out: Outbox,
     failed: Option<FrameError>,
     read_limit: usize,
@@ -160,8 +174,13 @@ impl Shaper {
             let chunk = self.out.next();
             return match rustix::io::write(dst, chunk) {
                 Ok(n) => {
-                    if let (Codec::Encode(_), Some(tap)) = (&self.codec, self.tap.as_mut()) {
-                        tap.record(&chunk[..n]);
+                    if let Codec::Encode(_) = &self.codec {
+                        if let Some(tap) = self.tap.as_mut() {
+                            tap.record(&chunk[..n]);
+                        }
+                        if let Some(pcap) = self.pcap.as_mut() {
+                            pcap.record(&chunk[..n]);
+                        }
                     }
                     self.out.consume(n);
                     *bytes += n as u64;
@@ -206,6 +225,9 @@ impl Shaper {
             Codec::Decode(dec) => {
                 if let Some(tap) = self.tap.as_mut() {
                     tap.record(input);
+                }
+                if let Some(pcap) = self.pcap.as_mut() {
+                    pcap.record(input);
                 }
                 if self.src_dgram {
                     dec.feed_datagram(input, &mut self.out)
@@ -262,6 +284,16 @@ mod tests {
             ..Shape::default()
         };
         assert!(dump.down_flow(Kind::Null, false).is_shaped());
+        // --pcap alone watches both directions, stream or datagram.
+        let dir = tempfile::tempdir().unwrap();
+        let pcap = Shape {
+            pcap: Some(PcapSink::create(&dir.path().join("t.pcap")).unwrap()),
+            ..Shape::default()
+        };
+        for dgram in [false, true] {
+            assert!(pcap.up_flow(Kind::Pipe, dgram).is_shaped());
+            assert!(pcap.down_flow(Kind::Pipe, dgram).is_shaped());
+        }
     }
 
     #[test]
