@@ -102,7 +102,11 @@ impl Opened {
     /// The session's view of this end.
     pub fn end(&self) -> io::Result<End<'_>> {
         Ok(match &self.io {
-            Io::Socket(s) => End::socket(s.as_fd(), self.dgram),
+            Io::Socket(s) => {
+                let mut e = End::socket(s.as_fd(), self.dgram);
+                e.reader_may_leave = self.child.is_some();
+                e
+            }
             Io::Duplex(fd) => End::duplex(fd.as_fd())?,
             Io::Split { rd, wr } => {
                 End::split(rd.as_ref().map(|f| f.as_fd()), wr.as_ref().map(|f| f.as_fd()))?

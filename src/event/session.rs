@@ -63,6 +63,9 @@ pub struct End<'a> {
     pub dgram: bool,
     /// rd is a person typing: once the other side is done, nobody waits for them.
     pub keyboard: bool,
+    /// A reader that may stop reading (an `exec:` child that closed its stdin): a broken pipe
+    /// writing to it ends that direction quietly; the child's exit status tells the rest.
+    pub reader_may_leave: bool,
 }
 
 impl<'a> End<'a> {
@@ -75,6 +78,7 @@ impl<'a> End<'a> {
             socket: true,
             dgram,
             keyboard: false,
+            reader_may_leave: false,
         }
     }
 
@@ -91,6 +95,7 @@ impl<'a> End<'a> {
             socket: false,
             dgram: false,
             keyboard: false,
+            reader_may_leave: false,
         })
     }
 
@@ -104,6 +109,7 @@ impl<'a> End<'a> {
             socket: false,
             dgram: false,
             keyboard: false,
+            reader_may_leave: false,
         })
     }
 
@@ -290,8 +296,23 @@ impl<'a> Session<'a> {
         let Some(flow) = self.dirs[d].as_mut() else {
             return Ok(0);
         };
-        flow.pump(src, dst, scratch)
-            .map_err(|FlowError { side, err }| match side {
+        let lenient = self.ends[1 - d].reader_may_leave;
+        match flow.pump(src, dst, scratch) {
+            Err(FlowError {
+                side: Side::Write,
+                err,
+            }) if lenient
+                && matches!(
+                    err.kind(),
+                    io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                self.dirs[d] = None;
+                return Ok(0);
+            }
+            other => other,
+        }
+        .map_err(|FlowError { side, err }| match side {
                 Side::Read => SessionError::Io {
                     end: d,
                     write: false,
