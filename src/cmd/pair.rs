@@ -5,18 +5,19 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 
-use crate::event::log::{Event, Log};
 use super::exec;
 use super::listen::access::Access;
 use super::{nonzero, shape, usage};
 use crate::cli::{FrameArg, PairArgs};
-use crate::endpoint::open::{self, Addrs, Ctx, Opened};
+use crate::endpoint::open::{self, Ctx};
 use crate::endpoint::{Endpoint, Kind};
+use crate::event::end::{Addrs, Opened};
 use crate::event::hexdump::Dir;
+use crate::event::log::{Event, Log};
+use crate::event::pcap_tap::Conversation;
 use crate::event::session::{self, EofMode, Rules, Session, SessionError};
 use crate::event::signals::Signals;
 use crate::exit::Code;
-use crate::event::pcap_tap::Conversation;
 use crate::sock::addr::{Family, Proto};
 
 /// How long a UDP side waits for replies after the other side's EOF when `-i` is not given.
@@ -65,7 +66,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         pcap: shape.pcap.clone(),
     };
     if args.keep_open {
-        return Err(usage("pair -k is not built yet"));
+        return serve_many(args, &left, &right, &ctx, rules, &access, &log, &shape);
     }
 
     // An exec child learns the other side's addresses, so that side opens first.
@@ -87,8 +88,8 @@ pub fn run(args: &PairArgs) -> Result<Code> {
     ];
     let result = {
         let ends = [l.end()?, r.end()?];
-        let mut session = Session::new(ends, dirs, rules, session::FIRST);
-        let result = session::run(&mut session, &signals);
+        let mut session = Session::new(&ends, dirs, rules, session::FIRST);
+        let result = session::run(&mut session, &ends, &signals);
         let [lr, rl] = session.stats();
         log.emit(
             Event::new(
@@ -110,7 +111,10 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         result
     };
     // Our ends close before the children are waited for: a child reading its stdin sees EOF.
-    let children = [("left", &left, l.child.take()), ("right", &right, r.child.take())];
+    let children = [
+        ("left", &left, l.child.take()),
+        ("right", &right, r.child.take()),
+    ];
     drop((l, r));
     let mut failed = None;
     for (side, ep, child) in children {
@@ -295,10 +299,75 @@ fn conversation(l: &Opened, r: &Opened) -> Conversation {
         Proto::Tcp
     };
     let mut c = Conversation::placeholder(proto);
-    let (client, server) = (l.addrs.peer.or(l.addrs.local), r.addrs.peer.or(r.addrs.local));
+    let (client, server) = (
+        l.addrs.peer.or(l.addrs.local),
+        r.addrs.peer.or(r.addrs.local),
+    );
     if let (Some(a), Some(b)) = (client, server) {
         c.client = a;
         c.server = b;
     }
     c
+}
+
+/// `pair -k`: bind LEFT, then every client gets its own RIGHT in the one reactor.
+#[allow(clippy::too_many_arguments)]
+fn serve_many(
+    args: &PairArgs,
+    left: &Endpoint,
+    right: &Endpoint,
+    ctx: &Ctx<'_>,
+    rules: Rules,
+    access: &Access,
+    log: &Log,
+    shape: &crate::event::shape::Shape,
+) -> Result<Code> {
+    use crate::event::forward::{self, Opts};
+    let dgram = left.kind.is_datagram();
+    // RIGHT is resolved before binding, so a bad one fails before any client is accepted.
+    if dgram && shape.watched() {
+        return Err(usage(
+            "-x and --pcap are not supported by the UDP forwarder",
+        ));
+    }
+    // Thousands of clients need thousands of fds: take what the hard limit allows.
+    crate::sock::fd_budget();
+    let plan = if dgram {
+        Right::Dgram(open::DgramRight::new(right, ctx)?)
+    } else {
+        Right::Stream(open::StreamRight::new(right, ctx)?)
+    };
+    let listener = open::bind(left, ctx)?;
+    log.emit(
+        Event::new("listening", format!("Listening on {}", listener.local))
+            .str("side", "left")
+            .str("addr", &listener.local),
+    );
+    if let Some(path) = &args.ready_file {
+        super::listen::write_ready_file(path, &listener.local)
+            .with_context(|| format!("cannot write ready file {}", path.display()))?;
+    }
+    let emit = |e: Event| log.emit(e);
+    let permits = |ip| access.permits(ip);
+    let opts = Opts {
+        rules,
+        max_conns: args.max_conns.map(|n| n as usize),
+        permits: &permits,
+        log: &emit,
+        shape,
+        connect_timeout: nonzero(args.session.connect_timeout),
+        signals: ctx.signals,
+    };
+    let (sock, _keep) = listener.into_parts();
+    match plan {
+        Right::Stream(r) => forward::serve_stream(sock, &r, opts)?,
+        Right::Dgram(r) => forward::serve_dgram(sock, &r, opts)?,
+    }
+    Ok(Code::Success)
+}
+
+/// RIGHT of `pair -k`, planned for the kind of listener LEFT is.
+enum Right<'a> {
+    Stream(open::StreamRight<'a>),
+    Dgram(open::DgramRight<'a>),
 }

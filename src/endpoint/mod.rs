@@ -75,12 +75,18 @@ impl EndpointOpts {
 
 impl Kind {
     pub fn is_listen(&self) -> bool {
-        matches!(self, Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. })
+        matches!(
+            self,
+            Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. }
+        )
     }
     pub fn is_datagram(&self) -> bool {
         matches!(
             self,
-            Kind::Udp(_) | Kind::UdpListen(_) | Kind::Unix { dgram: true, .. } | Kind::UnixListen { dgram: true, .. }
+            Kind::Udp(_)
+                | Kind::UdpListen(_)
+                | Kind::Unix { dgram: true, .. }
+                | Kind::UnixListen { dgram: true, .. }
         )
     }
 }
@@ -93,22 +99,39 @@ impl fmt::Display for Endpoint {
 
 impl Endpoint {
     pub fn parse(s: &str) -> Result<Endpoint, String> {
-        let mk = |kind| Ok(Endpoint { kind, opts: EndpointOpts::default(), text: s.to_string() });
+        let mk = |kind| {
+            Ok(Endpoint {
+                kind,
+                opts: EndpointOpts::default(),
+                text: s.to_string(),
+            })
+        };
         if s == "-" || s == "stdio" {
             return mk(Kind::Stdio);
         }
         if s == "pty" {
             return mk(Kind::Pty);
         }
-        let (k, rest) = s.split_once(':').ok_or_else(|| format!("invalid endpoint '{s}'"))?;
+        let (k, rest) = s
+            .split_once(':')
+            .ok_or_else(|| format!("invalid endpoint '{s}'"))?;
         match k {
-            "exec" => mk(Kind::Exec { argv: shlex::split(rest).ok_or("bad quotes")?, shown: rest.into() }),
-            "sh" => mk(Kind::Exec { argv: vec!["/bin/sh".into(), "-c".into(), rest.into()], shown: rest.into() }),
+            "exec" => mk(Kind::Exec {
+                argv: shlex::split(rest).ok_or("bad quotes")?,
+                shown: rest.into(),
+            }),
+            "sh" => mk(Kind::Exec {
+                argv: vec!["/bin/sh".into(), "-c".into(), rest.into()],
+                shown: rest.into(),
+            }),
             "file" => mk(Kind::File(rest.into())),
             "create" => mk(Kind::Create(rest.into())),
             "append" => mk(Kind::Append(rest.into())),
             "fd" => mk(Kind::Fd(rest.parse().map_err(|_| "bad fd")?)),
-            "unix-dgram" => mk(Kind::Unix { path: rest.into(), dgram: true }),
+            "unix-dgram" => mk(Kind::Unix {
+                path: rest.into(),
+                dgram: true,
+            }),
             _ => {
                 use crate::sock::addr::{Endpoint as Old, Proto};
                 match Old::parse(s)? {

@@ -14,8 +14,9 @@ use anyhow::{Context, Result, anyhow};
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use super::{Endpoint, Kind};
+use crate::event::end::{Addrs, Io, Keep, Opened};
+use crate::event::forward::{DgramUpstream, Start, Upstream};
 use crate::event::reactor::{self, Reactor};
-use crate::event::session::End;
 use crate::event::signals::Signals;
 use crate::event::stdio::{self, NonBlocking};
 use crate::event::{Interrupted, Timeout};
@@ -31,101 +32,6 @@ pub struct Ctx<'a> {
     /// `-w`: connecting, or waiting for the first client, gives up here (exit 4).
     pub deadline: Option<Instant>,
     pub signals: &'a Signals,
-}
-
-/// The addresses of the connection on the other end, exported to `exec:` children as
-/// `SOCKCLI_PEER_ADDR/PORT` and `SOCKCLI_LOCAL_ADDR/PORT` (as ncat and socat do).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Addrs {
-    pub local: Option<SocketAddr>,
-    pub peer: Option<SocketAddr>,
-}
-
-/// What a session reads and writes for one end.
-pub enum Io {
-    /// A socket read and written (TCP, UDP, unix, a child's socketpair end).
-    Socket(Socket),
-    /// One fd read and written that is not a socket (a pty master, `fd:N`).
-    Duplex(OwnedFd),
-    /// Separate fds (a file read, a file written); `None` for a direction that does not exist.
-    Split {
-        rd: Option<OwnedFd>,
-        wr: Option<OwnedFd>,
-    },
-    /// The process's stdin and stdout, non-blocking until dropped.
-    Stdio {
-        stdin: NonBlocking<'static>,
-        stdout: NonBlocking<'static>,
-    },
-}
-
-/// An opened endpoint.
-pub struct Opened {
-    pub io: Io,
-    pub dgram: bool,
-    /// What `-v` calls it: an address, a path, a command.
-    pub label: String,
-    pub addrs: Addrs,
-    /// The `exec:`/`sh:` child, to be reaped after the session.
-    pub child: Option<Child>,
-    /// Things removed or closed when the end goes: a unix socket path, a pty link, the pty's
-    /// slave (kept open so the master never sees a hang-up between two users of the port).
-    _keep: Vec<Keep>,
-}
-
-enum Keep {
-    Path(#[allow(dead_code)] UnixPathGuard),
-    Link(PathBuf),
-    Fd(#[allow(dead_code)] OwnedFd),
-}
-
-impl Drop for Keep {
-    fn drop(&mut self) {
-        if let Keep::Link(p) = self {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-impl Opened {
-    fn new(io: Io, dgram: bool, label: String, addrs: Addrs) -> Opened {
-        Opened {
-            io,
-            dgram,
-            label,
-            addrs,
-            child: None,
-            _keep: Vec::new(),
-        }
-    }
-
-    /// The session's view of this end.
-    pub fn end(&self) -> io::Result<End<'_>> {
-        Ok(match &self.io {
-            Io::Socket(s) => {
-                let mut e = End::socket(s.as_fd(), self.dgram);
-                e.reader_may_leave = self.child.is_some();
-                e
-            }
-            Io::Duplex(fd) => End::duplex(fd.as_fd())?,
-            Io::Split { rd, wr } => {
-                End::split(rd.as_ref().map(|f| f.as_fd()), wr.as_ref().map(|f| f.as_fd()))?
-            }
-            Io::Stdio { stdin, stdout } => {
-                let mut e = End::split(Some(stdin.as_fd()), Some(stdout.as_fd()))?;
-                e.keyboard = rustix::termios::isatty(stdin.as_fd());
-                e
-            }
-        })
-    }
-
-    /// The socket, when this end is one (for `--pcap` addresses and `SOCKCLI_*`).
-    pub fn socket(&self) -> Option<&Socket> {
-        match &self.io {
-            Io::Socket(s) => Some(s),
-            _ => None,
-        }
-    }
 }
 
 /// A bound listening endpoint (`tcp-listen:`, `udp-listen:`, `unix-listen:`).
@@ -242,6 +148,11 @@ pub fn bind_hint(e: &io::Error, port: u16) -> &'static str {
 }
 
 impl Listener {
+    /// The socket, and what keeps its path alive (a unix socket file is removed when dropped).
+    pub fn into_parts(self) -> (Socket, Option<UnixPathGuard>) {
+        (self.sock, self._path)
+    }
+
     /// Wait for the first client (stream: accept; datagram: the first sender, to which the
     /// socket is then connected, as socat's UDP-LISTEN does). `permits` decides on a client's
     /// address; `refused` is told about the ones turned away.
@@ -276,7 +187,7 @@ impl Listener {
                 };
                 let label = addr::display(&from);
                 let mut o = Opened::new(Io::Socket(self.sock), true, label, addrs);
-                o._keep.extend(self._path.map(Keep::Path));
+                o.keep(self._path.map(Keep::Path));
                 return Ok(o);
             }
             let Some((client, peer)) = sock::accept(&self.sock).context("accept failed")? else {
@@ -416,7 +327,12 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
                 rd: Some(f.into()),
                 wr: None,
             };
-            Ok(Opened::new(io, false, path.display().to_string(), Addrs::default()))
+            Ok(Opened::new(
+                io,
+                false,
+                path.display().to_string(),
+                Addrs::default(),
+            ))
         }
         Kind::Create(path) | Kind::Append(path) => {
             let append = matches!(ep.kind, Kind::Append(_));
@@ -431,7 +347,12 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
                 rd: None,
                 wr: Some(f.into()),
             };
-            Ok(Opened::new(io, false, path.display().to_string(), Addrs::default()))
+            Ok(Opened::new(
+                io,
+                false,
+                path.display().to_string(),
+                Addrs::default(),
+            ))
         }
         Kind::Fd(n) => {
             let fd = crate::sys::dup_fd(*n).with_context(|| format!("fd:{n} is not open"))?;
@@ -444,9 +365,19 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
                     local: sock.local_addr().ok().and_then(|a| a.as_socket()),
                     peer: sock.peer_addr().ok().and_then(|a| a.as_socket()),
                 };
-                return Ok(Opened::new(Io::Socket(sock), dgram, format!("fd {n}"), addrs));
+                return Ok(Opened::new(
+                    Io::Socket(sock),
+                    dgram,
+                    format!("fd {n}"),
+                    addrs,
+                ));
             }
-            Ok(Opened::new(Io::Duplex(fd), false, format!("fd {n}"), Addrs::default()))
+            Ok(Opened::new(
+                Io::Duplex(fd),
+                false,
+                format!("fd {n}"),
+                Addrs::default(),
+            ))
         }
         Kind::Pty => open_pty(ep),
         Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
@@ -531,10 +462,10 @@ fn open_pty(ep: &Endpoint) -> Result<Opened> {
         path.display().to_string(),
         Addrs::default(),
     );
-    o._keep.push(Keep::Fd(slave));
+    o.keep(Some(Keep::Fd(slave)));
     if let Some(link) = &ep.opts.link {
         make_link(link, &path)?;
-        o._keep.push(Keep::Link(link.clone()));
+        o.keep(Some(Keep::Link(link.clone())));
     }
     Ok(o)
 }
@@ -552,4 +483,110 @@ fn make_link(link: &Path, target: &Path) -> Result<()> {
     }
     std::os::unix::fs::symlink(target, link)
         .with_context(|| format!("cannot create link {}", link.display()))
+}
+
+/// RIGHT of `pair -k` over a stream listener, opened afresh for every client. A `tcp:` RIGHT
+/// is resolved once, at start, and connected without blocking (the forwarder waits for it in
+/// its reactor); other kinds open at once (a unix connect, a child, a file).
+pub struct StreamRight<'a> {
+    ep: &'a Endpoint,
+    ctx: &'a Ctx<'a>,
+    tcp: Option<(Vec<SocketAddr>, SockOpts)>,
+}
+
+impl<'a> StreamRight<'a> {
+    pub fn new(ep: &'a Endpoint, ctx: &'a Ctx<'a>) -> Result<StreamRight<'a>> {
+        let tcp = match &ep.kind {
+            Kind::Tcp(hp) => {
+                let opts = ep.opts.sock_opts(&ctx.sock);
+                let family = ep.opts.family.unwrap_or(ctx.family);
+                let addrs = resolve(hp, Proto::Tcp, family, ctx.numeric, &opts)?;
+                Some((sock::interleave(&addrs), opts))
+            }
+            _ => None,
+        };
+        Ok(StreamRight { ep, ctx, tcp })
+    }
+}
+
+impl Upstream for StreamRight<'_> {
+    fn start(&self, client: Addrs) -> Result<Start> {
+        let Some((addrs, opts)) = &self.tcp else {
+            return open(self.ep, self.ctx, client).map(Start::Open);
+        };
+        let mut last = None;
+        for (i, target) in addrs.iter().enumerate() {
+            match sock::begin_connect(target, opts) {
+                Ok((sock, true)) => {
+                    let addrs = Addrs {
+                        local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                        peer: Some(*target),
+                    };
+                    let label = addr::display_inet(*target);
+                    return Ok(Start::Open(Opened::new(
+                        Io::Socket(sock),
+                        false,
+                        label,
+                        addrs,
+                    )));
+                }
+                Ok((sock, false)) => {
+                    return Ok(Start::Connecting {
+                        sock,
+                        target: *target,
+                        rest: addrs[i + 1..].to_vec(),
+                        opts: opts.clone(),
+                    });
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let e = last.unwrap_or_else(|| io::Error::other("no address"));
+        Err(anyhow::Error::from(e).context(format!("connect to {} failed", self.ep)))
+    }
+
+    fn name(&self) -> &str {
+        &self.ep.text
+    }
+}
+
+/// RIGHT of the UDP forwarder (`pair -k udp-listen:... udp:...`): a fresh connected datagram
+/// socket per client, to addresses resolved once.
+pub struct DgramRight<'a> {
+    ep: &'a Endpoint,
+    udp: Option<(Vec<SocketAddr>, SockOpts)>,
+}
+
+impl<'a> DgramRight<'a> {
+    pub fn new(ep: &'a Endpoint, ctx: &Ctx<'_>) -> Result<DgramRight<'a>> {
+        match &ep.kind {
+            Kind::Udp(hp) => {
+                let opts = ep.opts.sock_opts(&ctx.sock);
+                let family = ep.opts.family.unwrap_or(ctx.family);
+                let addrs = resolve(hp, Proto::Udp, family, ctx.numeric, &opts)?;
+                Ok(DgramRight {
+                    ep,
+                    udp: Some((addrs, opts)),
+                })
+            }
+            Kind::Unix { dgram: true, .. } => Ok(DgramRight { ep, udp: None }),
+            _ => Err(crate::cmd::usage(format!(
+                "-k with a datagram LEFT forwards to udp: or unix-dgram:, not '{ep}'"
+            ))),
+        }
+    }
+}
+
+impl DgramUpstream for DgramRight<'_> {
+    fn open(&self) -> io::Result<Socket> {
+        match (&self.udp, &self.ep.kind) {
+            (Some((addrs, opts)), _) => sock::connect_dgram(addrs, opts).map(|(s, _)| s),
+            (None, Kind::Unix { path, .. }) => sock::connect_unix(path, true),
+            _ => Err(io::Error::other("not a datagram endpoint")),
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.ep.text
+    }
 }

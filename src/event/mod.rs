@@ -3,7 +3,9 @@
 //! ([`flow::Flow`]), the stdio ↔ socket relay built from them, and the many-client
 //! [`server`].
 
+pub mod end;
 pub mod flow;
+pub mod forward;
 pub mod frame;
 pub mod hexdump;
 pub mod log;

@@ -119,8 +119,9 @@ pub fn relay(
     if let Some(p) = &opts.shape.pcap {
         p.begin(Conversation::of_socket(sock, opts.datagram));
     }
-    let mut s = Session::new([end0, end1], dirs, rules, session::FIRST);
-    let result = session::run(&mut s, signals);
+    let ends = [end0, end1];
+    let mut s = Session::new(&ends, dirs, rules, session::FIRST);
+    let result = session::run(&mut s, &ends, signals);
     if let Some(p) = &opts.shape.pcap {
         // The socket closes: an RST if the peer reset it, else our FIN (once); flushed.
         p.close(matches!(&result, Err(SessionError::Io { end: 1, err, .. })
@@ -133,10 +134,22 @@ pub fn relay(
             SessionError::Timeout(t) => RelayError::Timeout(t),
             SessionError::Interrupted(i) => RelayError::Interrupted(i),
             SessionError::Setup(e) => RelayError::Setup(e),
-            SessionError::Io { end: 0, write: false, err } => RelayError::Stdin(err),
-            SessionError::Io { end: 0, write: true, err } => RelayError::Stdout(err),
-            SessionError::Io { write: false, err, .. } => RelayError::Recv(err),
-            SessionError::Io { write: true, err, .. } => RelayError::Send(err),
+            SessionError::Io {
+                end: 0,
+                write: false,
+                err,
+            } => RelayError::Stdin(err),
+            SessionError::Io {
+                end: 0,
+                write: true,
+                err,
+            } => RelayError::Stdout(err),
+            SessionError::Io {
+                write: false, err, ..
+            } => RelayError::Recv(err),
+            SessionError::Io {
+                write: true, err, ..
+            } => RelayError::Send(err),
         }),
     )
 }

@@ -162,8 +162,9 @@ pub type Stats = [u64; 2];
 /// (unused for a socket, whose one registration serves both).
 pub const TOKENS: usize = 4;
 
-pub struct Session<'a> {
-    ends: [End<'a>; 2],
+pub struct Session {
+    /// What the session remembers of its ends (their fds are passed to each call).
+    ends: [Traits; 2],
     dirs: [Option<Flow>; 2],
     rules: Rules,
     watches: [Watch; 4],
@@ -174,14 +175,14 @@ pub struct Session<'a> {
     base: Token,
 }
 
-impl<'a> Session<'a> {
+impl Session {
     /// `dirs[0]` moves end 0 → end 1, `dirs[1]` end 1 → end 0; `None` switches a direction
     /// off (`--send-only`, a file that is only read). Tokens `base..base + TOKENS` are the
     /// session's.
-    pub fn new(ends: [End<'a>; 2], dirs: [Option<Flow>; 2], rules: Rules, base: Token) -> Self {
+    pub fn new(ends: &[End<'_>; 2], dirs: [Option<Flow>; 2], rules: Rules, base: Token) -> Self {
         let now = Instant::now();
         Session {
-            ends,
+            ends: [Traits::of(&ends[0]), Traits::of(&ends[1])],
             dirs,
             progress: rules.progress.then(|| Progress::new(now)),
             rules,
@@ -223,7 +224,7 @@ impl<'a> Session<'a> {
     }
 
     /// Tell the reactor what every fd waits for now.
-    pub fn update(&mut self, r: &mut Reactor) -> io::Result<()> {
+    pub fn update(&mut self, r: &mut Reactor, ends: &[End<'_>; 2]) -> io::Result<()> {
         let mut want = [Interest::NONE; 4];
         for d in 0..2 {
             let Some(w) = self.dirs[d].as_ref().and_then(Flow::interest) else {
@@ -240,26 +241,17 @@ impl<'a> Session<'a> {
             want[slot] = want[slot].union(i);
         }
         for (slot, i) in want.into_iter().enumerate() {
-            if let Some(fd) = self.fd_of(slot) {
+            if let Some(fd) = fd_of(ends, slot) {
                 self.watches[slot].set(r, fd, i)?;
             }
         }
         Ok(())
     }
 
-    fn fd_of(&self, slot: usize) -> Option<BorrowedFd<'a>> {
-        let end = &self.ends[slot / 2];
-        match slot % 2 {
-            0 => end.rd.or(end.wr).map(|(fd, _)| fd),
-            _ if end.one_fd => None,
-            _ => end.wr.map(|(fd, _)| fd),
-        }
-    }
-
     /// Take every fd out of the reactor (before the caller closes them).
-    pub fn deregister(&mut self, r: &mut Reactor) {
+    pub fn deregister(&mut self, r: &mut Reactor, ends: &[End<'_>; 2]) {
         for slot in 0..4 {
-            if let Some(fd) = self.fd_of(slot) {
+            if let Some(fd) = fd_of(ends, slot) {
                 self.watches[slot].clear(r, fd);
             }
         }
@@ -267,7 +259,7 @@ impl<'a> Session<'a> {
 
     /// Move bytes in every direction whose fd was reported ready. `scratch` is shared by all
     /// sessions of a loop.
-    pub fn pump(&mut self, scratch: &mut [u8]) -> Result<(), SessionError> {
+    pub fn pump(&mut self, ends: &[End<'_>; 2], scratch: &mut [u8]) -> Result<(), SessionError> {
         let ready = std::mem::take(&mut self.ready);
         let mut moved = 0;
         for d in 0..2 {
@@ -281,7 +273,7 @@ impl<'a> Session<'a> {
             if !ready[slot].is_some_and(|e| e.serves(i)) {
                 continue;
             }
-            moved += self.pump_dir(d, scratch)?;
+            moved += self.pump_dir(ends, d, scratch)?;
         }
         if moved > 0 {
             self.last_activity = Instant::now();
@@ -289,14 +281,19 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn pump_dir(&mut self, d: usize, scratch: &mut [u8]) -> Result<u64, SessionError> {
-        let (Some((src, _)), Some((dst, _))) = (self.ends[d].rd, self.ends[1 - d].wr) else {
+    fn pump_dir(
+        &mut self,
+        ends: &[End<'_>; 2],
+        d: usize,
+        scratch: &mut [u8],
+    ) -> Result<u64, SessionError> {
+        let (Some((src, _)), Some((dst, _))) = (ends[d].rd, ends[1 - d].wr) else {
             return Ok(0);
         };
         let Some(flow) = self.dirs[d].as_mut() else {
             return Ok(0);
         };
-        let lenient = self.ends[1 - d].reader_may_leave;
+        let lenient = ends[1 - d].reader_may_leave;
         match flow.pump(src, dst, scratch) {
             Err(FlowError {
                 side: Side::Write,
@@ -313,17 +310,17 @@ impl<'a> Session<'a> {
             other => other,
         }
         .map_err(|FlowError { side, err }| match side {
-                Side::Read => SessionError::Io {
-                    end: d,
-                    write: false,
-                    err,
-                },
-                Side::Write => SessionError::Io {
-                    end: 1 - d,
-                    write: true,
-                    err,
-                },
-            })
+            Side::Read => SessionError::Io {
+                end: d,
+                write: false,
+                err,
+            },
+            Side::Write => SessionError::Io {
+                end: 1 - d,
+                write: true,
+                err,
+            },
+        })
     }
 
     fn done(&self, d: usize) -> bool {
@@ -331,7 +328,7 @@ impl<'a> Session<'a> {
     }
 
     /// Apply EOFs and the timeouts; `Some` once the session is over.
-    pub fn check(&mut self, now: Instant) -> Option<Result<(), SessionError>> {
+    pub fn check(&mut self, ends: &[End<'_>; 2], now: Instant) -> Option<Result<(), SessionError>> {
         for d in 0..2 {
             if self.eof_at[d].is_some() || self.dirs[d].is_none() || !self.done(d) {
                 continue;
@@ -339,7 +336,7 @@ impl<'a> Session<'a> {
             self.eof_at[d] = Some(now);
             self.last_activity = self.last_activity.max(now);
             if d == 1 || self.rules.eof == EofMode::HalfClose {
-                self.ends[1 - d].half_close();
+                ends[1 - d].half_close();
                 if let Some(p) = &self.rules.pcap {
                     p.fin(if d == 0 { Dir::Sent } else { Dir::Received });
                 }
@@ -373,14 +370,20 @@ impl<'a> Session<'a> {
             if now >= at {
                 return Some(Ok(()));
             }
-        } else if self.rules.idle.is_some_and(|i| now >= self.last_activity + i) {
+        } else if self
+            .rules
+            .idle
+            .is_some_and(|i| now >= self.last_activity + i)
+        {
             return Some(Err(timeout("idle timeout (-i)")));
         }
         None
     }
 
     fn quit_deadline(&self) -> Option<Instant> {
-        self.eof_at[0].zip(self.rules.quit_after).map(|(t, q)| t + q)
+        self.eof_at[0]
+            .zip(self.rules.quit_after)
+            .map(|(t, q)| t + q)
     }
 
     /// A datagram end has no FIN: once the other direction towards it ended, replies are
@@ -391,9 +394,7 @@ impl<'a> Session<'a> {
                 let eof = self.eof_at[d]?;
                 (self.ends[1 - d].dgram && !self.done(1 - d)).then_some(eof)
             })
-            .map(|eof| {
-                self.last_activity.max(eof) + self.rules.idle.unwrap_or(self.rules.linger)
-            })
+            .map(|eof| self.last_activity.max(eof) + self.rules.idle.unwrap_or(self.rules.linger))
     }
 
     /// When [`Session::check`] must run again even if nothing is ready.
@@ -419,7 +420,13 @@ impl<'a> Session<'a> {
 
     /// On SIGINT/SIGTERM: deliver what was already read, and what the sources already hold,
     /// for at most `until`, so Ctrl-C never loses data we have.
-    pub fn drain(&mut self, r: &mut Reactor, scratch: &mut [u8], until: Instant) {
+    pub fn drain(
+        &mut self,
+        r: &mut Reactor,
+        ends: &[End<'_>; 2],
+        scratch: &mut [u8],
+        until: Instant,
+    ) {
         let mut last_read = [false; 2];
         let (mut ready, mut fired) = (Vec::new(), Vec::new());
         while Instant::now() < until {
@@ -431,7 +438,7 @@ impl<'a> Session<'a> {
                 if flow.held() == 0 && !last_read[d] && !flow.src_eof() {
                     // One last non-blocking pass over what the source already holds.
                     last_read[d] = true;
-                    if self.pump_dir(d, scratch).is_err() {
+                    if self.pump_dir(ends, d, scratch).is_err() {
                         self.dirs[d] = None;
                         continue;
                     }
@@ -450,7 +457,7 @@ impl<'a> Session<'a> {
                 }
             }
             for (slot, i) in want.into_iter().enumerate() {
-                if let Some(fd) = self.fd_of(slot)
+                if let Some(fd) = fd_of(ends, slot)
                     && self.watches[slot].set(r, fd, i).is_err()
                 {
                     return;
@@ -467,11 +474,39 @@ impl<'a> Session<'a> {
                     .any(|e| e.token == self.base + slot && e.serves(Interest::WRITE));
                 if ok
                     && self.dirs[d].as_ref().is_some_and(|f| f.held() > 0)
-                    && self.pump_dir(d, scratch).is_err()
+                    && self.pump_dir(ends, d, scratch).is_err()
                 {
                     self.dirs[d] = None;
                 }
             }
+        }
+    }
+}
+
+/// The fd registered under a session's token `slot` (see [`TOKENS`]).
+fn fd_of<'a>(ends: &[End<'a>; 2], slot: usize) -> Option<BorrowedFd<'a>> {
+    let end = &ends[slot / 2];
+    match slot % 2 {
+        0 => end.rd.or(end.wr).map(|(fd, _)| fd),
+        _ if end.one_fd => None,
+        _ => end.wr.map(|(fd, _)| fd),
+    }
+}
+
+/// The facts about an end a session keeps between calls.
+#[derive(Debug, Clone, Copy)]
+struct Traits {
+    one_fd: bool,
+    dgram: bool,
+    keyboard: bool,
+}
+
+impl Traits {
+    fn of(e: &End<'_>) -> Traits {
+        Traits {
+            one_fd: e.one_fd,
+            dgram: e.dgram,
+            keyboard: e.keyboard,
         }
     }
 }
@@ -491,16 +526,21 @@ const SCRATCH: usize = 256 * 1024;
 const FLUSH_ON_SIGNAL: Duration = Duration::from_secs(2);
 
 /// Drive one session (created with base [`FIRST`]) to its end on a reactor of its own.
-pub fn run(session: &mut Session<'_>, signals: &Signals) -> Result<(), SessionError> {
+pub fn run(
+    session: &mut Session,
+    ends: &[End<'_>; 2],
+    signals: &Signals,
+) -> Result<(), SessionError> {
     let mut r = Reactor::new().map_err(SessionError::Setup)?;
-    let mut sig = super::reactor::watch_read(&mut r, signals.fd(), SIG).map_err(SessionError::Setup)?;
+    let mut sig =
+        super::reactor::watch_read(&mut r, signals.fd(), SIG).map_err(SessionError::Setup)?;
     let mut scratch = vec![0u8; SCRATCH];
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
     let result = loop {
-        if let Some(end) = session.check(Instant::now()) {
+        if let Some(end) = session.check(ends, Instant::now()) {
             break end;
         }
-        if let Err(e) = session.update(&mut r) {
+        if let Err(e) = session.update(&mut r, ends) {
             break Err(SessionError::Setup(e));
         }
         ready.clear();
@@ -510,17 +550,17 @@ pub fn run(session: &mut Session<'_>, signals: &Signals) -> Result<(), SessionEr
         if ready.iter().any(|e| e.token == SIG)
             && let Some(signal) = signals.pending()
         {
-            session.drain(&mut r, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
+            session.drain(&mut r, ends, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
             break Err(SessionError::Interrupted(Interrupted { signal }));
         }
         for e in &ready {
             session.on_ready(*e);
         }
-        if let Err(e) = session.pump(&mut scratch) {
+        if let Err(e) = session.pump(ends, &mut scratch) {
             break Err(e);
         }
     };
-    session.deregister(&mut r);
+    session.deregister(&mut r, ends);
     sig.clear(&mut r, signals.fd());
     session.finish_progress();
     result

@@ -47,7 +47,7 @@ impl Default for Shape {
 impl Shape {
     /// Something watches the bytes (`--hexdump`, `--pcap`): both directions take the
     /// shaping path.
-    fn watched(&self) -> bool {
+    pub fn watched(&self) -> bool {
         self.hexdump.is_some() || self.pcap.is_some()
     }
 
@@ -110,7 +110,14 @@ impl Shape {
     /// A `pair` direction between any two ends: bytes pass unchanged; with `-x` they are
     /// dumped as they are read (`dir` marks the direction), otherwise the flow keeps the
     /// zero-copy mechanisms of [`Flow::new`].
-    pub fn tap_flow(&self, src: Kind, dst: Kind, src_dgram: bool, dst_dgram: bool, dir: Dir) -> Flow {
+    pub fn tap_flow(
+        &self,
+        src: Kind,
+        dst: Kind,
+        src_dgram: bool,
+        dst_dgram: bool,
+        dir: Dir,
+    ) -> Flow {
         if !self.watched() {
             return Flow::new(src, dst, src_dgram, dst_dgram);
         }

@@ -227,6 +227,23 @@ pub fn connect_stream(
 }
 
 /// Non-blocking connect: `Ok(true)` when already connected, `Ok(false)` when in progress.
+/// Start a non-blocking TCP connect to `target` (the many-client forwarder's upstreams):
+/// the socket, and whether it connected at once. Finish with [`finish_connect`] once the
+/// socket is writable.
+pub fn begin_connect(target: &SocketAddr, opts: &SockOpts) -> io::Result<(Socket, bool)> {
+    let sock = inet_socket(target, Proto::Tcp, opts)?;
+    let done = start_connect(&sock, target)?;
+    Ok((sock, done))
+}
+
+/// The outcome of a connect that [`begin_connect`] started, once the socket is writable.
+pub fn finish_connect(sock: &Socket) -> io::Result<()> {
+    match sock.take_error()? {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 fn start_connect(sock: &Socket, target: &SocketAddr) -> io::Result<bool> {
     match sock.connect(&(*target).into()) {
         Ok(()) => Ok(true),

@@ -1,0 +1,116 @@
+//! An opened endpoint as a session's end sees it: the fds it reads and writes, what it is
+//! called in logs, the addresses of its connection, its child, and what must be cleaned up
+//! when it goes. `endpoint::open` makes them; sessions and the `pair -k` engine use them.
+
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::PathBuf;
+use std::process::Child;
+
+use socket2::Socket;
+
+use super::session::End;
+use super::stdio::NonBlocking;
+use crate::sock::UnixPathGuard;
+
+/// The addresses of the connection on the other end, exported to `exec:` children as
+/// `SOCKCLI_PEER_ADDR/PORT` and `SOCKCLI_LOCAL_ADDR/PORT` (as ncat and socat do).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Addrs {
+    pub local: Option<SocketAddr>,
+    pub peer: Option<SocketAddr>,
+}
+
+/// What a session reads and writes for one end.
+pub enum Io {
+    /// A socket read and written (TCP, UDP, unix, a child's socketpair end).
+    Socket(Socket),
+    /// One fd read and written that is not a socket (a pty master, `fd:N`).
+    Duplex(OwnedFd),
+    /// Separate fds (a file read, a file written); `None` for a direction that does not exist.
+    Split {
+        rd: Option<OwnedFd>,
+        wr: Option<OwnedFd>,
+    },
+    /// The process's stdin and stdout, non-blocking until dropped.
+    Stdio {
+        stdin: NonBlocking<'static>,
+        stdout: NonBlocking<'static>,
+    },
+}
+
+/// An opened endpoint.
+pub struct Opened {
+    pub io: Io,
+    pub dgram: bool,
+    /// What `-v` calls it: an address, a path, a command.
+    pub label: String,
+    pub addrs: Addrs,
+    /// The `exec:`/`sh:` child, to be reaped after the session.
+    pub child: Option<Child>,
+    /// Things removed or closed when the end goes: a unix socket path, a pty link, the pty's
+    /// slave (kept open so the master never sees a hang-up between two users of the port).
+    _keep: Vec<Keep>,
+}
+
+pub enum Keep {
+    Path(#[allow(dead_code)] UnixPathGuard),
+    Link(PathBuf),
+    Fd(#[allow(dead_code)] OwnedFd),
+}
+
+impl Drop for Keep {
+    fn drop(&mut self) {
+        if let Keep::Link(p) = self {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+impl Opened {
+    pub fn new(io: Io, dgram: bool, label: String, addrs: Addrs) -> Opened {
+        Opened {
+            io,
+            dgram,
+            label,
+            addrs,
+            child: None,
+            _keep: Vec::new(),
+        }
+    }
+
+    /// Something to clean up when this end goes.
+    pub fn keep(&mut self, k: Option<Keep>) {
+        self._keep.extend(k);
+    }
+
+    /// The session's view of this end.
+    pub fn end(&self) -> io::Result<End<'_>> {
+        Ok(match &self.io {
+            Io::Socket(s) => {
+                let mut e = End::socket(s.as_fd(), self.dgram);
+                e.reader_may_leave = self.child.is_some();
+                e
+            }
+            Io::Duplex(fd) => End::duplex(fd.as_fd())?,
+            Io::Split { rd, wr } => End::split(
+                rd.as_ref().map(|f| f.as_fd()),
+                wr.as_ref().map(|f| f.as_fd()),
+            )?,
+            Io::Stdio { stdin, stdout } => {
+                let mut e = End::split(Some(stdin.as_fd()), Some(stdout.as_fd()))?;
+                e.keyboard = rustix::termios::isatty(stdin.as_fd());
+                e
+            }
+        })
+    }
+
+    /// The socket, when this end is one (for `--pcap` addresses and `SOCKCLI_*`).
+    pub fn socket(&self) -> Option<&Socket> {
+        match &self.io {
+            Io::Socket(s) => Some(s),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,832 @@
+//! `pair -k`: every client of a listening LEFT gets a fresh RIGHT, all in one reactor — no
+//! fork, no thread per client.
+//!
+//! - Streams ([`serve_stream`]): each client is a [`Session`] between the accepted socket and
+//!   its RIGHT. A RIGHT that must connect does so without blocking (the socket waits for
+//!   writability in the same reactor, and the next address is tried on failure), so a slow
+//!   upstream for one client never stalls another. A RIGHT that fails to open closes only its
+//!   client. `exec:` children are reaped when their pidfd says they exited.
+//! - Datagrams ([`serve_dgram`]): a UDP forwarder. One upstream socket per client address;
+//!   replies are sent back to that address from the listening socket; an entry idle for `-i`
+//!   (default 60 s) is expired by a timer; `--max-conns` caps the entries.
+//!
+//! A wake-up costs what is ready: clients are in a slab, each with its own tokens and one
+//! idle timer re-armed lazily, so 10,000 idle clients cost nothing per wake-up.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsFd, OwnedFd};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rustix::io::Errno;
+use socket2::{SockAddr, Socket};
+
+use super::end::{Addrs, Opened};
+use super::flow::Flow;
+use super::hexdump::Dir;
+use super::log::Event;
+use super::reactor::{self, Interest, Reactor, Ready, Token, Watch};
+use super::session::{End, Rules, Session, SessionError, TOKENS};
+use super::shape::Shape;
+use super::signals::Signals;
+use super::{Interrupted, Timeout};
+use crate::sock::{self, addr};
+
+/// How RIGHT is opened for each client (implemented by `endpoint::open`).
+pub trait Upstream {
+    /// Start opening RIGHT for a client whose connection has `client` addresses.
+    fn start(&self, client: Addrs) -> Result<Start>;
+    /// What RIGHT is called in logs.
+    fn name(&self) -> &str;
+}
+
+/// A RIGHT being opened.
+pub enum Start {
+    Open(Opened),
+    /// A non-blocking connect in flight to `target`; `rest` are tried in turn if it fails.
+    Connecting {
+        sock: Socket,
+        target: SocketAddr,
+        rest: Vec<SocketAddr>,
+        opts: crate::sock::SockOpts,
+    },
+}
+
+pub struct Opts<'a> {
+    /// Per-client session rules; `rules.deadline` (`--timeout`) ends the whole server.
+    pub rules: Rules,
+    pub max_conns: Option<usize>,
+    pub permits: &'a dyn Fn(Option<IpAddr>) -> bool,
+    pub log: &'a dyn Fn(Event),
+    pub shape: &'a Shape,
+    /// `-w`: how long one upstream connect may take.
+    pub connect_timeout: Option<Duration>,
+    pub signals: &'a Signals,
+}
+
+const SIG: Token = 0;
+const LISTENER: Token = 1;
+/// Tokens per client: the session's, then one for a connect in flight.
+const STRIDE: usize = TOKENS + 1;
+const CONNECT: usize = TOKENS;
+const FIRST: Token = 2;
+/// Children outliving their client are watched from here up (their pidfds).
+const CHILD_BASE: Token = 1 << 40;
+/// The timer that ends an accept pause after EMFILE.
+const ACCEPT_TIMER: Token = usize::MAX;
+const ACCEPTS_PER_WAKE: usize = 256;
+const EMFILE_PAUSE: Duration = Duration::from_millis(100);
+const SCRATCH: usize = 64 * 1024;
+const FLUSH_ON_SIGNAL: Duration = Duration::from_secs(2);
+
+struct Connecting {
+    sock: Socket,
+    target: SocketAddr,
+    rest: Vec<SocketAddr>,
+    opts: crate::sock::SockOpts,
+    watch: Watch,
+    since: Instant,
+    /// The reactor said the socket is writable (or failed): the connect has an outcome.
+    ready: bool,
+}
+
+struct Client {
+    left: Opened,
+    right: Option<Opened>,
+    connecting: Option<Connecting>,
+    session: Option<Session>,
+    /// The earliest timer armed for this client that has not fired yet.
+    armed: Option<Instant>,
+}
+
+/// A client's two ends, once RIGHT is open (a function, so that the session can be borrowed
+/// mutably beside them).
+fn ends_of<'a>(left: &'a Opened, right: &'a Option<Opened>) -> io::Result<Option<[End<'a>; 2]>> {
+    match right {
+        Some(r) => Ok(Some([left.end()?, r.end()?])),
+        None => Ok(None),
+    }
+}
+
+struct Server<'a> {
+    r: Reactor,
+    listener: Socket,
+    listener_watch: Watch,
+    upstream: &'a dyn Upstream,
+    opts: Opts<'a>,
+    clients: Vec<Option<Client>>,
+    free: Vec<usize>,
+    live: usize,
+    children: Vec<Option<(Child, Option<OwnedFd>, Watch, String)>>,
+    scratch: Vec<u8>,
+    accept_paused: bool,
+    emfile_count: u64,
+}
+
+/// Serve every client of a stream listener until a signal or `--timeout`.
+pub fn serve_stream(listener: Socket, upstream: &dyn Upstream, opts: Opts<'_>) -> Result<()> {
+    let mut r = Reactor::new().context("cannot create the event loop")?;
+    let _sig = reactor::watch_read(&mut r, opts.signals.fd(), SIG)?;
+    let listener_watch = reactor::watch_read(&mut r, &listener, LISTENER)?;
+    let mut s = Server {
+        r,
+        listener,
+        listener_watch,
+        upstream,
+        opts,
+        clients: Vec::new(),
+        free: Vec::new(),
+        live: 0,
+        children: Vec::new(),
+        scratch: vec![0u8; SCRATCH],
+        accept_paused: false,
+        emfile_count: 0,
+    };
+    let result = s.run();
+    s.shut_down();
+    result
+}
+
+impl Server<'_> {
+    fn run(&mut self) -> Result<()> {
+        let (mut ready, mut fired) = (Vec::new(), Vec::new());
+        let mut touched = Vec::new();
+        loop {
+            if self
+                .opts
+                .rules
+                .deadline
+                .is_some_and(|d| Instant::now() >= d)
+            {
+                return Err(Timeout {
+                    what: "session timeout (--timeout)".into(),
+                }
+                .into());
+            }
+            ready.clear();
+            fired.clear();
+            self.r
+                .wait(self.opts.rules.deadline, &mut ready, &mut fired)
+                .context("epoll_wait failed")?;
+            if ready.iter().any(|e| e.token == SIG)
+                && let Some(signal) = self.opts.signals.pending()
+            {
+                self.drain_all();
+                return Err(Interrupted { signal }.into());
+            }
+            touched.clear();
+            for &e in &ready {
+                match e.token {
+                    SIG => {}
+                    LISTENER => self.accept_clients()?,
+                    t if t >= CHILD_BASE => self.reap(t - CHILD_BASE),
+                    t => {
+                        let slot = (t - FIRST) / STRIDE;
+                        self.on_ready(slot, e);
+                        touched.push(slot);
+                    }
+                }
+            }
+            for &t in &fired {
+                if t == ACCEPT_TIMER {
+                    self.resume_accept()?;
+                } else {
+                    if let Some(Some(c)) = self.clients.get_mut(t) {
+                        c.armed = None;
+                    }
+                    touched.push(t);
+                }
+            }
+            touched.sort_unstable();
+            touched.dedup();
+            for &slot in &touched {
+                self.service(slot);
+            }
+        }
+    }
+
+    fn base(slot: usize) -> Token {
+        FIRST + slot * STRIDE
+    }
+
+    fn accept_clients(&mut self) -> Result<()> {
+        for _ in 0..ACCEPTS_PER_WAKE {
+            let (sock, peer) = match sock::accept(&self.listener) {
+                Ok(Some(c)) => c,
+                Ok(None) => return Ok(()),
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                    self.emfile_count += 1;
+                    if self.emfile_count == 1 {
+                        (self.opts.log)(Event::new(
+                            "error",
+                            format!(
+                                "accept: {} ({} clients); waiting for one to leave",
+                                crate::exit::describe_io(&e),
+                                self.live
+                            ),
+                        ));
+                    }
+                    self.accept_paused = true;
+                    self.listener_watch
+                        .set(&mut self.r, self.listener.as_fd(), Interest::NONE)?;
+                    self.r.timer(Instant::now() + EMFILE_PAUSE, ACCEPT_TIMER);
+                    return Ok(());
+                }
+                Err(e) => return Err(e).context("accept failed"),
+            };
+            let label = addr::display(&peer);
+            if !(self.opts.permits)(peer.as_socket().map(|a| a.ip())) {
+                (self.opts.log)(
+                    Event::new(
+                        "refused",
+                        format!("Refused {label}: not allowed by --allow/--deny"),
+                    )
+                    .str("peer", &label),
+                );
+                continue;
+            }
+            if let Some(max) = self.opts.max_conns
+                && self.live >= max
+            {
+                (self.opts.log)(
+                    Event::new(
+                        "refused",
+                        format!("Refused {label}: --max-conns {max} reached"),
+                    )
+                    .str("peer", &label),
+                );
+                continue;
+            }
+            (self.opts.log)(
+                Event::new("connected", format!("Connected by {label}")).str("peer", &label),
+            );
+            let addrs = Addrs {
+                local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                peer: peer.as_socket(),
+            };
+            let left = Opened::new(super::end::Io::Socket(sock), false, label, addrs);
+            self.add_client(left);
+        }
+        Ok(())
+    }
+
+    fn resume_accept(&mut self) -> Result<()> {
+        if self.accept_paused {
+            self.accept_paused = false;
+            self.listener_watch
+                .set(&mut self.r, self.listener.as_fd(), Interest::READ)?;
+        }
+        Ok(())
+    }
+
+    fn add_client(&mut self, left: Opened) {
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.clients.push(None);
+            self.clients.len() - 1
+        });
+        self.live += 1;
+        let client = Client {
+            left,
+            right: None,
+            connecting: None,
+            session: None,
+            armed: None,
+        };
+        self.clients[slot] = Some(client);
+        let start = self.upstream.start(
+            self.clients[slot]
+                .as_ref()
+                .map_or_else(Addrs::default, |c| c.left.addrs),
+        );
+        match start {
+            Ok(Start::Open(right)) => self.begin_session(slot, right),
+            Ok(Start::Connecting {
+                sock,
+                target,
+                rest,
+                opts,
+            }) => self.watch_connect(slot, sock, target, rest, opts),
+            Err(e) => self.close(slot, Some(format!("{e:#}"))),
+        }
+    }
+
+    fn watch_connect(
+        &mut self,
+        slot: usize,
+        sock: Socket,
+        target: SocketAddr,
+        rest: Vec<SocketAddr>,
+        opts: crate::sock::SockOpts,
+    ) {
+        let mut watch = Watch::new(Self::base(slot) + CONNECT);
+        if let Err(e) = watch.set(&mut self.r, sock.as_fd(), Interest::WRITE) {
+            self.close(slot, Some(format!("cannot watch the connect: {e}")));
+            return;
+        }
+        let since = Instant::now();
+        if let Some(t) = self.opts.connect_timeout {
+            self.r.timer(since + t, slot);
+        }
+        if let Some(Some(c)) = self.clients.get_mut(slot) {
+            c.connecting = Some(Connecting {
+                sock,
+                target,
+                rest,
+                opts,
+                watch,
+                since,
+                ready: false,
+            });
+        }
+    }
+
+    fn on_ready(&mut self, slot: usize, e: Ready) {
+        let Some(Some(c)) = self.clients.get_mut(slot) else {
+            return;
+        };
+        if (e.token - FIRST) % STRIDE == CONNECT {
+            if let Some(conn) = c.connecting.as_mut() {
+                conn.ready = true;
+            }
+        } else if let Some(s) = c.session.as_mut() {
+            s.on_ready(e);
+        }
+    }
+
+    /// Move what is ready for one client, end it if it is over, and set its waits and timer.
+    fn service(&mut self, slot: usize) {
+        let Some(Some(c)) = self.clients.get_mut(slot) else {
+            return;
+        };
+        if c.connecting.is_some() {
+            self.continue_connect(slot);
+            return;
+        }
+        let now = Instant::now();
+        let ends = match ends_of(&c.left, &c.right) {
+            Ok(Some(e)) => e,
+            Ok(None) => return,
+            Err(e) => {
+                let why = format!("{e}");
+                self.close(slot, Some(why));
+                return;
+            }
+        };
+        let Some(s) = c.session.as_mut() else { return };
+        let mut outcome = s.pump(&ends, &mut self.scratch).err().map(Err);
+        if outcome.is_none() {
+            outcome = s.check(&ends, now);
+        }
+        if let Some(result) = outcome {
+            let why = result
+                .err()
+                .and_then(|e| describe(e, &c.left.label, self.upstream.name()));
+            self.close(slot, why);
+            return;
+        }
+        if let Err(e) = s.update(&mut self.r, &ends) {
+            let why = format!("cannot wait: {e}");
+            self.close(slot, Some(why));
+            return;
+        }
+        if let Some(at) = s.next_wake()
+            && c.armed.is_none_or(|a| at < a)
+        {
+            c.armed = Some(at);
+            self.r.timer(at, slot);
+        }
+    }
+
+    /// A connect in flight was reported writable (or its timer fired).
+    fn continue_connect(&mut self, slot: usize) {
+        let Some(Some(c)) = self.clients.get_mut(slot) else {
+            return;
+        };
+        let Some(mut conn) = c.connecting.take() else {
+            return;
+        };
+        let timed_out = self
+            .opts
+            .connect_timeout
+            .is_some_and(|t| Instant::now() >= conn.since + t);
+        let writable = conn.ready;
+        if !writable && !timed_out {
+            c.connecting = Some(conn);
+            return;
+        }
+        conn.watch.clear(&mut self.r, conn.sock.as_fd());
+        let result = if writable {
+            sock::finish_connect(&conn.sock)
+        } else {
+            Err(io::Error::from(io::ErrorKind::TimedOut))
+        };
+        match result {
+            Ok(()) => {
+                let addrs = Addrs {
+                    local: conn.sock.local_addr().ok().and_then(|a| a.as_socket()),
+                    peer: Some(conn.target),
+                };
+                let label = addr::display_inet(conn.target);
+                let right = Opened::new(super::end::Io::Socket(conn.sock), false, label, addrs);
+                self.begin_session(slot, right);
+            }
+            // The next address, as Happy Eyeballs would after a failure.
+            Err(_) if !conn.rest.is_empty() => {
+                let target = conn.rest.remove(0);
+                match sock::begin_connect(&target, &conn.opts) {
+                    Ok((sock, _)) => self.watch_connect(slot, sock, target, conn.rest, conn.opts),
+                    Err(e) => {
+                        let why = format!(
+                            "connect to {} failed: {}",
+                            addr::display_inet(target),
+                            crate::exit::describe_io(&e)
+                        );
+                        self.close(slot, Some(why));
+                    }
+                }
+            }
+            Err(e) => {
+                let why = format!(
+                    "connect to {} failed: {}",
+                    self.upstream.name(),
+                    crate::exit::describe_io(&e)
+                );
+                self.close(slot, Some(why));
+            }
+        }
+    }
+
+    fn begin_session(&mut self, slot: usize, right: Opened) {
+        let shape = self.opts.shape;
+        let Some(Some(c)) = self.clients.get_mut(slot) else {
+            return;
+        };
+        let (l, r) = match (c.left.end(), right.end()) {
+            (Ok(l), Ok(r)) => (l, r),
+            (Err(e), _) | (_, Err(e)) => {
+                drop(right);
+                self.close(slot, Some(format!("{e}")));
+                return;
+            }
+        };
+        let flow = |s: &End<'_>, d: &End<'_>, dir| -> Option<Flow> {
+            Some(shape.tap_flow(s.rd_kind()?, d.wr_kind()?, s.dgram, d.dgram, dir))
+        };
+        let dirs = [flow(&l, &r, Dir::Sent), flow(&r, &l, Dir::Received)];
+        let mut rules = self.opts.rules.clone();
+        rules.deadline = None;
+        rules.progress = false;
+        let session = Session::new(&[l, r], dirs, rules, Self::base(slot));
+        c.session = Some(session);
+        c.right = Some(right);
+        self.service(slot);
+    }
+
+    /// End a client: its fds leave the reactor and close; an exec child is reaped later.
+    fn close(&mut self, slot: usize, why: Option<String>) {
+        let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        self.free.push(slot);
+        self.live -= 1;
+        if let Some(mut conn) = c.connecting.take() {
+            conn.watch.clear(&mut self.r, conn.sock.as_fd());
+        }
+        let mut stats = [0, 0];
+        if let (Some(s), Ok(Some(ends))) = (c.session.as_mut(), ends_of(&c.left, &c.right)) {
+            s.deregister(&mut self.r, &ends);
+            stats = s.stats();
+        }
+        let right = c
+            .right
+            .as_ref()
+            .map_or(self.upstream.name(), |r| &r.label)
+            .to_string();
+        let why_text = why.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+        let mut e = Event::new(
+            "closed",
+            format!(
+                "Closed {} <-> {right} ({} bytes left to right, {} bytes right to left){why_text}",
+                c.left.label, stats[0], stats[1]
+            ),
+        )
+        .str("left", &c.left.label)
+        .str("right", &right)
+        .num("bytes_left_to_right", stats[0])
+        .num("bytes_right_to_left", stats[1]);
+        if let Some(w) = &why {
+            e = e.str("error", w);
+        }
+        (self.opts.log)(e);
+        let child = c.right.as_mut().and_then(|r| r.child.take());
+        drop(c);
+        if let Some(child) = child {
+            self.watch_child(child, right);
+        }
+    }
+
+    fn watch_child(&mut self, mut child: Child, label: String) {
+        if let Ok(Some(status)) = child.try_wait() {
+            self.log_exit(&label, child.id(), status);
+            return;
+        }
+        let i = self
+            .children
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or_else(|| {
+                self.children.push(None);
+                self.children.len() - 1
+            });
+        let pidfd = reactor::child_exit_fd(child.id());
+        let mut w = Watch::new(CHILD_BASE + i);
+        if let Some(fd) = &pidfd {
+            let _ = w.set(&mut self.r, fd.as_fd(), Interest::READ);
+        }
+        self.children[i] = Some((child, pidfd, w, label));
+    }
+
+    fn reap(&mut self, i: usize) {
+        let Some(Some((child, pidfd, w, label))) = self.children.get_mut(i) else {
+            return;
+        };
+        if let Ok(Some(status)) = child.try_wait() {
+            if let Some(fd) = pidfd.as_ref() {
+                w.clear(&mut self.r, fd.as_fd());
+            }
+            let (id, label) = (child.id(), label.clone());
+            self.children[i] = None;
+            self.log_exit(&label, id, status);
+        }
+    }
+
+    fn log_exit(&self, label: &str, pid: u32, status: std::process::ExitStatus) {
+        use std::os::unix::process::ExitStatusExt;
+        let how = match (status.code(), status.signal()) {
+            (Some(c), _) => format!("exited with status {c}"),
+            (None, Some(s)) => format!("killed by signal {s}"),
+            _ => "ended".into(),
+        };
+        (self.opts.log)(
+            Event::new("exited", format!("{label} {how}"))
+                .num("pid", pid)
+                .num("status", status.code().unwrap_or(-1)),
+        );
+    }
+
+    /// On SIGINT/SIGTERM: deliver what every client already sent, within one shared budget.
+    fn drain_all(&mut self) {
+        let until = Instant::now() + FLUSH_ON_SIGNAL;
+        for slot in 0..self.clients.len() {
+            let Some(Some(c)) = self.clients.get_mut(slot) else {
+                continue;
+            };
+            if let (Some(s), Ok(Some(ends))) = (c.session.as_mut(), ends_of(&c.left, &c.right)) {
+                s.drain(&mut self.r, &ends, &mut self.scratch, until);
+            }
+        }
+    }
+
+    fn shut_down(&mut self) {
+        for slot in 0..self.clients.len() {
+            if self.clients[slot].is_some() {
+                self.close(slot, None);
+            }
+        }
+        if self.emfile_count > 1 {
+            (self.opts.log)(Event::new(
+                "error",
+                format!(
+                    "accept: out of file descriptors {} times",
+                    self.emfile_count
+                ),
+            ));
+        }
+        let mut procs: Vec<Child> = Vec::new();
+        for (child, pidfd, mut w, _) in self.children.drain(..).flatten() {
+            if let Some(fd) = pidfd.as_ref() {
+                w.clear(&mut self.r, fd.as_fd());
+            }
+            procs.push(child);
+        }
+        for c in &procs {
+            if let Some(pid) = rustix::process::Pid::from_raw(c.id() as i32) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+            }
+        }
+        for mut c in procs {
+            let _ = c.wait();
+        }
+    }
+}
+
+/// One line for a client's failure (`None`: a normal end, a closed reader).
+fn describe(e: SessionError, left: &str, right: &str) -> Option<String> {
+    Some(match e {
+        SessionError::Timeout(t) => t.to_string(),
+        SessionError::Interrupted(i) => i.to_string(),
+        SessionError::Setup(e) => format!("event loop failed: {e}"),
+        SessionError::Io { end, write, err } => format!(
+            "{} {} failed: {}",
+            if write { "write to" } else { "read from" },
+            if end == 0 { left } else { right },
+            crate::exit::describe_io(&err)
+        ),
+    })
+}
+
+/// How the UDP forwarder makes an upstream socket for a new client.
+pub trait DgramUpstream {
+    fn open(&self) -> io::Result<Socket>;
+    fn name(&self) -> &str;
+}
+
+struct Peer {
+    client: SocketAddr,
+    sock: Socket,
+    watch: Watch,
+    last: Instant,
+    sent: u64,
+    received: u64,
+}
+
+/// Idle time after which a UDP forwarder entry is expired when `-i` is not given.
+pub const UDP_IDLE: Duration = Duration::from_secs(60);
+/// Datagrams moved per readiness report, so one busy peer cannot starve the rest.
+const DATAGRAMS_PER_WAKE: usize = 64;
+
+/// The UDP forwarder: every sender to `listener` gets its own upstream socket.
+pub fn serve_dgram(listener: Socket, upstream: &dyn DgramUpstream, opts: Opts<'_>) -> Result<()> {
+    let mut r = Reactor::new().context("cannot create the event loop")?;
+    let _sig = reactor::watch_read(&mut r, opts.signals.fd(), SIG)?;
+    let _l = reactor::watch_read(&mut r, &listener, LISTENER)?;
+    let idle = opts.rules.idle.unwrap_or(UDP_IDLE);
+    let mut peers: Vec<Option<Peer>> = Vec::new();
+    let mut free: Vec<usize> = Vec::new();
+    let mut by_addr: HashMap<SocketAddr, usize> = HashMap::new();
+    let mut buf = vec![0u8; 65536];
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
+    let log = opts.log;
+    let close = |p: Peer, why: &str, r: &mut Reactor| {
+        let mut p = p;
+        p.watch.clear(r, p.sock.as_fd());
+        let label = addr::display_inet(p.client);
+        log(Event::new(
+            "closed",
+            format!(
+                "Closed {label} <-> {} ({} bytes left to right, {} bytes right to left){why}",
+                upstream.name(),
+                p.sent,
+                p.received
+            ),
+        )
+        .str("left", &label)
+        .str("right", upstream.name())
+        .num("bytes_left_to_right", p.sent)
+        .num("bytes_right_to_left", p.received));
+    };
+    loop {
+        if opts.rules.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Timeout {
+                what: "session timeout (--timeout)".into(),
+            }
+            .into());
+        }
+        ready.clear();
+        fired.clear();
+        r.wait(opts.rules.deadline, &mut ready, &mut fired)
+            .context("epoll_wait failed")?;
+        if ready.iter().any(|e| e.token == SIG)
+            && let Some(signal) = opts.signals.pending()
+        {
+            return Err(Interrupted { signal }.into());
+        }
+        let now = Instant::now();
+        for e in &ready {
+            match e.token {
+                SIG => {}
+                LISTENER => {
+                    for _ in 0..DATAGRAMS_PER_WAKE {
+                        let (n, from) = match crate::sys::recv_from(&listener, &mut buf) {
+                            Ok(x) => x,
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                            // An ICMP error for an earlier reply: not the forwarder's failure.
+                            Err(_) => continue,
+                        };
+                        let Some(client) = from.as_socket() else {
+                            continue;
+                        };
+                        let slot = match by_addr.get(&client) {
+                            Some(&s) => s,
+                            None => {
+                                let label = addr::display_inet(client);
+                                if !(opts.permits)(Some(client.ip())) {
+                                    log(Event::new(
+                                        "refused",
+                                        format!("Refused {label}: not allowed by --allow/--deny"),
+                                    )
+                                    .str("peer", &label));
+                                    continue;
+                                }
+                                if let Some(max) = opts.max_conns
+                                    && by_addr.len() >= max
+                                {
+                                    log(Event::new(
+                                        "refused",
+                                        format!("Refused {label}: --max-conns {max} reached"),
+                                    )
+                                    .str("peer", &label));
+                                    continue;
+                                }
+                                let sock = match upstream.open() {
+                                    Ok(s) => s,
+                                    Err(e) => {
+                                        log(Event::new(
+                                            "error",
+                                            format!(
+                                                "Refused {label}: cannot open {}: {}",
+                                                upstream.name(),
+                                                crate::exit::describe_io(&e)
+                                            ),
+                                        ));
+                                        continue;
+                                    }
+                                };
+                                let slot = free.pop().unwrap_or_else(|| {
+                                    peers.push(None);
+                                    peers.len() - 1
+                                });
+                                let mut watch = Watch::new(FIRST + slot);
+                                watch.set(&mut r, sock.as_fd(), Interest::READ)?;
+                                log(Event::new("connected", format!("Connected by {label}"))
+                                    .str("peer", &label));
+                                peers[slot] = Some(Peer {
+                                    client,
+                                    sock,
+                                    watch,
+                                    last: now,
+                                    sent: 0,
+                                    received: 0,
+                                });
+                                by_addr.insert(client, slot);
+                                r.timer(now + idle, slot);
+                                slot
+                            }
+                        };
+                        if let Some(Some(p)) = peers.get_mut(slot) {
+                            p.last = now;
+                            // A full upstream socket drops the datagram, as a router would.
+                            if let Ok(m) = rustix::net::send(
+                                &p.sock,
+                                &buf[..n],
+                                rustix::net::SendFlags::DONTWAIT,
+                            ) {
+                                p.sent += m as u64;
+                            }
+                        }
+                    }
+                }
+                t => {
+                    let slot = t - FIRST;
+                    let Some(Some(p)) = peers.get_mut(slot) else {
+                        continue;
+                    };
+                    for _ in 0..DATAGRAMS_PER_WAKE {
+                        match rustix::io::read(&p.sock, &mut buf) {
+                            Ok(n) => {
+                                p.last = now;
+                                let to = SockAddr::from(p.client);
+                                if listener.send_to(&buf[..n], &to).is_ok() {
+                                    p.received += n as u64;
+                                }
+                            }
+                            Err(Errno::AGAIN) => break,
+                            Err(Errno::INTR) => continue,
+                            // ECONNREFUSED from an upstream with nobody there: the client
+                            // hears nothing, as with a plain UDP path; the entry expires.
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+        }
+        for &slot in &fired {
+            let Some(Some(p)) = peers.get(slot) else {
+                continue;
+            };
+            let due = p.last + idle;
+            if now >= due {
+                let p = peers[slot].take().expect("checked above");
+                by_addr.remove(&p.client);
+                free.push(slot);
+                close(p, "", &mut r);
+            } else {
+                r.timer(due, slot);
+            }
+        }
+    }
+}
