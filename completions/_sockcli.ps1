@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)')
+            [CompletionResult]::new('pair', 'pair', [CompletionResultType]::ParameterValue, 'Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP, virtual serial ports); with -k, a fresh right endpoint for every client')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)')
             [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file')
@@ -65,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--pcap', '--pcap', [CompletionResultType]::ParameterName, 'Write the session''s bytes to FILE as a pcap capture with synthesized headers')
             [CompletionResult]::new('-z', '-z', [CompletionResultType]::ParameterName, 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)')
             [CompletionResult]::new('--zero-io', '--zero-io', [CompletionResultType]::ParameterName, 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With -z: print each open port as a JSON object per line')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With -z: print each open port as a JSON object per line; with -v: the connection events (connected, closed) as JSON Lines on stderr')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Numeric addresses only: never look names up')
@@ -133,6 +134,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client''s bytes to stdout')
             [CompletionResult]::new('--keep-open', '--keep-open', [CompletionResultType]::ParameterName, 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client''s bytes to stdout')
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Relay every client''s bytes to all the other clients (implies -k)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With -v: the connection events (listening, connected, refused, closed) as JSON Lines on stderr')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Numeric addresses only: never look names up')
@@ -146,6 +148,47 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--reuseaddr', '--reuseaddr', [CompletionResultType]::ParameterName, 'Set SO_REUSEADDR (servers always do)')
             [CompletionResult]::new('--reuseport', '--reuseport', [CompletionResultType]::ParameterName, 'Set SO_REUSEPORT')
             [CompletionResult]::new('--broadcast', '--broadcast', [CompletionResultType]::ParameterName, 'Allow sending to broadcast addresses (SO_BROADCAST; `<broadcast>` sets it too)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Same as --eof half-close (netcat''s -N)')
+            [CompletionResult]::new('--send-only', '--send-only', [CompletionResultType]::ParameterName, 'Only send stdin; ignore what the peer sends')
+            [CompletionResult]::new('--recv-only', '--recv-only', [CompletionResultType]::ParameterName, 'Only print what the peer sends; ignore stdin')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Send each bare \n from stdin as \r\n (as ncat -C; --frame raw and line only)')
+            [CompletionResult]::new('--crlf', '--crlf', [CompletionResultType]::ParameterName, 'Send each bare \n from stdin as \r\n (as ncat -C; --frame raw and line only)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits')
+            [CompletionResult]::new('--tty', '--tty', [CompletionResultType]::ParameterName, 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Show bytes moved and the rate on stderr (in place on a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sockcli;pair' {
+            [CompletionResult]::new('--max-conns', '--max-conns', [CompletionResultType]::ParameterName, 'With -k: refuse clients beyond N at once (UDP: senders with an upstream socket)')
+            [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Accept only clients whose address is in CIDR (repeatable)')
+            [CompletionResult]::new('--deny', '--deny', [CompletionResultType]::ParameterName, 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)')
+            [CompletionResult]::new('--ready-file', '--ready-file', [CompletionResultType]::ParameterName, 'Once a listening LEFT is bound, write its ADDR:PORT (or path) and a newline to PATH')
+            [CompletionResult]::new('--eof', '--eof', [CompletionResultType]::ParameterName, 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Exit 4 when the whole session takes longer than DUR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)')
+            [CompletionResult]::new('--quit-after', '--quit-after', [CompletionResultType]::ParameterName, 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)')
+            [CompletionResult]::new('--frame', '--frame', [CompletionResultType]::ParameterName, 'Message framing: raw bytes; line (messages end at \n); len16/len32 (each stdin line is sent as one message with a 2- or 4-byte big-endian length prefix, and each message received is written as one line); len16le/len32le (little-endian prefixes)')
+            [CompletionResult]::new('--max-frame', '--max-frame', [CompletionResultType]::ParameterName, 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged')
+            [CompletionResult]::new('--hexdump', '--hexdump', [CompletionResultType]::ParameterName, 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged')
+            [CompletionResult]::new('--pcap', '--pcap', [CompletionResultType]::ParameterName, 'Write the session''s bytes to FILE as a pcap capture with synthesized headers')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Serve every client of a listening LEFT, each with its own RIGHT, in one loop')
+            [CompletionResult]::new('--keep-open', '--keep-open', [CompletionResultType]::ParameterName, 'Serve every client of a listening LEFT, each with its own RIGHT, in one loop')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Numeric addresses only: never look names up')
+            [CompletionResult]::new('--numeric', '--numeric', [CompletionResultType]::ParameterName, 'Numeric addresses only: never look names up')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each side''s open and close (and exec children''s exit status) to stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each side''s open and close (and exec children''s exit status) to stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With -v: the events as JSON Lines')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Same as --eof half-close (netcat''s -N)')
             [CompletionResult]::new('--send-only', '--send-only', [CompletionResultType]::ParameterName, 'Only send stdin; ignore what the peer sends')
             [CompletionResult]::new('--recv-only', '--recv-only', [CompletionResultType]::ParameterName, 'Only print what the peer sends; ignore stdin')
@@ -232,6 +275,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
         'sockcli;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)')
+            [CompletionResult]::new('pair', 'pair', [CompletionResultType]::ParameterValue, 'Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP, virtual serial ports); with -k, a fresh right endpoint for every client')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)')
             [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file')
@@ -242,6 +286,9 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;help;listen' {
+            break
+        }
+        'sockcli;help;pair' {
             break
         }
         'sockcli;help;resolve' {

@@ -28,6 +28,9 @@ _sockcli() {
             sockcli,listen)
                 cmd="sockcli__subcmd__listen"
                 ;;
+            sockcli,pair)
+                cmd="sockcli__subcmd__pair"
+                ;;
             sockcli,resolve)
                 cmd="sockcli__subcmd__resolve"
                 ;;
@@ -46,6 +49,9 @@ _sockcli() {
             sockcli__subcmd__help,listen)
                 cmd="sockcli__subcmd__help__subcmd__listen"
                 ;;
+            sockcli__subcmd__help,pair)
+                cmd="sockcli__subcmd__help__subcmd__pair"
+                ;;
             sockcli__subcmd__help,resolve)
                 cmd="sockcli__subcmd__help__subcmd__resolve"
                 ;;
@@ -59,7 +65,7 @@ _sockcli() {
 
     case "${cmd}" in
         sockcli)
-            opts="-h -V --help --version connect listen resolve conv sniff help"
+            opts="-h -V --help --version connect listen pair resolve conv sniff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +227,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help)
-            opts="connect listen resolve conv sniff help"
+            opts="connect listen pair resolve conv sniff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -290,6 +296,20 @@ _sockcli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sockcli__subcmd__help__subcmd__pair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sockcli__subcmd__help__subcmd__resolve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -319,7 +339,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__listen)
-            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --ready-file --backlog --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
+            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --json --ready-file --backlog --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,6 +430,88 @@ _sockcli() {
                     return 0
                     ;;
                 --tos)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --eof)
+                    COMPREPLY=($(compgen -W "half-close keep close" -- "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --quit-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --frame)
+                    COMPREPLY=($(compgen -W "raw line len16 len32 len16le len32le" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-frame)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hexdump)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__pair)
+            opts="-k -4 -6 -n -v -N -w -i -q -C -x -t -h -V --keep-open --max-conns --allow --deny --ready-file --numeric --verbose --json --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-conns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deny)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ready-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

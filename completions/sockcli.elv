@@ -24,6 +24,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --version 'Print version'
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+            cand pair 'Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP, virtual serial ports); with -k, a fresh right endpoint for every client'
             cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
             cand conv 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
             cand sniff 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
@@ -61,7 +62,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --pcap 'Write the session''s bytes to FILE as a pcap capture with synthesized headers'
             cand -z 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)'
             cand --zero-io 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)'
-            cand --json 'With -z: print each open port as a JSON object per line'
+            cand --json 'With -z: print each open port as a JSON object per line; with -v: the connection events (connected, closed) as JSON Lines on stderr'
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
             cand -n 'Numeric addresses only: never look names up'
@@ -128,6 +129,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand -k 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client''s bytes to stdout'
             cand --keep-open 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client''s bytes to stdout'
             cand --broker 'Relay every client''s bytes to all the other clients (implies -k)'
+            cand --json 'With -v: the connection events (listening, connected, refused, closed) as JSON Lines on stderr'
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
             cand -n 'Numeric addresses only: never look names up'
@@ -141,6 +143,46 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --reuseaddr 'Set SO_REUSEADDR (servers always do)'
             cand --reuseport 'Set SO_REUSEPORT'
             cand --broadcast 'Allow sending to broadcast addresses (SO_BROADCAST; `<broadcast>` sets it too)'
+            cand -N 'Same as --eof half-close (netcat''s -N)'
+            cand --send-only 'Only send stdin; ignore what the peer sends'
+            cand --recv-only 'Only print what the peer sends; ignore stdin'
+            cand -C 'Send each bare \n from stdin as \r\n (as ncat -C; --frame raw and line only)'
+            cand --crlf 'Send each bare \n from stdin as \r\n (as ncat -C; --frame raw and line only)'
+            cand -t 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits'
+            cand --tty 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits'
+            cand --progress 'Show bytes moved and the rate on stderr (in place on a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sockcli;pair'= {
+            cand --max-conns 'With -k: refuse clients beyond N at once (UDP: senders with an upstream socket)'
+            cand --allow 'Accept only clients whose address is in CIDR (repeatable)'
+            cand --deny 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)'
+            cand --ready-file 'Once a listening LEFT is bound, write its ADDR:PORT (or path) and a newline to PATH'
+            cand --eof 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent'
+            cand -w 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open'
+            cand --connect-timeout 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open'
+            cand -i 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)'
+            cand --idle-timeout 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)'
+            cand --timeout 'Exit 4 when the whole session takes longer than DUR'
+            cand -q 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)'
+            cand --quit-after 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)'
+            cand --frame 'Message framing: raw bytes; line (messages end at \n); len16/len32 (each stdin line is sent as one message with a 2- or 4-byte big-endian length prefix, and each message received is written as one line); len16le/len32le (little-endian prefixes)'
+            cand --max-frame 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)'
+            cand -x 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged'
+            cand --hexdump 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged'
+            cand --pcap 'Write the session''s bytes to FILE as a pcap capture with synthesized headers'
+            cand -k 'Serve every client of a listening LEFT, each with its own RIGHT, in one loop'
+            cand --keep-open 'Serve every client of a listening LEFT, each with its own RIGHT, in one loop'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -n 'Numeric addresses only: never look names up'
+            cand --numeric 'Numeric addresses only: never look names up'
+            cand -v 'Log each side''s open and close (and exec children''s exit status) to stderr'
+            cand --verbose 'Log each side''s open and close (and exec children''s exit status) to stderr'
+            cand --json 'With -v: the events as JSON Lines'
             cand -N 'Same as --eof half-close (netcat''s -N)'
             cand --send-only 'Only send stdin; ignore what the peer sends'
             cand --recv-only 'Only print what the peer sends; ignore stdin'
@@ -223,6 +265,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
         &'sockcli;help'= {
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+            cand pair 'Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP, virtual serial ports); with -k, a fresh right endpoint for every client'
             cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
             cand conv 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
             cand sniff 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
@@ -231,6 +274,8 @@ set edit:completion:arg-completer[sockcli] = {|@words|
         &'sockcli;help;connect'= {
         }
         &'sockcli;help;listen'= {
+        }
+        &'sockcli;help;pair'= {
         }
         &'sockcli;help;resolve'= {
         }

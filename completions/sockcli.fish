@@ -28,6 +28,7 @@ complete -c sockcli -n "__fish_sockcli_needs_command" -s h -l help -d 'Print hel
 complete -c sockcli -n "__fish_sockcli_needs_command" -s V -l version -d 'Print version'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "pair" -d 'Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP, virtual serial ports); with -k, a fresh right endpoint for every client'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "conv" -d 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
 complete -c sockcli -n "__fish_sockcli_needs_command" -f -a "sniff" -d 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
@@ -61,7 +62,7 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l max-frame -d
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l pcap -d 'Write the session\'s bytes to FILE as a pcap capture with synthesized headers' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s z -l zero-io -d 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l json -d 'With -z: print each open port as a JSON object per line'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l json -d 'With -z: print each open port as a JSON object per line; with -v: the connection events (connected, closed) as JSON Lines on stderr'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 6 -d 'Use IPv6 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s n -l numeric -d 'Numeric addresses only: never look names up'
@@ -117,6 +118,7 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l pcap -d 'Writ
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l echo -d 'Send every byte received back to its sender (UDP: each datagram to its sender)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s k -l keep-open -d 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client\'s bytes to stdout'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l broker -d 'Relay every client\'s bytes to all the other clients (implies -k)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l json -d 'With -v: the connection events (listening, connected, refused, closed) as JSON Lines on stderr'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s 4 -d 'Use IPv4 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s 6 -d 'Use IPv6 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s n -l numeric -d 'Numeric addresses only: never look names up'
@@ -135,6 +137,40 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s t -l tty -d '
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l max-conns -d 'With -k: refuse clients beyond N at once (UDP: senders with an upstream socket)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l allow -d 'Accept only clients whose address is in CIDR (repeatable)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l deny -d 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l ready-file -d 'Once a listening LEFT is bound, write its ADDR:PORT (or path) and a newline to PATH' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l eof -d 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent' -r -f -a "half-close\t''
+keep\t''
+close\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s w -l connect-timeout -d 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s i -l idle-timeout -d 'Exit 4 when no data moves either way for DUR (UDP connect: after stdin EOF, how long to wait for replies, default 2s, and then exit 0)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l timeout -d 'Exit 4 when the whole session takes longer than DUR' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s q -l quit-after -d 'After stdin EOF, quit after DUR even if the peer is still open (exit 4)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l frame -d 'Message framing: raw bytes; line (messages end at \\n); len16/len32 (each stdin line is sent as one message with a 2- or 4-byte big-endian length prefix, and each message received is written as one line); len16le/len32le (little-endian prefixes)' -r -f -a "raw\t''
+line\t''
+len16\t''
+len32\t''
+len16le\t''
+len32le\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l max-frame -d 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l pcap -d 'Write the session\'s bytes to FILE as a pcap capture with synthesized headers' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s k -l keep-open -d 'Serve every client of a listening LEFT, each with its own RIGHT, in one loop'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s 4 -d 'Use IPv4 only'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s 6 -d 'Use IPv6 only'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s n -l numeric -d 'Numeric addresses only: never look names up'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s v -l verbose -d 'Log each side\'s open and close (and exec children\'s exit status) to stderr'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l json -d 'With -v: the events as JSON Lines'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s N -d 'Same as --eof half-close (netcat\'s -N)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l send-only -d 'Only send stdin; ignore what the peer sends'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l recv-only -d 'Only print what the peer sends; ignore stdin'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s C -l crlf -d 'Send each bare \\n from stdin as \\r\\n (as ncat -C; --frame raw and line only)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s t -l tty -d 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s V -l version -d 'Print version'
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -s r -l reverse -d 'Reverse lookup of ADDR (gethostbyaddr: name, aliases, addresses); with a PORT argument or -n/--numeric-host, getnameinfo' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l service -d 'The port of a service name (getservbyname), e.g. http or http/tcp' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand resolve" -l port -d 'The service name of a port (getservbyport), e.g. 443 or 53/udp' -r
@@ -182,9 +218,10 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s d -l dump-filt
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -l json -d 'One JSON object per packet (fields in the README)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s V -l version -d 'Print version'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "conv" -d 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "sniff" -d 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
-complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen resolve conv sniff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff help" -f -a "pair" -d 'Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP, virtual serial ports); with -k, a fresh right endpoint for every client'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff help" -f -a "resolve" -d 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff help" -f -a "conv" -d 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff help" -f -a "sniff" -d 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -237,8 +237,9 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "N", default_value_t = 512, requires = "zero_io",
           value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub parallel: u32,
-    /// With -z: print each open port as a JSON object per line.
-    #[arg(long, requires = "zero_io")]
+    /// With -z: print each open port as a JSON object per line; with -v: the connection
+    /// events (connected, closed) as JSON Lines on stderr.
+    #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub exec: ExecArgs,
@@ -285,6 +286,10 @@ pub struct ListenArgs {
     pub deny_file: Option<PathBuf>,
     #[command(flatten)]
     pub exec: ExecArgs,
+    /// With -v: the connection events (listening, connected, refused, closed) as JSON Lines
+    /// on stderr.
+    #[arg(long)]
+    pub json: bool,
     /// Once listening, write the bound ADDR:PORT (or unix path) and a newline to PATH,
     /// atomically, so scripts can wait for the file instead of sleeping.
     #[arg(long, value_name = "PATH")]

@@ -9,8 +9,8 @@ use socket2::Socket;
 
 use super::exec::{self, ExecCmd};
 use super::{
-    family, host_port, log, nonzero, proto, relay_opts, relay_result, session_flag_used, shape,
-    sock_opts, terminal_opts, usage,
+    event_log, family, host_port, log, nonzero, proto, relay_opts, relay_result, session_flag_used,
+    shape, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ConnectArgs;
 use crate::event::relay::{RelayOpts, relay};
@@ -96,14 +96,17 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
             (sock, path.display().to_string(), *dgram)
         }
     };
-    log(args.net.verbose, format_args!("Connected to {peer}"));
+    log(
+        event_log(&args.net, args.json),
+        format_args!("Connected to {peer}"),
+    );
 
     if let Some(cmd) = exec {
         let mut child = cmd.spawn(sock)?;
         let deadline = nonzero(session.timeout).map(|d| start + d);
         let status = exec::wait_child(&mut child, &signals, deadline)?;
         log(
-            args.net.verbose,
+            event_log(&args.net, args.json),
             format_args!("Closed {peer} ('{}' {})", cmd.shown, exec::describe(status)),
         );
         exec::check(&cmd, status)?;
@@ -122,7 +125,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
                 ..relay_opts(session, datagram, start)
             },
             &args.data,
-            args.net.verbose,
+            event_log(&args.net, args.json),
         ),
         &signals,
     );

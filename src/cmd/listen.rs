@@ -15,7 +15,7 @@ use socket2::{SockAddr, Socket};
 
 use super::exec::ExecCmd;
 use super::{
-    data_flag_used, family, host_port, log, nonzero, proto, relay_opts, relay_result,
+    data_flag_used, event_log, family, host_port, log, nonzero, proto, relay_opts, relay_result,
     session_flag_used, shape, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ListenArgs;
@@ -160,7 +160,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
     let signals = Signals::install().context("cannot install signal handlers")?;
     let server = bind(&target, &opts, args)?;
     log(
-        args.net.verbose,
+        event_log(&args.net, args.json),
         format_args!("Listening on {}", server.local),
     );
     if let Some(path) = &args.ready_file {
@@ -172,7 +172,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
     let deadline = nonzero(session.timeout).map(|d| start + d);
     let first_client_deadline = nonzero(session.connect_timeout).map(|d| start + d);
     let ctx = Ctx {
-        verbose: args.net.verbose,
+        log: event_log(&args.net, args.json),
         signals: &signals,
         deadline,
         first_client_deadline,
@@ -216,7 +216,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
     let (client, peer) = accept_one(&server.sock, &access, &ctx)?;
     drop(server);
     let peer = addr::display(&peer);
-    log(ctx.verbose, format_args!("Connected by {peer}"));
+    log(ctx.log, format_args!("Connected by {peer}"));
     let (stats, result) = relay(
         &client,
         std::io::stdin().as_fd(),
@@ -227,12 +227,12 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
                 ..relay_opts(session, false, start)
             },
             &args.data,
-            ctx.verbose,
+            ctx.log,
         ),
         &signals,
     );
     log(
-        ctx.verbose,
+        ctx.log,
         format_args!(
             "Closed {peer} (in {} bytes, out {} bytes)",
             stats.received, stats.sent
@@ -256,7 +256,7 @@ fn accept_one(listener: &Socket, access: &Access, ctx: &Ctx<'_>) -> Result<(Sock
             }
             let peer = addr::display(&peer);
             log(
-                ctx.verbose,
+                ctx.log,
                 format_args!("Refused {peer}: not allowed by --allow/--deny"),
             );
             continue;

@@ -10,7 +10,6 @@ mod resolve;
 mod scan;
 mod sniff;
 
-use std::io::Write;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -19,6 +18,7 @@ use anyhow::{Context, Result};
 use crate::cli::{Cli, Command, DataArgs, EofArg, FrameArg, NetArgs, SessionArgs, SockArgs};
 use crate::event::frame::{Framing, Prefix};
 use crate::event::hexdump::HexSink;
+use crate::event::log::Log;
 use crate::event::pcap_tap::PcapSink;
 use crate::event::relay::{EofMode, RelayError, RelayOpts};
 use crate::event::shape::{Shape, frame_error};
@@ -137,7 +137,7 @@ pub(crate) fn relay_opts(s: &SessionArgs, datagram: bool, start: Instant) -> Rel
 
 /// `-t` and `--progress` for a stdio session. `-t` needs a terminal on stdin; otherwise it is
 /// ignored (with a note under `-v`), so a script may pass it unconditionally.
-pub(crate) fn terminal_opts(opts: RelayOpts, data: &DataArgs, verbose: bool) -> RelayOpts {
+pub(crate) fn terminal_opts(opts: RelayOpts, data: &DataArgs, verbose: Log) -> RelayOpts {
     use std::io::IsTerminal;
     let tty = data.tty && opts.send && std::io::stdin().is_terminal();
     if data.tty && !tty && opts.send {
@@ -254,9 +254,15 @@ pub(crate) fn session_flag_used(d: &DataArgs, s: &SessionArgs) -> Option<&'stati
     })
 }
 
-/// `-v` connection events go to stderr, never stdout.
-pub(crate) fn log(verbose: bool, line: std::fmt::Arguments<'_>) {
-    if verbose {
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+/// `-v` connection events go to stderr, never stdout (as JSON Lines with `--json`).
+pub(crate) fn log(log: Log, line: std::fmt::Arguments<'_>) {
+    log.line(line);
+}
+
+/// What `-v` and `--json` ask of connection events.
+pub(crate) fn event_log(net: &NetArgs, json: bool) -> Log {
+    Log {
+        verbose: net.verbose,
+        json,
     }
 }

@@ -105,7 +105,10 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
     let plan = plan(args, start)?;
     let signals = Signals::install().context("cannot install signal handlers")?;
     log(
-        args.net.verbose,
+        crate::event::log::Log {
+            verbose: args.net.verbose,
+            json: false,
+        },
         format_args!(
             "Scanning {} ({}): {} ports, up to {} in flight",
             plan.hp.host,
@@ -133,7 +136,15 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
     let sum = scan::scan(plan.ip, &plan.ports, &plan.opts, signals.fd(), report)
         .with_context(|| format!("scan of {host} failed"))?;
     let _ = out.flush();
-    log_summary(args.net.verbose, &plan, &sum, start);
+    log_summary(
+        crate::event::log::Log {
+            verbose: args.net.verbose,
+            json: false,
+        },
+        &plan,
+        &sum,
+        start,
+    );
     match sum.stop {
         Stop::Interrupted => Err(Interrupted {
             signal: signals.pending().unwrap_or(libc::SIGINT),
@@ -169,7 +180,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
 
 /// `-v`: one line on stderr with what the scan found, so closed and filtered ports are
 /// visible without polluting stdout.
-fn log_summary(verbose: bool, plan: &Plan, sum: &Summary, start: Instant) {
+fn log_summary(verbose: crate::event::log::Log, plan: &Plan, sum: &Summary, start: Instant) {
     let known = sum.open + sum.closed + sum.timed_out + sum.failed;
     let of = if known == plan.ports.len() {
         String::new()

@@ -105,12 +105,4 @@ impl Opened {
             }
         })
     }
-
-    /// The socket, when this end is one (for `--pcap` addresses and `SOCKCLI_*`).
-    pub fn socket(&self) -> Option<&Socket> {
-        match &self.io {
-            Io::Socket(s) => Some(s),
-            _ => None,
-        }
-    }
 }

@@ -111,6 +111,10 @@ fn ends_of<'a>(left: &'a Opened, right: &'a Option<Opened>) -> io::Result<Option
     }
 }
 
+/// An exec child whose client is gone, until it exits: its pidfd (when the kernel has
+/// pidfd_open) and the watch on it, and its name for the log.
+type Orphan = (Child, Option<OwnedFd>, Watch, String);
+
 struct Server<'a> {
     r: Reactor,
     listener: Socket,
@@ -120,7 +124,7 @@ struct Server<'a> {
     clients: Vec<Option<Client>>,
     free: Vec<usize>,
     live: usize,
-    children: Vec<Option<(Child, Option<OwnedFd>, Watch, String)>>,
+    children: Vec<Option<Orphan>>,
     scratch: Vec<u8>,
     accept_paused: bool,
     emfile_count: u64,

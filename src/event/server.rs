@@ -79,7 +79,8 @@ pub struct Opts<'a> {
 
 /// What every server loop needs besides its socket.
 pub struct Ctx<'a> {
-    pub verbose: bool,
+    /// `-v` (and `--json`) connection events.
+    pub log: super::log::Log,
     pub signals: &'a Signals,
     /// `--timeout`: the whole run.
     pub deadline: Option<Instant>,
@@ -145,10 +146,7 @@ impl Ctx<'_> {
     }
 
     fn log(&self, line: std::fmt::Arguments<'_>) {
-        if self.verbose {
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
-        }
+        self.log.line(line);
     }
 }
 

@@ -121,14 +121,6 @@ impl<'a> End<'a> {
         self.wr.map(|(_, k)| k)
     }
 
-    pub fn reads(&self) -> bool {
-        self.rd.is_some()
-    }
-
-    pub fn writes(&self) -> bool {
-        self.wr.is_some()
-    }
-
     /// The peer sees EOF: shutdown(SHUT_WR) on a stream socket; nothing for other fds (the
     /// caller closes them when the session is over).
     fn half_close(&self) {
@@ -196,11 +188,6 @@ impl Session {
 
     pub fn stats(&self) -> Stats {
         [0, 1].map(|d| self.dirs[d].as_ref().map_or(0, |f| f.bytes))
-    }
-
-    /// Bytes read but not yet delivered, both directions (what a shutdown would lose).
-    pub fn held(&self) -> usize {
-        self.dirs.iter().flatten().map(Flow::held).sum()
     }
 
     pub fn owns(&self, token: Token) -> bool {
@@ -431,13 +418,13 @@ impl Session {
         let (mut ready, mut fired) = (Vec::new(), Vec::new());
         while Instant::now() < until {
             let mut waiting = false;
-            for d in 0..2 {
+            for (d, read_once) in last_read.iter_mut().enumerate() {
                 let Some(flow) = self.dirs[d].as_ref() else {
                     continue;
                 };
-                if flow.held() == 0 && !last_read[d] && !flow.src_eof() {
+                if flow.held() == 0 && !*read_once && !flow.src_eof() {
                     // One last non-blocking pass over what the source already holds.
-                    last_read[d] = true;
+                    *read_once = true;
                     if self.pump_dir(ends, d, scratch).is_err() {
                         self.dirs[d] = None;
                         continue;

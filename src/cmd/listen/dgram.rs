@@ -175,7 +175,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
                 let ip = from.as_socket().map(|a| a.ip());
                 if !o.access.permits(ip) {
                     log(
-                        ctx.verbose,
+                        ctx.log,
                         format_args!(
                             "Refused {}: not allowed by --allow/--deny",
                             addr::display(&from)
@@ -186,12 +186,12 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
                 match peers.heard(&from, now) {
                     Heard::Known => {}
                     Heard::New => log(
-                        ctx.verbose,
+                        ctx.log,
                         format_args!("Connected by {}", addr::display(&from)),
                     ),
                     Heard::Full => {
                         log(
-                            ctx.verbose,
+                            ctx.log,
                             format_args!(
                                 "Refused {}: --max-conns {} reached",
                                 addr::display(&from),
@@ -209,7 +209,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
                         && e.kind() != io::ErrorKind::WouldBlock
                     {
                         log(
-                            ctx.verbose,
+                            ctx.log,
                             format_args!("echo to {} failed: {e}", addr::display(&from)),
                         );
                     }
