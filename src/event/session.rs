@@ -552,3 +552,188 @@ pub fn run(
     session.finish_progress();
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::fd::AsFd;
+    use std::os::unix::net::{UnixDatagram, UnixStream};
+
+    /// Drive a session to its end on a reactor (no signals), bounded to 10 s.
+    fn drive(s: &mut Session, ends: &[End<'_>; 2]) -> Result<(), SessionError> {
+        let mut r = Reactor::new().unwrap();
+        let mut scratch = vec![0u8; 4096];
+        let (mut ready, mut fired) = (Vec::new(), Vec::new());
+        let limit = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < limit {
+            if let Some(end) = s.check(ends, Instant::now()) {
+                s.deregister(&mut r, ends);
+                return end;
+            }
+            s.update(&mut r, ends).unwrap();
+            ready.clear();
+            let wake = s.next_wake().map_or(limit, |w| w.min(limit));
+            r.wait(Some(wake), &mut ready, &mut fired).unwrap();
+            for e in &ready {
+                s.on_ready(*e);
+            }
+            s.pump(ends, &mut scratch)?;
+        }
+        panic!("session did not end within 10 s");
+    }
+
+    fn pair() -> (UnixStream, UnixStream) {
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        (a, b)
+    }
+
+    fn flows(ends: &[End<'_>; 2]) -> [Option<Flow>; 2] {
+        [0, 1].map(|d| {
+            Some(Flow::new(
+                ends[d].rd_kind().unwrap(),
+                ends[1 - d].wr_kind().unwrap(),
+                ends[d].dgram,
+                ends[1 - d].dgram,
+            ))
+        })
+    }
+
+    #[test]
+    fn half_close_travels_and_the_session_ends_when_both_directions_are_done() {
+        let (a, mut a_peer) = pair();
+        let (b, mut b_peer) = pair();
+        let ends = [End::socket(a.as_fd(), false), End::socket(b.as_fd(), false)];
+        let mut s = Session::new(&ends, flows(&ends), Rules::default(), 0);
+        // b's peer answers only after it saw EOF: the half-close must reach it.
+        let server = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            b_peer.read_to_end(&mut got).unwrap();
+            b_peer.write_all(&[&got[..], b" back"].concat()).unwrap();
+        });
+        a_peer.write_all(b"request").unwrap();
+        a_peer.shutdown(std::net::Shutdown::Write).unwrap();
+        drive(&mut s, &ends).unwrap();
+        server.join().unwrap();
+        drop(a);
+        let mut reply = Vec::new();
+        a_peer.read_to_end(&mut reply).unwrap();
+        assert_eq!(reply, b"request back");
+        assert_eq!(s.stats(), [7, 12]);
+    }
+
+    #[test]
+    fn eof_close_ends_at_end_zero_eof_without_waiting_for_the_other_side() {
+        let (a, a_peer) = pair();
+        let (b, _b_peer) = pair();
+        let ends = [End::socket(a.as_fd(), false), End::socket(b.as_fd(), false)];
+        let rules = Rules {
+            eof: EofMode::Close,
+            ..Rules::default()
+        };
+        let mut s = Session::new(&ends, flows(&ends), rules, 0);
+        a_peer.shutdown(std::net::Shutdown::Write).unwrap();
+        let t = Instant::now();
+        drive(&mut s, &ends).unwrap();
+        assert!(t.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn idle_timeout_is_an_error_and_quit_after_counts_from_end_zero_eof() {
+        let (a, a_peer) = pair();
+        let (b, _b_peer) = pair();
+        let ends = [End::socket(a.as_fd(), false), End::socket(b.as_fd(), false)];
+        let rules = Rules {
+            idle: Some(Duration::from_millis(100)),
+            ..Rules::default()
+        };
+        let mut s = Session::new(&ends, flows(&ends), rules, 0);
+        let t = Instant::now();
+        match drive(&mut s, &ends) {
+            Err(SessionError::Timeout(t)) => assert!(t.what.contains("idle"), "{}", t.what),
+            other => panic!("{other:?}"),
+        }
+        assert!(t.elapsed() >= Duration::from_millis(100));
+        let rules = Rules {
+            quit_after: Some(Duration::from_millis(50)),
+            ..Rules::default()
+        };
+        let mut s = Session::new(&ends, flows(&ends), rules, 0);
+        a_peer.shutdown(std::net::Shutdown::Write).unwrap();
+        match drive(&mut s, &ends) {
+            Err(SessionError::Timeout(t)) => assert!(t.what.contains("-q"), "{}", t.what),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_datagram_end_lingers_for_replies_then_ends_normally() {
+        let (a, a_peer) = pair();
+        let (d, d_peer) = UnixDatagram::pair().unwrap();
+        d.set_nonblocking(true).unwrap();
+        let ends = [End::socket(a.as_fd(), false), End::socket(d.as_fd(), true)];
+        let rules = Rules {
+            linger: Duration::from_millis(150),
+            ..Rules::default()
+        };
+        let mut s = Session::new(&ends, flows(&ends), rules, 0);
+        (&a_peer).write_all(b"q").unwrap();
+        a_peer.shutdown(std::net::Shutdown::Write).unwrap();
+        let t = Instant::now();
+        drive(&mut s, &ends).unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(150));
+        let mut buf = [0u8; 8];
+        assert_eq!(d_peer.recv(&mut buf).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_keyboard_does_not_keep_the_session_once_the_other_side_is_done() {
+        let (a, _typist) = pair();
+        let (b, b_peer) = pair();
+        let mut e0 = End::socket(a.as_fd(), false);
+        e0.keyboard = true;
+        let ends = [e0, End::socket(b.as_fd(), false)];
+        let mut s = Session::new(&ends, flows(&ends), Rules::default(), 0);
+        drop(b_peer);
+        drive(&mut s, &ends).unwrap();
+    }
+
+    #[test]
+    fn a_reader_that_leaves_ends_its_direction_quietly_but_others_fail() {
+        let (a, a_peer) = pair();
+        let (b, b_peer) = pair();
+        drop(b_peer);
+        let data = vec![7u8; 64 * 1024];
+        let writer = {
+            let data = data.clone();
+            std::thread::spawn(move || {
+                let mut a_peer = a_peer;
+                let _ = a_peer.write_all(&data);
+                let _ = a_peer.shutdown(std::net::Shutdown::Write);
+                a_peer
+            })
+        };
+        let mut e1 = End::socket(b.as_fd(), false);
+        e1.reader_may_leave = true;
+        let ends = [End::socket(a.as_fd(), false), e1];
+        let mut s = Session::new(&ends, flows(&ends), Rules::default(), 0);
+        drive(&mut s, &ends).unwrap();
+        drop(writer.join().unwrap());
+        // The same without the flag: a broken pipe writing to end 1 is an error naming it.
+        let (a, a_peer) = pair();
+        let (b, b_peer) = pair();
+        drop(b_peer);
+        (&a_peer).write_all(b"x").unwrap();
+        let ends = [End::socket(a.as_fd(), false), End::socket(b.as_fd(), false)];
+        let mut s = Session::new(&ends, flows(&ends), Rules::default(), 0);
+        match drive(&mut s, &ends) {
+            Err(SessionError::Io {
+                end: 1,
+                write: true,
+                ..
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
