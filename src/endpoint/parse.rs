@@ -346,6 +346,29 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
     };
     let (address, options) = pieces.split_first().expect("at least one piece");
 
+    // The address first, so that errors read left to right.
+    let kind = match base {
+        Base::Stdio => Kind::Stdio,
+        Base::Pty => Kind::Pty,
+        Base::Tcp => Kind::Tcp(inet(base, address)?),
+        Base::TcpListen => Kind::TcpListen(inet(base, address)?),
+        Base::Udp => Kind::Udp(inet(base, address)?),
+        Base::UdpListen => Kind::UdpListen(inet(base, address)?),
+        Base::Unix | Base::UnixDgram => Kind::Unix {
+            path: path(base, address)?,
+            dgram: base == Base::UnixDgram,
+        },
+        Base::UnixListen | Base::UnixDgramListen => Kind::UnixListen {
+            path: path(base, address)?,
+            dgram: base == Base::UnixDgramListen,
+        },
+        Base::File => Kind::File(path(base, address)?),
+        Base::Create => Kind::Create(path(base, address)?),
+        Base::Append => Kind::Append(path(base, address)?),
+        Base::Fd => Kind::Fd(fd(address)?),
+        Base::Exec | Base::Sh => unreachable!("handled above"),
+    };
+
     let mut seen: Vec<Opt> = Vec::new();
     for piece in options {
         let (name, val) = match piece.split_once('=') {
@@ -388,27 +411,6 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
         set_option(&mut opts, &mut family_from, opt, name, val)?;
     }
 
-    let kind = match base {
-        Base::Stdio => Kind::Stdio,
-        Base::Pty => Kind::Pty,
-        Base::Tcp => Kind::Tcp(inet(base, address)?),
-        Base::TcpListen => Kind::TcpListen(inet(base, address)?),
-        Base::Udp => Kind::Udp(inet(base, address)?),
-        Base::UdpListen => Kind::UdpListen(inet(base, address)?),
-        Base::Unix | Base::UnixDgram => Kind::Unix {
-            path: path(base, address)?,
-            dgram: base == Base::UnixDgram,
-        },
-        Base::UnixListen | Base::UnixDgramListen => Kind::UnixListen {
-            path: path(base, address)?,
-            dgram: base == Base::UnixDgramListen,
-        },
-        Base::File => Kind::File(path(base, address)?),
-        Base::Create => Kind::Create(path(base, address)?),
-        Base::Append => Kind::Append(path(base, address)?),
-        Base::Fd => Kind::Fd(fd(address)?),
-        Base::Exec | Base::Sh => unreachable!("handled above"),
-    };
     if let Kind::Tcp(hp) | Kind::TcpListen(hp) | Kind::Udp(hp) | Kind::UdpListen(hp) = &kind {
         check_families(base, hp, &opts, family_from.as_deref())?;
     }

@@ -1050,3 +1050,11 @@ fn fuzz_entry_point_on_examples() {
     }
     crate::fuzzing::parse_endpoint(b"\xff\xfe");
 }
+
+#[test]
+fn errors_read_left_to_right() {
+    err_has("tcp:h:99999,nodelya", &["invalid port '99999'"]);
+    err_has("unix:,mode=600", &["empty path"]);
+    err_has("tcp:h:1,nodelya,ttl=999", &["unknown option 'nodelya'"]);
+    err_has("tcp:h:1,ttl=999,nodelya", &["ttl=999 out of range"]);
+}
