@@ -7,6 +7,7 @@
           then bits 3-7: the interface name, packet type, -e, -XX and a wire length one more
           than caplen)
   filter: the expressions in filter_seeds.txt (one per line), one file each
+  endpoint: the endpoint strings in endpoint_seeds.txt (one per line), one file each
 
 Files are named by their SHA-1, like libFuzzer's corpus. Usage: python3 fuzz/make_seeds.py
 """
@@ -86,7 +87,10 @@ def main():
     for line in (FUZZ / "filter_seeds.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             write("filter", line.encode())
-    for t in ("pcap", "decode", "filter"):
+    for line in (FUZZ / "endpoint_seeds.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            write("endpoint", line.encode())
+    for t in ("pcap", "decode", "filter", "endpoint"):
         files = list((OUT / t).iterdir())
         size = sum(p.stat().st_size for p in files)
         print(f"{t}: {len(files)} seeds, {size} bytes", file=sys.stderr)

@@ -85,3 +85,38 @@ pub fn read_capture(data: &[u8]) {
         assert!(caplen <= data.len());
     }
 }
+
+/// Parses arbitrary UTF-8 as an endpoint string. An error must be one line naming the endpoint;
+/// an endpoint must parse again from its text to the same value, [`Endpoint::looks_like`] must
+/// agree, and its canonical form must parse back to the same kind and options.
+///
+/// [`Endpoint::looks_like`]: crate::endpoint::Endpoint::looks_like
+pub fn parse_endpoint(data: &[u8]) {
+    use crate::endpoint::Endpoint;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let e = match Endpoint::parse(text) {
+        Ok(e) => e,
+        Err(msg) => {
+            assert!(msg.starts_with("invalid endpoint '"), "{msg}");
+            assert!(!msg.contains('\n') && !msg.contains('\r'), "{msg:?}");
+            return;
+        }
+    };
+    assert_eq!(e.to_string(), text);
+    assert_eq!(Endpoint::parse(&e.text).as_ref(), Ok(&e));
+    assert!(
+        Endpoint::looks_like(text),
+        "{text:?} parsed but does not look like one"
+    );
+    let canonical = e.canonical();
+    match Endpoint::parse(&canonical) {
+        Ok(again) => {
+            assert_eq!(again.kind, e.kind, "{text:?} -> {canonical:?}");
+            assert_eq!(again.opts, e.opts, "{text:?} -> {canonical:?}");
+            assert_eq!(again.canonical(), canonical);
+        }
+        Err(err) => panic!("{text:?} -> canonical {canonical:?} does not parse: {err}"),
+    }
+}

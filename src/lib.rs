@@ -1,6 +1,6 @@
 //! sockcli: a netcat-style network multitool. The binary is a thin `main`; everything lives
-//! in this library so that the fuzz targets (`fuzz/`) can reach the parsers. Only [`main`] and
-//! the [`fuzzing`] entry points are public.
+//! in this library so that the fuzz targets (`fuzz/`) can reach the parsers. Only [`main`], the
+//! [`fuzzing`] entry points and the [`endpoint`] parser are public.
 
 mod cli;
 mod cmd;
