@@ -365,7 +365,7 @@ pub struct ExecArgs {
 }
 
 /// How the stdio session shows and shapes its bytes (not with --exec, --echo, --broker, -k).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// Message framing: raw bytes; line (messages end at \n); len16/len32 (each stdin line
     /// is sent as one message with a 2- or 4-byte big-endian length prefix, and each message
@@ -488,7 +488,7 @@ pub struct SockArgs {
 }
 
 /// Session behaviour: end of input, directions and timeouts.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SessionArgs {
     /// What stdin EOF does: half-close sends FIN and keeps reading until the peer closes;
     /// keep leaves the write side open; close ends the session once stdin is sent.

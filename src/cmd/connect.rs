@@ -13,11 +13,12 @@ use super::{
     shape, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ConnectArgs;
+use crate::endpoint::{Endpoint, EndpointOpts, Kind};
 use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
 use crate::event::{Interrupted, Timeout};
 use crate::exit::Code;
-use crate::sock::addr::{self, Endpoint, HostPort, Lookup, Proto};
+use crate::sock::addr::{self, Family, HostPort, Lookup, Proto};
 use crate::sock::{self, SockOpts};
 
 enum Target {
@@ -25,7 +26,51 @@ enum Target {
     Unix { path: PathBuf, dgram: bool },
 }
 
-fn plan_target(args: &ConnectArgs) -> Result<Target> {
+enum Planned {
+    /// A socket this command connects, and the endpoint string's own options.
+    Socket(Target, EndpointOpts),
+    /// Any other connecting endpoint (`exec:`, `file:`, `pty`...): `pair - ENDPOINT`.
+    Pair(String),
+}
+
+/// Where to connect (`HOST PORT`, `-U PATH` or one endpoint string).
+fn plan_target(args: &ConnectArgs) -> Result<Planned> {
+    let none = EndpointOpts::default();
+    let net = &args.net;
+    if let [one] = args.target.as_slice()
+        && Endpoint::looks_like(one)
+    {
+        if net.unix.is_some() {
+            return Err(usage("-U PATH takes no HOST or PORT"));
+        }
+        let ep = Endpoint::parse(one).map_err(usage)?;
+        let tcp = matches!(ep.kind, Kind::Tcp(_));
+        let target = match ep.kind {
+            Kind::Tcp(hp) | Kind::Udp(hp) => {
+                let p = if tcp { Proto::Tcp } else { Proto::Udp };
+                if net.udp && p == Proto::Tcp {
+                    return Err(usage(format!("-u conflicts with the tcp endpoint '{one}'")));
+                }
+                Target::Inet(p, hp)
+            }
+            Kind::Unix { path, dgram } => Target::Unix {
+                path,
+                dgram: dgram || net.udp,
+            },
+            Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
+                return Err(usage(format!(
+                    "'{one}' is a listening endpoint: use 'sockcli listen {one}'"
+                )));
+            }
+            Kind::Stdio => return Err(usage("connect needs a peer, not stdio")),
+            _ => return Ok(Planned::Pair(one.clone())),
+        };
+        return Ok(Planned::Socket(target, ep.opts));
+    }
+    plan_hostport(args).map(|t| Planned::Socket(t, none))
+}
+
+fn plan_hostport(args: &ConnectArgs) -> Result<Target> {
     let net = &args.net;
     if let Some(path) = &net.unix {
         if !args.target.is_empty() {
@@ -40,21 +85,6 @@ fn plan_target(args: &ConnectArgs) -> Result<Target> {
         [] => Err(usage(
             "missing HOST PORT (or an endpoint like tcp:HOST:PORT)",
         )),
-        [one] if Endpoint::looks_like(one) => match Endpoint::parse(one).map_err(usage)? {
-            Endpoint::Connect(p, hp) => {
-                if net.udp && p == Proto::Tcp {
-                    return Err(usage(format!("-u conflicts with the tcp endpoint '{one}'")));
-                }
-                Ok(Target::Inet(p, hp))
-            }
-            Endpoint::Unix(path) => Ok(Target::Unix {
-                path,
-                dgram: net.udp,
-            }),
-            Endpoint::Listen(..) | Endpoint::UnixListen(_) => Err(usage(format!(
-                "'{one}' is a listening endpoint: use 'sockcli listen {one}'"
-            ))),
-        },
         [one] => Err(usage(format!("missing PORT after '{one}'"))),
         [host, port] => Ok(Target::Inet(proto(net), host_port(host, port)?)),
         _ => Err(usage("too many arguments")),
@@ -66,7 +96,10 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         return super::scan::run(args);
     }
     let start = Instant::now();
-    let target = plan_target(args)?;
+    let (target, ep_opts) = match plan_target(args)? {
+        Planned::Socket(t, o) => (t, o),
+        Planned::Pair(ep) => return super::pair::run(&stdio_pair(args, &ep)),
+    };
     let exec = ExecCmd::plan(&args.exec)?;
     if exec.is_some()
         && let Some(flag) = session_flag_used(&args.data, &args.session)
@@ -75,7 +108,8 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
             "{flag} cannot be used with --exec/--sh-exec"
         )));
     }
-    let opts = sock_opts(&args.sock, &args.net, None)?;
+    let opts = ep_opts.sock_opts(&sock_opts(&args.sock, &args.net, None)?);
+    let fam = ep_opts.family.unwrap_or(family(&args.net));
     let shape = shape(&args.data)?;
     let signals = Signals::install().context("cannot install signal handlers")?;
     let session = &args.session;
@@ -87,7 +121,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
 
     let (sock, peer, datagram) = match &target {
         Target::Inet(p, hp) => {
-            let (sock, peer) = connect_inet(*p, hp, &opts, args, connect_deadline, &signals)?;
+            let (sock, peer) = connect_inet(*p, hp, &opts, fam, args, connect_deadline, &signals)?;
             (sock, addr::display_inet(peer), *p == Proto::Udp)
         }
         Target::Unix { path, dgram } => {
@@ -137,12 +171,13 @@ fn connect_inet(
     p: Proto,
     hp: &HostPort,
     opts: &SockOpts,
+    fam: Family,
     args: &ConnectArgs,
     deadline: Option<Instant>,
     signals: &Signals,
 ) -> Result<(Socket, std::net::SocketAddr)> {
     let how = Lookup {
-        family: family(&args.net),
+        family: fam,
         proto: p,
         passive: false,
         numeric: args.net.numeric,
@@ -179,4 +214,25 @@ fn connect_inet(
         .into(),
         _ => anyhow::Error::from(e).context(format!("connect to {hp} failed")),
     })
+}
+
+/// `connect ENDPOINT` for an endpoint that is not a socket: `pair - ENDPOINT` with the same
+/// session and data flags (connect is a pair with stdio on one side).
+fn stdio_pair(args: &ConnectArgs, ep: &str) -> crate::cli::PairArgs {
+    crate::cli::PairArgs {
+        left: "-".into(),
+        right: ep.into(),
+        keep_open: false,
+        max_conns: None,
+        allow: Vec::new(),
+        deny: Vec::new(),
+        ready_file: None,
+        ipv4: args.net.ipv4,
+        ipv6: args.net.ipv6,
+        numeric: args.net.numeric,
+        verbose: args.net.verbose,
+        json: args.json,
+        session: args.session.clone(),
+        data: args.data.clone(),
+    }
 }

@@ -5,7 +5,6 @@ pub(crate) mod access;
 mod dgram;
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,12 +18,13 @@ use super::{
     session_flag_used, shape, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ListenArgs;
+use crate::endpoint::{Endpoint, EndpointOpts, Kind};
 use crate::event::reactor::{Reactor, watch_read};
 use crate::event::relay::{RelayOpts, relay};
 use crate::event::server;
 use crate::event::signals::Signals;
 use crate::exit::Code;
-use crate::sock::addr::{self, Endpoint, Family, Host, HostPort, Lookup, Proto};
+use crate::sock::addr::{self, HostPort, Proto};
 use crate::sock::{self, SockOpts, UnixPathGuard};
 use access::Access;
 
@@ -42,7 +42,8 @@ enum Target {
     Unix { path: PathBuf, dgram: bool },
 }
 
-fn plan_target(args: &ListenArgs) -> Result<Target> {
+/// Where to listen; an endpoint string's own options go to `ep_opts`.
+fn plan_target(args: &ListenArgs, ep_opts: &mut EndpointOpts) -> Result<Target> {
     let net = &args.net;
     if let Some(path) = &net.unix {
         if !args.target.is_empty() {
@@ -64,21 +65,26 @@ fn plan_target(args: &ListenArgs) -> Result<Target> {
         _ if sock.source_port.is_some() || sock.source.is_some() => Err(usage(
             "-s/-p name the listening address when no [ADDR] PORT is given; give one or the other",
         )),
-        [one] if Endpoint::looks_like(one) => match Endpoint::parse(one).map_err(usage)? {
-            Endpoint::Listen(p, hp) => {
-                if net.udp && p == Proto::Tcp {
-                    return Err(usage(format!("-u conflicts with the tcp endpoint '{one}'")));
+        [one] if Endpoint::looks_like(one) => {
+            let ep = Endpoint::parse(one).map_err(usage)?;
+            *ep_opts = ep.opts.clone();
+            let tcp = matches!(ep.kind, Kind::TcpListen(_));
+            match ep.kind {
+                Kind::TcpListen(hp) | Kind::UdpListen(hp) => {
+                    if net.udp && tcp {
+                        return Err(usage(format!("-u conflicts with the tcp endpoint '{one}'")));
+                    }
+                    Ok(Target::Inet(if tcp { Proto::Tcp } else { Proto::Udp }, hp))
                 }
-                Ok(Target::Inet(p, hp))
+                Kind::UnixListen { path, dgram } => Ok(Target::Unix {
+                    path,
+                    dgram: dgram || net.udp,
+                }),
+                _ => Err(usage(format!(
+                    "'{one}' is not a listening endpoint: use 'sockcli connect {one}' or 'sockcli pair'"
+                ))),
             }
-            Endpoint::UnixListen(path) => Ok(Target::Unix {
-                path,
-                dgram: net.udp,
-            }),
-            Endpoint::Connect(..) | Endpoint::Unix(_) => Err(usage(format!(
-                "'{one}' is a connecting endpoint: use 'sockcli connect {one}'"
-            ))),
-        },
+        }
         [port] => Ok(Target::Inet(proto(net), host_port("", port)?)),
         [host, port] => Ok(Target::Inet(proto(net), host_port(host, port)?)),
         _ => Err(usage("too many arguments")),
@@ -145,20 +151,26 @@ fn plan(args: &ListenArgs, target: &Target) -> Result<Plan> {
 
 pub fn run(args: &ListenArgs) -> Result<Code> {
     let start = Instant::now();
-    let target = plan_target(args)?;
+    let mut ep_opts = EndpointOpts::default();
+    let mut target = plan_target(args, &mut ep_opts)?;
+    if let (Some(ip), Target::Inet(_, hp)) = (ep_opts.bind, &mut target) {
+        // `bind=ADDR` names the listening address, as socat's bind option does.
+        hp.host = crate::sock::addr::Host::Name(ip.to_string());
+    }
     let plan = plan(args, &target)?;
     let access = Access::plan(args)?;
     if !access.is_open() && matches!(target, Target::Unix { .. }) {
         return Err(usage("--allow/--deny need an IP socket (not -U)"));
     }
-    let opts = sock_opts(&args.sock, &args.net, Some(args.backlog))?;
+    let mut opts = ep_opts.sock_opts(&sock_opts(&args.sock, &args.net, Some(args.backlog))?);
+    opts.source = None;
     // Made before binding, so a hexdump file that cannot be created fails before any client.
     let shape = match plan {
         Plan::Relay => shape(&args.data)?,
         _ => Default::default(),
     };
     let signals = Signals::install().context("cannot install signal handlers")?;
-    let server = bind(&target, &opts, args)?;
+    let server = bind(&target, &opts, &ep_opts, args)?;
     log(
         event_log(&args.net, args.json),
         format_args!("Listening on {}", server.local),
@@ -267,11 +279,19 @@ fn accept_one(listener: &Socket, access: &Access, ctx: &Ctx<'_>) -> Result<(Sock
     }
 }
 
-fn bind(target: &Target, opts: &SockOpts, args: &ListenArgs) -> Result<Server> {
+fn bind(target: &Target, opts: &SockOpts, ep: &EndpointOpts, args: &ListenArgs) -> Result<Server> {
     match target {
         Target::Unix { path, dgram } => {
-            let (sock, guard) = sock::bind_unix(path, *dgram, Some(args.backlog))
+            if ep.unlink && !path.to_string_lossy().starts_with('@') {
+                let _ = std::fs::remove_file(path);
+            }
+            let (sock, guard) = sock::bind_unix(path, *dgram, opts.backlog)
                 .with_context(|| format!("listen on {} failed", path.display()))?;
+            if let Some(mode) = ep.mode {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                    .with_context(|| format!("cannot set mode {mode:o} on {}", path.display()))?;
+            }
             Ok(Server {
                 local: path.display().to_string(),
                 sock,
@@ -279,58 +299,19 @@ fn bind(target: &Target, opts: &SockOpts, args: &ListenArgs) -> Result<Server> {
             })
         }
         Target::Inet(p, hp) => {
-            let fam = family(&args.net);
-            let (addr, dual) = if hp.host == Host::Any {
-                (
-                    addr::any_addr(fam, addr::resolve_port(&hp.port, *p)?),
-                    fam == Family::Any,
-                )
-            } else {
-                let how = Lookup {
-                    family: fam,
-                    proto: *p,
-                    passive: true,
-                    numeric: args.net.numeric,
-                };
-                let a = *addr::resolve(hp, how)?
-                    .first()
-                    .ok_or_else(|| usage(format!("{hp} has no address")))?;
-                (a, fam == Family::Any && a.ip().is_unspecified())
-            };
-            let mut opts = opts.clone();
-            opts.broadcast = matches!(hp.host, Host::Broadcast) || opts.broadcast;
-            let sock = match sock::bind_server(&addr, *p, dual, &opts) {
-                // No IPv6 on this host: the any-address falls back to IPv4.
-                Err(e) if dual && e.raw_os_error() == Some(libc::EAFNOSUPPORT) => {
-                    let v4 = SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), addr.port());
-                    sock::bind_server(&v4, *p, false, &opts)
-                }
-                other => other,
-            }
-            .map_err(|e| {
-                let hint = bind_hint(&e, addr.port());
-                anyhow::Error::from(e).context(format!(
-                    "listen on {} failed{hint}",
-                    addr::display_inet(addr)
-                ))
-            })?;
+            let sock = crate::endpoint::open::bind_inet(
+                hp,
+                *p,
+                ep.family.unwrap_or(family(&args.net)),
+                args.net.numeric,
+                opts,
+            )?;
             Ok(Server {
                 local: sock::local_display(&sock),
                 sock,
                 _unix_path: None,
             })
         }
-    }
-}
-
-/// What the user can do about a failed bind, in parentheses (empty when nothing useful).
-fn bind_hint(e: &std::io::Error, port: u16) -> &'static str {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied if port < 1024 => {
-            " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
-        }
-        std::io::ErrorKind::AddrInUse => " (another socket is bound there; pick another port)",
-        _ => "",
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
 
 use socket2::SockAddr;
 
@@ -117,98 +116,6 @@ impl fmt::Display for HostPort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.host, self.port)
     }
-}
-
-/// Endpoint strings (SPEC §2), the websocat/socat-style address of `pair`, `connect`, `listen`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    Connect(Proto, HostPort),
-    Listen(Proto, HostPort),
-    Unix(PathBuf),
-    UnixListen(PathBuf),
-}
-
-impl Endpoint {
-    /// Parse `tcp:HOST:PORT`, `tcp-listen:[ADDR:]PORT`, `udp:…`, `udp-listen:…`, `unix:PATH`,
-    /// `unix-listen:PATH`. IPv6 hosts are bracketed: `tcp:[::1]:80`.
-    pub fn parse(s: &str) -> Result<Endpoint, String> {
-        let (kind, rest) = s
-            .split_once(':')
-            .ok_or_else(|| format!("invalid endpoint '{s}': expected KIND:ADDRESS"))?;
-        let listen_addr = |p| split_host_port(rest, true).map(|hp| Endpoint::Listen(p, hp));
-        let connect_addr = |p| split_host_port(rest, false).map(|hp| Endpoint::Connect(p, hp));
-        let path = || {
-            if rest.is_empty() {
-                Err(format!("invalid endpoint '{s}': empty path"))
-            } else {
-                Ok(PathBuf::from(rest))
-            }
-        };
-        match kind.to_ascii_lowercase().as_str() {
-            "tcp" => connect_addr(Proto::Tcp),
-            "udp" => connect_addr(Proto::Udp),
-            "tcp-listen" | "tcp-l" => listen_addr(Proto::Tcp),
-            "udp-listen" | "udp-l" => listen_addr(Proto::Udp),
-            "unix" => path().map(Endpoint::Unix),
-            "unix-listen" | "unix-l" => path().map(Endpoint::UnixListen),
-            other => Err(format!(
-                "invalid endpoint '{s}': unknown kind '{other}' \
-                 (expected tcp, tcp-listen, udp, udp-listen, unix or unix-listen)"
-            )),
-        }
-        .map_err(|e| {
-            if e.starts_with("invalid endpoint") {
-                e
-            } else {
-                format!("invalid endpoint '{s}': {e}")
-            }
-        })
-    }
-
-    /// Does this string look like an endpoint (as opposed to a host name)?
-    pub fn looks_like(s: &str) -> bool {
-        let kind = s.split_once(':').map(|(k, _)| k.to_ascii_lowercase());
-        matches!(
-            kind.as_deref(),
-            Some(
-                "tcp"
-                    | "udp"
-                    | "tcp-listen"
-                    | "tcp-l"
-                    | "udp-listen"
-                    | "udp-l"
-                    | "unix"
-                    | "unix-listen"
-                    | "unix-l"
-            )
-        )
-    }
-}
-
-/// Split `HOST:PORT` / `[V6]:PORT` (and, for listeners, a bare `PORT`).
-fn split_host_port(s: &str, port_alone_ok: bool) -> Result<HostPort, String> {
-    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
-        let (h, p) = rest
-            .split_once(']')
-            .ok_or_else(|| "missing ']' after IPv6 address".to_string())?;
-        let p = p
-            .strip_prefix(':')
-            .ok_or_else(|| "expected ':PORT' after ']'".to_string())?;
-        (Host::Name(h.to_string()), p)
-    } else if let Some((h, p)) = s.rsplit_once(':') {
-        if h.contains(':') {
-            return Err("IPv6 addresses must be bracketed, as in [::1]:80".into());
-        }
-        (Host::parse(h), p)
-    } else if port_alone_ok {
-        (Host::Any, s)
-    } else {
-        return Err("expected HOST:PORT".into());
-    };
-    Ok(HostPort {
-        host,
-        port: Port::parse(port)?,
-    })
 }
 
 /// A resolution failure, with the resolver's own reason (maps to exit code 3).
@@ -382,38 +289,6 @@ mod tests {
         assert!(Port::parse("99999999999999").is_err());
         assert!(Port::parse("").is_err());
         assert!(Port::parse("a b").is_err());
-    }
-
-    #[test]
-    fn endpoints() {
-        use Endpoint::*;
-        let e = |s| Endpoint::parse(s);
-        assert_eq!(
-            e("tcp:localhost:80"),
-            Ok(Connect(Proto::Tcp, hp("localhost", 80)))
-        );
-        assert_eq!(e("tcp:[::1]:80"), Ok(Connect(Proto::Tcp, hp("::1", 80))));
-        assert_eq!(
-            e("udp:10.0.0.1:53"),
-            Ok(Connect(Proto::Udp, hp("10.0.0.1", 53)))
-        );
-        assert_eq!(e("tcp-listen:8080"), Ok(Listen(Proto::Tcp, hp("", 8080))));
-        assert_eq!(
-            e("tcp-listen:[::]:8080"),
-            Ok(Listen(Proto::Tcp, hp("::", 8080)))
-        );
-        assert_eq!(
-            e("udp-l:127.0.0.1:9"),
-            Ok(Listen(Proto::Udp, hp("127.0.0.1", 9)))
-        );
-        assert_eq!(e("unix:/tmp/x"), Ok(Unix("/tmp/x".into())));
-        assert_eq!(e("unix-listen:@abs"), Ok(UnixListen("@abs".into())));
-        assert!(e("tcp:::1:80").unwrap_err().contains("bracketed"));
-        assert!(e("tcp:host").is_err());
-        assert!(e("tcp:host:99999").unwrap_err().contains("99999"));
-        assert!(e("bogus:x").unwrap_err().contains("unknown kind"));
-        assert!(e("unix:").is_err());
-        assert!(Endpoint::looks_like("tcp:x:1") && !Endpoint::looks_like("example.com"));
     }
 
     #[test]
