@@ -114,7 +114,7 @@ pub fn bind_inet(
         };
         let a = *addr::resolve(hp, how)?
             .first()
-            .ok_or_else(|| crate::cmd::usage(format!("{hp} has no address")))?;
+            .ok_or_else(|| usage(format!("{hp} has no address")))?;
         (a, fam == Family::Any && a.ip().is_unspecified())
     };
     let mut opts = opts.clone();
@@ -403,7 +403,7 @@ pub fn resolve(
     let mut addrs = addr::resolve(hp, how)?;
     addrs.retain(|a| opts.source_matches(a));
     if addrs.is_empty() {
-        return Err(crate::cmd::usage(format!(
+        return Err(usage(format!(
             "{hp} has no address of the source address's family"
         )));
     }
@@ -570,7 +570,7 @@ impl<'a> DgramRight<'a> {
                 })
             }
             Kind::Unix { dgram: true, .. } => Ok(DgramRight { ep, udp: None }),
-            _ => Err(crate::cmd::usage(format!(
+            _ => Err(usage(format!(
                 "-k with a datagram LEFT forwards to udp: or unix-dgram:, not '{ep}'"
             ))),
         }
@@ -589,4 +589,9 @@ impl DgramUpstream for DgramRight<'_> {
     fn name(&self) -> &str {
         &self.ep.text
     }
+}
+
+/// A bad endpoint or a plan that cannot work: exit 2.
+fn usage(msg: String) -> anyhow::Error {
+    crate::exit::Usage(msg).into()
 }

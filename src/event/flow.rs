@@ -15,15 +15,16 @@
 //! A flow never blocks the loop: every call does at most [`MAX_OPS`] operations and then says
 //! which fd it waits for ([`Flow::interest`]).
 
-use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
 
 use rustix::io::Errno;
 use rustix::net::RecvFlags;
 use rustix::pipe::{PipeFlags, SpliceFlags};
 
-use super::shape::Shaper;
+use super::shaper::Shaper;
 use super::stdio::Kind;
+use super::step::fail;
+pub use super::step::{FlowError, MAX_DATAGRAM, Side};
 
 /// Operations per `pump` call, so one busy direction cannot starve the other.
 const MAX_OPS: usize = 64;
@@ -31,27 +32,12 @@ const MAX_OPS: usize = 64;
 const CHUNK: usize = 1 << 20;
 /// Size asked for the private pipe of `SpliceVia` (the kernel may give less).
 const VIA_PIPE_SIZE: usize = 1 << 20;
-/// Largest UDP payload over IPv4; a datagram source is read in one piece up to this size.
-pub const MAX_DATAGRAM: usize = 65507;
 
 /// Which fd a flow is waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
     Src,
     Dst,
-}
-
-/// Which side of a flow failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Read,
-    Write,
-}
-
-#[derive(Debug)]
-pub struct FlowError {
-    pub side: Side,
-    pub err: io::Error,
 }
 
 enum Mode {
@@ -398,13 +384,6 @@ fn via_pipe() -> Option<Mode> {
         .or_else(|_| rustix::pipe::fcntl_getpipe_size(&w))
         .ok()?;
     Some(Mode::SpliceVia { r, w, held: 0, cap })
-}
-
-pub(super) fn fail(side: Side, e: Errno) -> FlowError {
-    FlowError {
-        side,
-        err: e.into(),
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-//! The event loop's parts: waiting with a deadline, the epoll [`reactor`], signal delivery as a
-//! pollable fd, stdin/stdout as pollable non-blocking fds, one-direction transfers
-//! ([`flow::Flow`]), the stdio ↔ socket relay built from them, and the many-client
-//! [`server`].
+//! The event loop's parts: the one epoll [`reactor`] every loop runs on; signal delivery as a
+//! pollable fd; stdin/stdout as pollable non-blocking fds; one-direction transfers
+//! ([`flow::Flow`], with the [`shaper`] stage for framing and taps); the two-ended
+//! [`session`] state machine and its ends ([`end`]); the stdio ↔ socket [`relay`] of `connect`
+//! and `listen`; the many-client [`server`] of `listen -k` and the [`forward`] engine of
+//! `pair -k`.
 
 pub mod end;
 pub mod flow;
@@ -16,34 +18,14 @@ pub mod relay;
 pub mod server;
 pub mod session;
 pub mod shape;
+pub mod shaper;
 pub mod signals;
 pub mod stdio;
+pub mod step;
 pub mod tty;
 
 use std::fmt;
-use std::io;
 use std::time::Instant;
-
-use rustix::event::{PollFd, Timespec, poll};
-
-/// poll(2) until something is ready or `deadline` passes. A signal (EINTR) returns `Ok(0)` so
-/// the caller re-checks its state. The wait is rounded up to whole milliseconds' worth of
-/// nanoseconds so we never wake just before the deadline and spin (as mio does).
-pub fn poll_until(fds: &mut [PollFd<'_>], deadline: Option<Instant>) -> io::Result<usize> {
-    let timeout = deadline.map(|d| {
-        let left = d.saturating_duration_since(Instant::now());
-        let ms = left.as_nanos().div_ceil(1_000_000);
-        Timespec {
-            tv_sec: (ms / 1000) as i64,
-            tv_nsec: ((ms % 1000) * 1_000_000) as i64,
-        }
-    });
-    match poll(fds, timeout.as_ref()) {
-        Ok(n) => Ok(n),
-        Err(rustix::io::Errno::INTR) => Ok(0),
-        Err(e) => Err(e.into()),
-    }
-}
 
 /// The earliest of several optional deadlines.
 pub fn earliest(deadlines: &[Option<Instant>]) -> Option<Instant> {

@@ -32,7 +32,6 @@ use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use rustix::event::{PollFd, PollFlags};
 use rustix::io::Errno;
 use socket2::Socket;
 
@@ -40,7 +39,7 @@ use super::flow::{Flow, Wait};
 use super::reactor::{self, Interest, Reactor, Ready, Token, Watch};
 use super::signals::Signals;
 use super::stdio::{Kind, NonBlocking};
-use super::{Interrupted, Timeout, earliest, poll_until};
+use super::{Interrupted, Timeout, earliest};
 use crate::exit::render;
 use crate::sock::{self, addr};
 use conn::{Conn, Conns, Fired, Queue, STALL_LIMIT, Slab, State, describe};
@@ -813,8 +812,8 @@ impl Server<'_> {
             if self.out_sent < self.out_buf.len()
                 && let Some(out) = &self.stdout
             {
-                let mut fds = [PollFd::from_borrowed_fd(out.as_fd(), PollFlags::OUT)];
-                poll_until(&mut fds, until).context("poll failed")?;
+                reactor::wait_one(out.as_fd(), Interest::WRITE, until)
+                    .context("epoll_wait failed")?;
             }
         }
         Ok(())

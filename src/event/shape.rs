@@ -1,23 +1,16 @@
-//! The opt-in user-space path of a [`Flow`]: for a direction whose bytes are changed
-//! (`--frame`, `--crlf`) or watched (`--hexdump`, `--pcap`). Everything else keeps the zero-copy
-//! mechanisms of [`Flow::new`]; only a direction that needs it pays for the copy.
-//!
-//! One step: write what the [`Outbox`] holds; only when it is empty read the source again
-//! and run the bytes through the codec. So at most one read's worth of output (plus one
-//! message being collected, bounded by `--max-frame`) is ever held: backpressure as in the
-//! plain copy path. A protocol error is kept until everything decoded before it has been
-//! written, then returned.
+//! What the data flags ask of each direction: the opt-in user-space path of a [`Flow`] (a
+//! [`Shaper`]) for a direction whose bytes are changed (`--frame`, `--crlf`) or watched
+//! (`--hexdump`, `--pcap`). Everything else keeps the zero-copy mechanisms of [`Flow::new`];
+//! only a direction that needs it pays for the copy.
 
-use std::io;
-use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
-use rustix::io::Errno;
-
-use super::flow::{Flow, FlowError, MAX_DATAGRAM, Side, fail};
-use super::frame::{DEFAULT_MAX_FRAME, Decoder, Encoder, FrameError, Framing, Outbox};
+use super::flow::{Flow, MAX_DATAGRAM};
+use super::frame::{DEFAULT_MAX_FRAME, Decoder, Encoder, Framing, Outbox};
 use super::hexdump::{Dir, HexSink, Tap};
 use super::pcap_tap::{PcapSink, PcapTap};
+pub use super::shaper::frame_error;
+use super::shaper::{Codec, Shaper};
 use super::stdio::Kind;
 
 /// What the data flags ask of a stdio session.
@@ -132,133 +125,6 @@ impl Shape {
         };
         Flow::shaped(src, dst, src_dgram, dst_dgram, shaper)
     }
-}
-
-#[derive(Debug)]
-enum Codec {
-    /// stdin → socket; the taps see what was written.
-    Encode(Encoder),
-    /// socket → stdout; the taps see what was read.
-    Decode(Decoder),
-}
-
-/// The state of one shaping direction (held by [`Flow`]).
-#[derive(Debug)]
-pub struct Shaper {
-    codec: Codec,
-    tap: Option<Tap>,
-    pcap: Option<PcapTap>,
-    out: Outbox,
-    failed: Option<FrameError>,
-    read_limit: usize,
-    src_dgram: bool,
-}
-
-impl Shaper {
-    /// Output not yet delivered.
-    pub fn held(&self) -> usize {
-        self.out.len()
-    }
-
-    /// Poll the sink: output is waiting, or an error waits to be reported (the sink is
-    /// writable or about to be; either way the next pump returns it).
-    pub fn wants_dst(&self) -> bool {
-        !self.out.is_empty() || self.failed.is_some()
-    }
-
-    /// One operation (or a read plus the codec). Returns whether to go on; sets `eof` once
-    /// the source ended and the codec was finished, and counts delivered bytes in `bytes`.
-    pub fn step(
-        &mut self,
-        src: BorrowedFd<'_>,
-        dst: BorrowedFd<'_>,
-        scratch: &mut [u8],
-        one_op: bool,
-        eof: &mut bool,
-        bytes: &mut u64,
-    ) -> Result<bool, FlowError> {
-        if !self.out.is_empty() {
-            let chunk = self.out.next();
-            return match rustix::io::write(dst, chunk) {
-                Ok(n) => {
-                    if let Codec::Encode(_) = &self.codec {
-                        if let Some(tap) = self.tap.as_mut() {
-                            tap.record(&chunk[..n]);
-                        }
-                        if let Some(pcap) = self.pcap.as_mut() {
-                            pcap.record(&chunk[..n]);
-                        }
-                    }
-                    self.out.consume(n);
-                    *bytes += n as u64;
-                    Ok(!one_op)
-                }
-                Err(Errno::AGAIN) => Ok(false),
-                Err(Errno::INTR) => Ok(true),
-                Err(e) => Err(fail(Side::Write, e)),
-            };
-        }
-        if let Some(e) = self.failed.take() {
-            return Err(FlowError {
-                side: Side::Read,
-                err: io::Error::new(io::ErrorKind::InvalidData, e),
-            });
-        }
-        if *eof {
-            return Ok(false);
-        }
-        let limit = scratch.len().min(self.read_limit);
-        let n = match rustix::io::read(src, &mut scratch[..limit]) {
-            Ok(0) if !self.src_dgram => {
-                *eof = true;
-                let r = match &mut self.codec {
-                    Codec::Encode(enc) => enc.finish(&mut self.out),
-                    Codec::Decode(dec) => dec.finish(),
-                };
-                if let Err(e) = r {
-                    *eof = false;
-                    self.failed = Some(e);
-                }
-                return Ok(true);
-            }
-            Ok(n) => n,
-            Err(Errno::AGAIN) => return Ok(false),
-            Err(Errno::INTR) => return Ok(true),
-            Err(e) => return Err(fail(Side::Read, e)),
-        };
-        let input = &scratch[..n];
-        let r = match &mut self.codec {
-            Codec::Encode(enc) => enc.feed(input, &mut self.out),
-            Codec::Decode(dec) => {
-                if let Some(tap) = self.tap.as_mut() {
-                    tap.record(input);
-                }
-                if let Some(pcap) = self.pcap.as_mut() {
-                    pcap.record(input);
-                }
-                if self.src_dgram {
-                    dec.feed_datagram(input, &mut self.out)
-                } else {
-                    dec.feed(input, &mut self.out)
-                }
-            }
-        };
-        if let Err(e) = r {
-            self.failed = Some(e);
-            return Ok(true);
-        }
-        if !self.out.is_empty() {
-            // Write it in this pump unless the fds may block (then poll says when).
-            return Ok(!one_op);
-        }
-        // Nothing to write yet (a partial line or message): read on while the source has more.
-        Ok(!one_op && (self.src_dgram || n == limit))
-    }
-}
-
-/// The framing error inside a flow error, if that is what it is.
-pub fn frame_error(e: &io::Error) -> Option<&FrameError> {
-    e.get_ref()?.downcast_ref::<FrameError>()
 }
 
 #[cfg(test)]
