@@ -43,7 +43,12 @@ pub fn run(args: &PairArgs) -> Result<Code> {
             _ => Family::Any,
         },
         numeric: args.numeric,
-        sock: Default::default(),
+        // A forwarder takes bursts of clients: a deep accept queue (the kernel caps it at
+        // net.core.somaxconn) instead of listen(2)'s usual 128, which overflows into resets.
+        sock: crate::sock::SockOpts {
+            backlog: Some(if args.keep_open { 4096 } else { 128 }),
+            ..Default::default()
+        },
         deadline: [nonzero(s.connect_timeout), nonzero(s.timeout)]
             .into_iter()
             .flatten()

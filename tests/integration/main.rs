@@ -1,6 +1,7 @@
 mod connect;
 mod conv;
 mod errors;
+mod forward;
 mod frame;
 mod hexdump;
 mod listen;
