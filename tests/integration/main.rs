@@ -4,6 +4,7 @@ mod errors;
 mod frame;
 mod hexdump;
 mod listen;
+mod pair;
 mod pcap;
 mod resolve;
 mod scan;
