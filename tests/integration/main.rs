@@ -5,6 +5,7 @@ mod forward;
 mod frame;
 mod hexdump;
 mod listen;
+mod pair;
 mod pcap;
 mod resolve;
 mod scan;
