@@ -91,10 +91,17 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         flow(&l, &r, !s.recv_only, &shape, Dir::Sent)?,
         flow(&r, &l, !s.send_only, &shape, Dir::Received)?,
     ];
+    let (mut lchild, mut rchild) = (l.child.take(), r.child.take());
     let result = {
         let ends = [l.end()?, r.end()?];
         let mut session = Session::new(&ends, dirs, rules, session::FIRST);
-        let result = session::run(&mut session, &ends, &signals);
+        // A child that exits mid-session is reaped at once (try_wait keeps its status).
+        let mut reap = || {
+            for c in [lchild.as_mut(), rchild.as_mut()].into_iter().flatten() {
+                let _ = c.try_wait();
+            }
+        };
+        let result = session::run_reaping(&mut session, &ends, &signals, &mut reap);
         let [lr, rl] = session.stats();
         log.emit(
             Event::new(
@@ -116,10 +123,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         result
     };
     // Our ends close before the children are waited for: a child reading its stdin sees EOF.
-    let children = [
-        ("left", &left, l.child.take()),
-        ("right", &right, r.child.take()),
-    ];
+    let children = [("left", &left, lchild), ("right", &right, rchild)];
     drop((l, r));
     let mut failed = None;
     for (side, ep, child) in children {

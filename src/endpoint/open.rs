@@ -318,6 +318,7 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
             let label = format!("'{shown}' (pid {})", child.id());
             let mut o = Opened::new(Io::Socket(sock), false, label, Addrs::default());
             o.child = Some(child);
+            o.is_child = true;
             Ok(o)
         }
         Kind::File(path) => {

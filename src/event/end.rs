@@ -49,6 +49,8 @@ pub struct Opened {
     pub addrs: Addrs,
     /// The `exec:`/`sh:` child, to be reaped after the session.
     pub child: Option<Child>,
+    /// This end is a child's stdin/stdout: the child may stop reading or exit at any time.
+    pub is_child: bool,
     /// Things removed or closed when the end goes: a unix socket path, a pty link, the pty's
     /// slave (kept open so the master never sees a hang-up between two users of the port).
     _keep: Vec<Keep>,
@@ -76,6 +78,7 @@ impl Opened {
             label,
             addrs,
             child: None,
+            is_child: false,
             _keep: Vec::new(),
         }
     }
@@ -90,10 +93,15 @@ impl Opened {
         Ok(match &self.io {
             Io::Socket(s) => {
                 let mut e = End::socket(s.as_fd(), self.dgram);
-                e.reader_may_leave = self.child.is_some();
+                e.reader_may_leave = self.is_child;
                 e
             }
-            Io::Duplex(fd) => End::duplex(fd.as_fd())?,
+            Io::Duplex(fd) => {
+                let mut e = End::duplex(fd.as_fd())?;
+                // A pty never ends by itself (we hold its slave): the other side decides.
+                e.keyboard = rustix::termios::isatty(fd.as_fd());
+                e
+            }
             Io::Split { rd, wr } => End::split(
                 rd.as_ref().map(|f| f.as_fd()),
                 wr.as_ref().map(|f| f.as_fd()),

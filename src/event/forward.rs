@@ -69,9 +69,11 @@ pub struct Opts<'a> {
 
 const SIG: Token = 0;
 const LISTENER: Token = 1;
-/// Tokens per client: the session's, then one for a connect in flight.
-const STRIDE: usize = TOKENS + 1;
+/// Tokens per client: the session's, one for a connect in flight, one for an exec child's
+/// pidfd (so a child that exits mid-session is reaped at once, never left a zombie).
+const STRIDE: usize = TOKENS + 2;
 const CONNECT: usize = TOKENS;
+const CHILD: usize = TOKENS + 1;
 const FIRST: Token = 2;
 /// Children outliving their client are watched from here up (their pidfds).
 const CHILD_BASE: Token = 1 << 40;
@@ -100,6 +102,8 @@ struct Client {
     session: Option<Session>,
     /// The earliest timer armed for this client that has not fired yet.
     armed: Option<Instant>,
+    /// RIGHT's child's pidfd and its watch, while the child runs.
+    child_exit: Option<(OwnedFd, Watch)>,
 }
 
 /// A client's two ends, once RIGHT is open (a function, so that the session can be borrowed
@@ -298,6 +302,7 @@ impl Server<'_> {
             connecting: None,
             session: None,
             armed: None,
+            child_exit: None,
         };
         self.clients[slot] = Some(client);
         let start = self.upstream.start(
@@ -351,7 +356,16 @@ impl Server<'_> {
         let Some(Some(c)) = self.clients.get_mut(slot) else {
             return;
         };
-        if (e.token - FIRST) % STRIDE == CONNECT {
+        let k = (e.token - FIRST) % STRIDE;
+        if k == CHILD {
+            // Reap now; try_wait keeps the status for the log when the client closes.
+            if let Some(child) = c.right.as_mut().and_then(|r| r.child.as_mut())
+                && matches!(child.try_wait(), Ok(Some(_)))
+                && let Some((fd, mut w)) = c.child_exit.take()
+            {
+                w.clear(&mut self.r, fd.as_fd());
+            }
+        } else if k == CONNECT {
             if let Some(conn) = c.connecting.as_mut() {
                 conn.ready = true;
             }
@@ -485,6 +499,16 @@ impl Server<'_> {
         rules.progress = false;
         let session = Session::new(&[l, r], dirs, rules, Self::base(slot));
         c.session = Some(session);
+        if let Some(fd) = right
+            .child
+            .as_ref()
+            .and_then(|ch| reactor::child_exit_fd(ch.id()))
+        {
+            let mut w = Watch::new(Self::base(slot) + CHILD);
+            if w.set(&mut self.r, fd.as_fd(), Interest::READ).is_ok() {
+                c.child_exit = Some((fd, w));
+            }
+        }
         c.right = Some(right);
         self.service(slot);
     }
@@ -498,6 +522,9 @@ impl Server<'_> {
         self.live -= 1;
         if let Some(mut conn) = c.connecting.take() {
             conn.watch.clear(&mut self.r, conn.sock.as_fd());
+        }
+        if let Some((fd, mut w)) = c.child_exit.take() {
+            w.clear(&mut self.r, fd.as_fd());
         }
         let mut stats = [0, 0];
         if let (Some(s), Ok(Some(ends))) = (c.session.as_mut(), ends_of(&c.left, &c.right)) {

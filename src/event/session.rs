@@ -61,7 +61,8 @@ pub struct End<'a> {
     /// ... and it is a socket: half-close is shutdown(SHUT_WR).
     socket: bool,
     pub dgram: bool,
-    /// rd is a person typing: once the other side is done, nobody waits for them.
+    /// rd never ends by itself (a person typing, a pty whose slave we hold open): once the
+    /// other side is done, nobody waits for it.
     pub keyboard: bool,
     /// A reader that may stop reading (an `exec:` child that closed its stdin): a broken pipe
     /// writing to it ends that direction quietly; the child's exit status tells the rest.
@@ -281,7 +282,17 @@ impl Session {
             return Ok(0);
         };
         let lenient = ends[1 - d].reader_may_leave;
+        // A child that exits with our bytes unread resets its socket: its output was already
+        // read, so for the direction out of it that is its EOF (its exit status decides).
+        let src_leaves = ends[d].reader_may_leave;
         match flow.pump(src, dst, scratch) {
+            Err(FlowError {
+                side: Side::Read,
+                err,
+            }) if src_leaves && err.kind() == io::ErrorKind::ConnectionReset => {
+                self.dirs[d] = None;
+                return Ok(0);
+            }
             Err(FlowError {
                 side: Side::Write,
                 err,
@@ -343,7 +354,9 @@ impl Session {
         if done0 && done1 {
             return Some(Ok(()));
         }
-        if done1 && self.dirs[1].is_some() && self.ends[0].keyboard {
+        if (done1 && self.dirs[1].is_some() && self.ends[0].keyboard)
+            || (done0 && self.dirs[0].is_some() && self.ends[1].keyboard)
+        {
             return Some(Ok(()));
         }
         if self.rules.deadline.is_some_and(|d| now >= d) {
@@ -518,6 +531,17 @@ pub fn run(
     ends: &[End<'_>; 2],
     signals: &Signals,
 ) -> Result<(), SessionError> {
+    run_reaping(session, ends, signals, &mut || {})
+}
+
+/// [`run`], calling `reap` whenever the signal pipe wakes the loop without SIGINT/SIGTERM
+/// (a SIGCHLD): an `exec:` child that exits mid-session is reaped at once, not left a zombie.
+pub fn run_reaping(
+    session: &mut Session,
+    ends: &[End<'_>; 2],
+    signals: &Signals,
+    reap: &mut dyn FnMut(),
+) -> Result<(), SessionError> {
     let mut r = Reactor::new().map_err(SessionError::Setup)?;
     let mut sig =
         super::reactor::watch_read(&mut r, signals.fd(), SIG).map_err(SessionError::Setup)?;
@@ -534,11 +558,12 @@ pub fn run(
         if let Err(e) = r.wait(session.next_wake(), &mut ready, &mut fired) {
             break Err(SessionError::Setup(e));
         }
-        if ready.iter().any(|e| e.token == SIG)
-            && let Some(signal) = signals.pending()
-        {
-            session.drain(&mut r, ends, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
-            break Err(SessionError::Interrupted(Interrupted { signal }));
+        if ready.iter().any(|e| e.token == SIG) {
+            if let Some(signal) = signals.pending() {
+                session.drain(&mut r, ends, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
+                break Err(SessionError::Interrupted(Interrupted { signal }));
+            }
+            reap();
         }
         for e in &ready {
             session.on_ready(*e);

@@ -720,7 +720,6 @@ fn oracle_pty_to_tcp_raw_both_ways() {
 }
 
 #[test]
-#[ignore = "BUG: pair pty tcp:H:P never exits after the TCP peer closes (pair keeps the slave open, so the pty side never sees EOF); socat exits 0"]
 fn pty_session_ends_when_tcp_peer_closes() {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
@@ -983,7 +982,6 @@ fn exec_child_is_reaped_no_zombie_after_exit() {
 }
 
 #[test]
-#[ignore = "BUG: a held session keeps an exec child that already exited as a zombie until the session ends"]
 fn exec_child_not_a_zombie_during_held_session() {
     let (mut relay, ready) = spawn_pair_ready(&["-v", "tcp-listen:127.0.0.1:0", "exec:echo early"]);
     let mut s = TcpStream::connect(("127.0.0.1", port_of(&ready))).unwrap();
@@ -1029,7 +1027,6 @@ fn exec_child_failing_status_exits_1_with_v_line() {
 }
 
 #[test]
-#[ignore = "BUG: exec child that exits without reading its input makes pair exit 1 'read from exec:... failed: connection reset by peer' although all output was delivered and the child exited 0"]
 fn exec_child_that_does_not_read_its_input_exits_0() {
     let (mut relay, ready) =
         spawn_pair_ready(&["tcp-listen:127.0.0.1:0", "exec:sh -c 'echo hi; sleep 0.3'"]);
@@ -1079,7 +1076,6 @@ fn bad_endpoints_exit_2_with_one_line() {
 }
 
 #[test]
-#[ignore = "BUG: 'exec:\"unterminated' fails with just 'sockcli: bad quotes', not naming the endpoint"]
 fn bad_exec_quotes_error_names_the_endpoint() {
     let o = run(&mut pair_cmd(&["-", "exec:\"unterminated"]), None);
     o.expect_code(2);
@@ -1289,7 +1285,6 @@ fn json_events_parse_with_documented_names() {
 // ---------------------------------------------------------------------------
 
 #[test]
-#[ignore = "endpoint options not merged yet"]
 fn option_tcp_nodelay_relays() {
     let (_srv, port) = spawn_py_server(&["echo", "127.0.0.1"]);
     let o = run(
@@ -1300,7 +1295,6 @@ fn option_tcp_nodelay_relays() {
 }
 
 #[test]
-#[ignore = "endpoint options not merged yet"]
 fn option_unix_listen_mode_and_unlink() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("opt.sock");
@@ -1328,7 +1322,6 @@ fn option_unix_listen_mode_and_unlink() {
 }
 
 #[test]
-#[ignore = "endpoint options not merged yet"]
 fn option_pty_link() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("ttyV0");
