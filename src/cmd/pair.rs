@@ -363,6 +363,7 @@ fn serve_many(
         max_conns: args.max_conns.map(|n| n as usize),
         permits: &permits,
         log: &emit,
+        verbose: log.verbose,
         shape,
         connect_timeout: nonzero(args.session.connect_timeout),
         signals: ctx.signals,

@@ -43,11 +43,11 @@ pub enum Wait {
 enum Mode {
     Copy,
     Splice,
+    /// `pipe` is taken from a small per-thread pool while bytes move and given back when it
+    /// is empty, so an idle connection holds no pipe (no fds, no kernel pipe buffers).
     SpliceVia {
-        r: OwnedFd,
-        w: OwnedFd,
+        pipe: Option<ViaPipe>,
         held: usize,
-        cap: usize,
     },
     Sendfile,
     Discard,
@@ -82,7 +82,10 @@ impl Flow {
                 (Pipe, Socket | Pipe | File | Null) | (Socket | File, Pipe) => Mode::Splice,
                 (File, Socket) => Mode::Sendfile,
                 (Socket, Null) => Mode::Discard,
-                (Socket, Socket | File) => via_pipe().unwrap_or(Mode::Copy),
+                (Socket, Socket | File) => Mode::SpliceVia {
+                    pipe: None,
+                    held: 0,
+                },
                 _ => Mode::Copy,
             }
         };
@@ -184,6 +187,11 @@ impl Flow {
             if !more {
                 break;
             }
+        }
+        if let Mode::SpliceVia { pipe, held: 0 } = &mut self.mode
+            && let Some(p) = pipe.take()
+        {
+            p.give_back();
         }
         Ok(self.bytes - before)
     }
@@ -303,7 +311,21 @@ impl Flow {
     }
 
     fn step_via(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<bool, FlowError> {
-        let Mode::SpliceVia { r, w, held, cap } = &mut self.mode else {
+        if let Mode::SpliceVia {
+            pipe: pipe @ None, ..
+        } = &mut self.mode
+        {
+            match ViaPipe::take() {
+                Some(p) => *pipe = Some(p),
+                // Out of fds or pipe memory: copying works without a pipe.
+                None => return self.fall_back_to_copy(),
+            }
+        }
+        let Mode::SpliceVia {
+            pipe: Some(ViaPipe { r, w, cap }),
+            held,
+        } = &mut self.mode
+        else {
             return Ok(false);
         };
         let flags = SpliceFlags::NONBLOCK | SpliceFlags::MOVE;
@@ -359,7 +381,11 @@ impl Flow {
     /// Some fds refuse splice/sendfile (EINVAL): move what the private pipe holds into
     /// `pending` and continue by copying.
     fn fall_back_to_copy(&mut self) -> Result<bool, FlowError> {
-        if let Mode::SpliceVia { r, held, .. } = &mut self.mode {
+        if let Mode::SpliceVia {
+            pipe: Some(ViaPipe { r, .. }),
+            held,
+        } = &mut self.mode
+        {
             let mut left = vec![0u8; *held];
             let mut got = 0;
             while got < left.len() {
@@ -378,12 +404,42 @@ impl Flow {
     }
 }
 
-fn via_pipe() -> Option<Mode> {
-    let (r, w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK).ok()?;
-    let cap = rustix::pipe::fcntl_setpipe_size(&w, VIA_PIPE_SIZE)
-        .or_else(|_| rustix::pipe::fcntl_getpipe_size(&w))
-        .ok()?;
-    Some(Mode::SpliceVia { r, w, held: 0, cap })
+/// The private pipe of a socket → socket/file flow.
+struct ViaPipe {
+    r: OwnedFd,
+    w: OwnedFd,
+    cap: usize,
+}
+
+/// Empty pipes kept for the next flow that needs one (per thread: the loop is one thread).
+const POOL: usize = 16;
+
+thread_local! {
+    static PIPES: std::cell::RefCell<Vec<ViaPipe>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl ViaPipe {
+    /// An empty pipe from the pool, or a new one.
+    fn take() -> Option<ViaPipe> {
+        if let Some(p) = PIPES.with(|p| p.borrow_mut().pop()) {
+            return Some(p);
+        }
+        let (r, w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK).ok()?;
+        let cap = rustix::pipe::fcntl_setpipe_size(&w, VIA_PIPE_SIZE)
+            .or_else(|_| rustix::pipe::fcntl_getpipe_size(&w))
+            .ok()?;
+        Some(ViaPipe { r, w, cap })
+    }
+
+    /// Give an empty pipe back (closed when the pool is full).
+    fn give_back(self) {
+        PIPES.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < POOL {
+                p.push(self);
+            }
+        });
+    }
 }
 
 #[cfg(test)]

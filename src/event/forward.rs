@@ -61,6 +61,8 @@ pub struct Opts<'a> {
     pub max_conns: Option<usize>,
     pub permits: &'a dyn Fn(Option<IpAddr>) -> bool,
     pub log: &'a dyn Fn(Event),
+    /// `-v`: whether events are wanted at all (building them costs on every close).
+    pub verbose: bool,
     pub shape: &'a Shape,
     /// `-w`: how long one upstream connect may take.
     pub connect_timeout: Option<Duration>,
@@ -536,22 +538,24 @@ impl Server<'_> {
             .as_ref()
             .map_or(self.upstream.name(), |r| &r.label)
             .to_string();
-        let why_text = why.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
-        let mut e = Event::new(
-            "closed",
-            format!(
-                "Closed {} <-> {right} ({} bytes left to right, {} bytes right to left){why_text}",
-                c.left.label, stats[0], stats[1]
-            ),
-        )
-        .str("left", &c.left.label)
-        .str("right", &right)
-        .num("bytes_left_to_right", stats[0])
-        .num("bytes_right_to_left", stats[1]);
-        if let Some(w) = &why {
-            e = e.str("error", w);
+        if self.opts.verbose {
+            let why_text = why.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+            let mut e = Event::new(
+                "closed",
+                format!(
+                    "Closed {} <-> {right} ({} bytes left to right, {} bytes right to left){why_text}",
+                    c.left.label, stats[0], stats[1]
+                ),
+            )
+            .str("left", &c.left.label)
+            .str("right", &right)
+            .num("bytes_left_to_right", stats[0])
+            .num("bytes_right_to_left", stats[1]);
+            if let Some(w) = &why {
+                e = e.str("error", w);
+            }
+            (self.opts.log)(e);
         }
-        (self.opts.log)(e);
         let child = c.right.as_mut().and_then(|r| r.child.take());
         drop(c);
         if let Some(child) = child {
