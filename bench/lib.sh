@@ -61,6 +61,40 @@ show_err() { # FILE: indent the first lines of a stderr capture
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+# tree_pss PID: "KIB PROCS" = PSS summed over PID's descendants (not PID itself, which is the
+# `timeout` wrapper) and how many processes that was.
+tree_pss() {
+    "$PY" - "$1" <<'EOF'
+import os, sys
+root = int(sys.argv[1])
+kids = {}
+for d in os.listdir("/proc"):
+    if not d.isdigit():
+        continue
+    try:
+        with open("/proc/%s/stat" % d) as f:
+            st = f.read()
+    except OSError:
+        continue
+    ppid = int(st[st.rindex(")") + 2:].split()[1])
+    kids.setdefault(ppid, []).append(int(d))
+todo, total, n = list(kids.get(root, [])), 0, 0
+while todo:
+    p = todo.pop()
+    todo.extend(kids.get(p, []))
+    try:
+        with open("/proc/%d/smaps_rollup" % p) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    n += 1
+                    break
+    except OSError:
+        pass
+print(total, n)
+EOF
+}
+
 trap cleanup EXIT
 trap 'echo "${0##*/}: interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
