@@ -146,9 +146,9 @@ pub fn dup_fd(n: i32) -> io::Result<std::os::fd::OwnedFd> {
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(dup) })
 }
 
-/// `poll(2)` over a caller-kept array of raw `pollfd`s. The many-client server keeps one
-/// array for its whole life (entries for closed fds are removed with them) instead of building
-/// borrowed `PollFd`s for ten thousand sockets on every wakeup. EINTR is returned as an error.
+/// `poll(2)` over raw `pollfd`s, for the capture ring's unit tests (everything else waits on
+/// the epoll reactor). EINTR is returned as an error.
+#[cfg(test)]
 pub fn poll_raw(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
     // SAFETY: `fds` is an exclusively borrowed, initialised slice of `pollfd` whose length is
     // passed with it; poll only writes the `revents` fields. Negative fds are ignored by poll.

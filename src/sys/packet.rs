@@ -24,6 +24,7 @@ use std::mem::{size_of, zeroed};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr;
 use std::sync::atomic::{AtomicU32, Ordering};
+#[cfg(test)]
 use std::time::Duration;
 
 use crate::sniff::cooked;
@@ -370,7 +371,9 @@ impl Capture {
     }
 
     /// Wait until a block is ready or `timeout` passes (None = forever). Ok(false) on timeout
-    /// and when a signal interrupted the wait, so the caller can look at its flags.
+    /// and when a signal interrupted the wait. For the ring's own tests: `sniff` waits on the
+    /// reactor.
+    #[cfg(test)]
     pub fn wait_ready(&self, timeout: Option<Duration>) -> io::Result<bool> {
         if self.is_ready() {
             return Ok(true);
