@@ -156,6 +156,9 @@ fn forward(args: &ResolveArgs, family: i32) -> Result<Code> {
         }
         return print(&entries::aliases(host, family)?, args.json);
     }
+    if let Some(s) = service {
+        numeric_port_in_range(s).map_err(usage)?;
+    }
     let query = forward::Query {
         // '' is the seeds' None: no host.
         host: (!host.is_empty()).then(|| host.to_string()),
@@ -193,6 +196,7 @@ impl<W: Write> Sink<W> {
 enum Outcome {
     Found(Report),
     Failed(ResolveError),
+    /// A line that is not `HOST [SERVICE]`, and why.
     BadLine(usize, String),
 }
 
@@ -215,7 +219,11 @@ fn batch(args: &ResolveArgs, family: i32) -> Result<Code> {
         let mut words = line.split_whitespace();
         let (host, service) = (words.next().unwrap_or(""), words.next());
         if words.next().is_some() {
-            return Outcome::BadLine(n, line.trim().to_string());
+            let why = format!("expected HOST [SERVICE], got '{}'", line.trim());
+            return Outcome::BadLine(n, why);
+        }
+        if let Some(Err(why)) = service.map(numeric_port_in_range) {
+            return Outcome::BadLine(n, why);
         }
         let query = forward::Query {
             host: Some(host.to_string()),
@@ -255,7 +263,7 @@ fn batch(args: &ResolveArgs, family: i32) -> Result<Code> {
                 Outcome::BadLine(n, line) => {
                     bad = true;
                     let flushed = sink.out.flush();
-                    eprintln!("sockcli: line {n}: expected HOST [SERVICE], got '{line}'");
+                    eprintln!("sockcli: line {n}: {line}");
                     flushed
                 }
             };
@@ -283,4 +291,13 @@ fn batch(args: &ResolveArgs, family: i32) -> Result<Code> {
     } else {
         Code::Success
     })
+}
+
+/// A numeric SERVICE must be a port: getaddrinfo takes 65536 as 0 and 99999 as 34463 (it
+/// keeps the low 16 bits), so those are refused here, as everywhere a port is typed.
+fn numeric_port_in_range(service: &str) -> Result<(), String> {
+    if service.bytes().all(|b| b.is_ascii_digit()) {
+        crate::sock::addr::Port::parse(service)?;
+    }
+    Ok(())
 }

@@ -770,3 +770,34 @@ fn usage_errors_exit_2_with_one_line() {
         out.expect_one_error_line();
     }
 }
+
+/// getaddrinfo keeps the low 16 bits of a numeric service (65536 → port 0, 99999 → 34463):
+/// a port over 65535 is a usage error, in argv and in `resolve -` lines alike.
+#[test]
+fn numeric_services_over_65535_are_refused_not_wrapped() {
+    for port in ["65536", "99999", "4294967296"] {
+        let out = run(sockcli().args(["resolve", "127.0.0.1", port]), None);
+        out.expect_code(2);
+        assert_eq!(
+            out.expect_one_error_line(),
+            format!("sockcli: invalid port '{port}': must be 0-65535 or a service name")
+        );
+        assert!(out.stdout_str().is_empty(), "{out}");
+    }
+    let ok = run(
+        sockcli().args(["resolve", "127.0.0.1", "65535", "--type", "stream"]),
+        None,
+    );
+    ok.expect_code(0);
+    assert!(ok.stdout_str().contains("127.0.0.1:65535"), "{ok}");
+    let out = run(
+        sockcli().args(["resolve", "-", "--type", "stream"]),
+        Some(b"127.0.0.1 65536\n127.0.0.1 80\n"),
+    );
+    out.expect_code(2);
+    assert_eq!(
+        out.stderr_str(),
+        "sockcli: line 1: invalid port '65536': must be 0-65535 or a service name\n"
+    );
+    assert!(out.stdout_str().contains("127.0.0.1:80"), "{out}");
+}
