@@ -169,8 +169,11 @@ pub fn resolve(hp: &HostPort, how: Lookup) -> Result<Vec<SocketAddr>, ResolveErr
         flags |= libc::AI_NUMERICHOST;
     }
     // Literal addresses must not depend on which families are configured (AI_ADDRCONFIG
-    // would refuse ::1 on a host whose only IPv6 address is loopback).
-    if host.is_some_and(|h| h.split('%').next().unwrap_or(h).parse::<IpAddr>().is_ok()) {
+    // would refuse ::1 on a host whose only IPv6 address is loopback), and neither may an
+    // explicit -4/-6: the user asked for that family.
+    if how.family != Family::Any
+        || host.is_some_and(|h| h.split('%').next().unwrap_or(h).parse::<IpAddr>().is_ok())
+    {
         flags &= !libc::AI_ADDRCONFIG;
     }
     let hints = sys::Hints {
@@ -179,7 +182,20 @@ pub fn resolve(hp: &HostPort, how: Lookup) -> Result<Vec<SocketAddr>, ResolveErr
         protocol: 0,
         flags,
     };
-    let found = sys::getaddrinfo(host, Some(&service), hints).map_err(|e| ResolveError {
+    // A container or namespace with only `lo` has no "configured" family at all: a name that
+    // resolves must not fail because of AI_ADDRCONFIG, so ask again without it.
+    let found = sys::getaddrinfo(host, Some(&service), hints).or_else(|e| {
+        if flags & libc::AI_ADDRCONFIG != 0 && e.code != libc::EAI_SERVICE {
+            let plain = sys::Hints {
+                flags: flags & !libc::AI_ADDRCONFIG,
+                ..hints
+            };
+            sys::getaddrinfo(host, Some(&service), plain).map_err(|_| e)
+        } else {
+            Err(e)
+        }
+    });
+    let found = found.map_err(|e| ResolveError {
         what: match host {
             Some(h) if e.code == libc::EAI_SERVICE => format!("service '{service}' for {h}"),
             None if e.code == libc::EAI_SERVICE => format!("service '{service}'"),

@@ -356,3 +356,52 @@ fn python_echo_peer_itself_works() {
     s.read_to_end(&mut back).unwrap();
     assert_eq!(back, data);
 }
+
+/// In a namespace (or container) with only `lo`, AI_ADDRCONFIG counts loopback addresses as
+/// "not configured": `connect -6 NAME` used to say `cannot resolve` for a name `resolve -6`
+/// answers. An explicit family never makes a resolvable name unresolvable (issue 13, defect 3).
+#[test]
+fn explicit_family_resolves_names_in_a_loopback_only_namespace() {
+    let Some(ns) = Netns::create("sockcli-lo") else {
+        return;
+    };
+    ns.etc(
+        "hosts",
+        "127.0.0.1 localhost dual.test\n::1 localhost dual.test\n",
+    );
+    ns.etc(
+        "resolv.conf",
+        "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+    let server = r#"
+import socket, sys
+fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
+s = socket.socket(fam); s.bind((sys.argv[2], 0)); s.listen(); print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); c.sendall(b"hello over " + sys.argv[1].encode()); c.close()
+"#;
+    for (fam, lit) in [("6", "::1"), ("4", "127.0.0.1")] {
+        for name in ["dual.test", "localhost"] {
+            let mut peer = Running::spawn(ns.python(server, &[fam, lit]).arg("-u"));
+            let port = loop {
+                let out = peer.stdout_snapshot();
+                if let Some(i) = out.iter().position(|&b| b == b'\n') {
+                    break String::from_utf8_lossy(&out[..i]).trim().to_string();
+                }
+                assert!(peer.try_status().is_none(), "python server died");
+                std::thread::sleep(POLL);
+            };
+            let flag = format!("-{fam}");
+            let out = run_within(
+                &mut ns.sockcli(&["connect", &flag, "-w", "5", name, &port]),
+                None,
+                Duration::from_secs(20),
+            );
+            out.expect_code(0);
+            assert_eq!(
+                out.stdout_str(),
+                format!("hello over {fam}"),
+                "{name} -{fam}\n{out}"
+            );
+        }
+    }
+}
