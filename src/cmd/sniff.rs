@@ -100,7 +100,7 @@ fn dump_filter(
         Some(path) => {
             let path = path.to_string_lossy();
             let mut reader = pcap::Reader::open(&path)
-                .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+                .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {path}")))?;
             let link = match reader.next() {
                 Ok(Some(rec)) => rec.link,
                 _ => reader.link().unwrap_or(LinkType::ETHERNET),
@@ -238,8 +238,8 @@ fn write_result(r: io::Result<()>) -> Result<bool> {
 // ------------------------------------------------------------------------------ files
 
 fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>) -> Result<Code> {
-    let mut reader =
-        pcap::Reader::open(path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    let mut reader = pcap::Reader::open(path)
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {path}")))?;
     let snaplen = args.snaplen.or(reader.snaplen()).unwrap_or(SNAPLEN);
     let mut sink: Option<Sink> = None;
     let mut programs: HashMap<LinkType, Vec<Insn>> = HashMap::new();
@@ -260,7 +260,7 @@ fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>) -> Result<Code> 
                 if let Some(s) = &mut sink {
                     write_result(s.flush(true))?;
                 }
-                return Err(anyhow::anyhow!("cannot read {path}: {e}"));
+                return Err(anyhow::Error::new(e).context(format!("cannot read {path}")));
             }
         };
         if let Some(expr) = expr {

@@ -42,7 +42,8 @@ pub enum PcapError {
 impl fmt::Display for PcapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PcapError::Io(e) => write!(f, "capture file: {e}"),
+            // The io::Error is the source: the error line and the exit code come from it.
+            PcapError::Io(_) => write!(f, "capture file"),
             PcapError::Truncated(n) => write!(f, "capture file truncated at byte {n}"),
             PcapError::Format { offset, msg } => {
                 write!(f, "capture file: {msg} at byte {offset}")
@@ -51,7 +52,14 @@ impl fmt::Display for PcapError {
     }
 }
 
-impl std::error::Error for PcapError {}
+impl std::error::Error for PcapError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PcapError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<io::Error> for PcapError {
     fn from(e: io::Error) -> Self {

@@ -201,6 +201,108 @@ fn privileged_port_as_nobody_exit_5() {
     );
 }
 
+/// Every file sockcli opens maps "permission denied" to exit 5 with one line naming the file
+/// (issue 13, defect 5: `sniff -r` on an unreadable file exited 1, `--allow-file` 2).
+#[test]
+fn unreadable_or_unwritable_files_exit_5_everywhere() {
+    let uid = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if !uid
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    {
+        eprintln!("skipped: not running as root (cannot drop to an unprivileged user)");
+        return;
+    }
+    if !require_tool("setpriv") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "10.0.0.0/8\n").unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (s, l) = (secret.to_str().unwrap(), locked.to_str().unwrap());
+    let in_locked = |f: &str| format!("{l}/{f}");
+    let pcap = format!("{}/tests/data/udp.pcap", env!("CARGO_MANIFEST_DIR"));
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (vec!["sniff".into(), "-r".into(), s.into()], s.into()),
+        (
+            vec![
+                "sniff".into(),
+                "-r".into(),
+                pcap.clone(),
+                "-w".into(),
+                in_locked("w.pcap"),
+            ],
+            in_locked("w.pcap"),
+        ),
+        (
+            vec!["listen".into(), "0".into(), "--allow-file".into(), s.into()],
+            s.into(),
+        ),
+        (
+            vec![
+                "listen".into(),
+                "0".into(),
+                "--ready-file".into(),
+                in_locked("ready"),
+            ],
+            in_locked("ready"),
+        ),
+        (
+            vec![
+                "connect".into(),
+                "-x=".to_string() + &in_locked("hex"),
+                "127.0.0.1".into(),
+                "9".into(),
+            ],
+            in_locked("hex"),
+        ),
+        (
+            vec![
+                "connect".into(),
+                "--pcap".into(),
+                in_locked("p.pcap"),
+                "127.0.0.1".into(),
+                "9".into(),
+            ],
+            in_locked("p.pcap"),
+        ),
+        (
+            vec!["pair".into(), format!("file:{s}"), "-".into()],
+            s.into(),
+        ),
+        (
+            vec![
+                "pair".into(),
+                "-".into(),
+                format!("create:{}", in_locked("c")),
+            ],
+            in_locked("c"),
+        ),
+    ];
+    for (args, file) in cases {
+        let mut cmd = Command::new("setpriv");
+        scrub_env(&mut cmd);
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin())
+            .args(&args)
+            .stdin(Stdio::null());
+        let o = run_within(&mut cmd, None, Duration::from_secs(10));
+        o.expect_code(5).expect_no_panic();
+        let line = o.expect_one_error_line();
+        ensure!(
+            o,
+            line.contains(&file) && line.contains("permission denied"),
+            "{args:?}: {line}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- timeouts (exit 4)
 
 #[test]

@@ -47,12 +47,10 @@ impl Access {
 }
 
 fn read_list(path: &Path, flag: &str) -> Result<Vec<Cidr>> {
+    // A file that cannot be read is an I/O failure (exit 1; 5 for permission), a bad CIDR in
+    // it a usage error (exit 2).
     let text = std::fs::read_to_string(path).map_err(|e| {
-        usage(format!(
-            "cannot read {flag} {}: {}",
-            path.display(),
-            crate::exit::describe_io(&e)
-        ))
+        anyhow::Error::new(e).context(format!("cannot read {flag} {}", path.display()))
     })?;
     cidr::parse_list(&text).map_err(|e| usage(format!("{flag} {}: {e}", path.display())))
 }
