@@ -8,8 +8,8 @@
 # bed needs (can, can-raw, can-bcm, can-dev, vcan and whatever modules.dep says they need,
 # decompressed when the kernel package ships them as .ko.xz/.ko.zst/.ko.gz), iproute2's ip and
 # can-utils' candump, cansend, cangen and canplayer as oracles, each BINARY given (e.g. the
-# sockcli under test) in /usr/bin, and every shared library each binary needs (per ldd, the
-# loader too) at its host path.
+# sockcli under test; its debug info stripped) in /usr/bin, and every shared library each
+# binary needs (per ldd, the loader too) at its host path.
 #
 # The result is cached as target/canbed/bed-KEY.cpio.gz, KEY a hash of every input file's
 # contents and this script, so a second run with the same inputs only hashes (well under a
@@ -24,21 +24,23 @@ root=$(cd "$here/../.." && pwd)
 # shellcheck source=common.sh
 . "$here/common.sh"
 
-read -r _kimg kver < <(canbed_kernel) || exit 2
-busybox=$(canbed_busybox) || exit 2
+# Exit status 77 (with the reason on stderr): a tool or the kernel is missing, the caller skips.
+read -r _kimg kver < <(canbed_kernel) || exit 77
+busybox=$(canbed_busybox) || exit 77
 moddir=/lib/modules/$kver
 cache=${CANBED_DIR:-$root/target/canbed}
 mkdir -p "$cache"
 
 die() { echo "canbed build: $*" >&2; exit 2; }
+missing() { echo "$*" >&2; exit 77; }
 for t in cpio gzip ldd sha256sum; do
-    command -v "$t" >/dev/null 2>&1 || die "$t not installed"
+    command -v "$t" >/dev/null 2>&1 || missing "$t not installed"
 done
 
 # --- binaries -------------------------------------------------------------------------------
 tools=()
 for t in ip candump cansend cangen canplayer; do
-    p=$(command -v "$t" 2>/dev/null) || die "$t not installed (apt-get install iproute2 can-utils)"
+    p=$(command -v "$t" 2>/dev/null) || missing "$t not installed (apt-get install iproute2 can-utils)"
     tools+=("$(readlink -f "$p")")
 done
 extra=()
@@ -115,8 +117,14 @@ for a in $("$busybox" --list); do
 done
 install -m 755 "$here/init" "$stage/init"
 install -m 755 "$here/wait-rx" "$stage/usr/bin/canbed-wait-rx"
-for b in "${tools[@]}" "${extra[@]}"; do
+for b in "${tools[@]}"; do
     cp "$b" "$stage/usr/bin/$(basename "$b")"
+done
+# A debug build of sockcli is mostly DWARF (34 MB, 7.5 MB without): dropping it keeps the
+# initramfs small (faster to pack and to unpack under TCG); symbols stay for backtraces.
+for b in "${extra[@]}"; do
+    strip --strip-debug -o "$stage/usr/bin/$(basename "$b")" "$b" 2>/dev/null \
+        || cp "$b" "$stage/usr/bin/$(basename "$b")"
 done
 for l in "${libs[@]}"; do
     mkdir -p "$stage$(dirname "$l")"

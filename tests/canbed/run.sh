@@ -22,8 +22,8 @@
 # something fails).
 #
 # Exit status: 0 when the VM ran every scenario and reported @@DONE (whatever the scenarios'
-# own rc), 2 for a missing tool (message on stderr), 124 when the hard limit killed qemu,
-# 1 for any other boot failure.
+# own rc), 77 when a tool or the kernel is missing (the reason on stderr: callers skip), 2 for
+# a usage error, 124 when the hard limit killed qemu, 1 for any other failure.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -43,9 +43,9 @@ done
 shift $((OPTIND - 1))
 
 qemu=$(command -v qemu-system-x86_64 2>/dev/null) \
-    || { echo "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)" >&2; exit 2; }
-read -r kimg kver < <(canbed_kernel) || exit 2
-bed=$(bash "$here/build.sh" "${bins[@]}") || exit 2
+    || { echo "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)" >&2; exit 77; }
+read -r kimg kver < <(canbed_kernel) || exit 77
+bed=$(bash "$here/build.sh" "${bins[@]}") || exit $?
 cache=${CANBED_DIR:-$root/target/canbed}
 kernel=$(canbed_vmlinux "$kimg" "$kver" "$cache")
 
@@ -71,7 +71,7 @@ fi
     | gzip -1 >"$work/layer.cpio.gz"
 cat "$bed" "$work/layer.cpio.gz" >"$work/initrd"
 
-console=$cache/console.log
+console=$work/console.log
 results=$work/results
 : >"$results"
 # Nothing the bed needs: skip the probes and the speculation workarounds (slow under TCG).
@@ -86,6 +86,9 @@ rc=$?
 set -e
 end=$(date +%s.%N)
 cat "$results"
+# The last run's console (kernel messages, panics) outlives the work dir.
+mv "$console" "$cache/console.log" 2>/dev/null || true
+console=$cache/console.log
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     echo "run.sh: qemu killed after the ${limit} s limit; console log: $console" >&2
