@@ -10,7 +10,7 @@
 #
 # Each SCENARIO.sh is a /bin/sh (busybox) script, run in the VM in the order given, as root,
 # in /tmp, with stdin /dev/null, after can, can-raw, can-bcm and vcan are loaded and vcan0 and
-# vcan1 are up with the CAN FD MTU (72). Its name is its file name without .sh (letters,
+# vcan1 are up with the CAN FD MTU (72); whatever it leaves running is killed before the next. Its name is its file name without .sh (letters,
 # digits, '.', '_', '-'). `canbed-wait-rx IFACE [N]` waits until N receivers (candump, ...)
 # are bound on IFACE, so a scenario never needs a sleep before sending.
 #
