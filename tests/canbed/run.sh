@@ -10,9 +10,11 @@
 #
 # Each SCENARIO.sh is a /bin/sh (busybox) script, run in the VM in the order given, as root,
 # in /tmp, with stdin /dev/null, after can, can-raw, can-bcm and vcan are loaded and vcan0 and
-# vcan1 are up with the CAN FD MTU (72); whatever it leaves running is killed before the next. Its name is its file name without .sh (letters,
-# digits, '.', '_', '-'). `canbed-wait-rx IFACE [N]` waits until N receivers (candump, ...)
-# are bound on IFACE, so a scenario never needs a sleep before sending.
+# vcan1 are up with the CAN FD MTU (72); whatever it leaves running is killed before the next.
+# Its name is its file name without .sh (letters, digits, '.', '_', '-'). `canbed-wait-rx
+# IFACE [N]` waits until N receivers (candump, ...) are bound on IFACE, so a scenario never
+# needs a sleep before sending. In the VM's busybox shell its applets win over PATH, so `ip`
+# is a function calling /usr/bin/ip (iproute2); in a nested `sh -c` write /usr/bin/ip.
 #
 # Scenarios travel as a second gzip'd cpio archive appended to the cached bed (the kernel
 # unpacks both into one rootfs). Results come back on the VM's second serial port (ttyS1),
