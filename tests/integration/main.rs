@@ -1,3 +1,4 @@
+mod canbed;
 mod connect;
 mod conv;
 mod errors;
