@@ -42,6 +42,7 @@ WINDOW=${WINDOW:-64}
 RTTS=${RTTS:-20000}
 REPS=${REPS:-5}
 STAT=${STAT:-min}
+SERVERS=${SERVERS:-sockcli pair c}
 [[ $STAT == min || $STAT == median ]] || { echo "idle.sh: STAT must be min or median" >&2; exit 2; }
 TARGET_OPEN=2.0
 TARGET_RTT=1.2
@@ -92,23 +93,43 @@ cc -O2 -Wall -o "$TMP/epoll_echo" "$HERE/epoll_echo.c"
 cc -O2 -Wall -pthread -o "$TMP/conn_client" "$HERE/conn_client.c"
 cc -O2 -Wall -o "$TMP/rtt_client" "$HERE/rtt_client.c"
 
-label() { case $1 in sockcli) echo "sockcli listen -k --echo" ;; c) echo "C epoll_echo" ;; esac; }
+label() {
+    case $1 in
+    sockcli) echo "sockcli listen -k --echo" ;;
+    pair) echo "sockcli pair -k → C epoll" ;;
+    c) echo "C epoll_echo" ;;
+    esac
+}
 server_cmd() { # SERVER PORT READYFILE
     case $1 in
     sockcli) echo "$(q "$SOCKCLI") listen -k 127.0.0.1 $2 --echo --ready-file $(q "$3")" ;;
+    # The forwarder in front of the C echo server (started by start_server on BACKEND_PORT):
+    # every client costs it two sockets and a session.
+    pair) echo "$(q "$SOCKCLI") pair -k tcp-listen:127.0.0.1:$2 tcp:127.0.0.1:$BACKEND_PORT --ready-file $(q "$3")" ;;
     c) echo "$(q "$TMP/epoll_echo") $2 127.0.0.1" ;;
     esac
 }
+BACKEND_PID=""
+stop_backend() { [[ -n $BACKEND_PID ]] && stop_bg "$BACKEND_PID"; BACKEND_PID=""; }
 
 # start_server SERVER: sets SRV_PID, SRV_PORT; 1 if it did not listen within 10 s
 start_server() {
     local i rf
+    if [[ $1 == pair ]]; then
+        BACKEND_PORT=$(free_port)
+        start_bg "exec timeout -k 2 1800 $(q "$TMP/epoll_echo") $BACKEND_PORT 127.0.0.1 </dev/null >/dev/null 2>&1"
+        BACKEND_PID=$BG_PID
+        for ((i = 0; i < 2000; i++)); do
+            [[ -n $(ss -Hltn "sport = :$BACKEND_PORT") ]] && break
+            sleep 0.005
+        done
+    fi
     SRV_PORT=$(free_port)
     rf=$TMP/ready.$SRV_PORT
     start_bg "exec timeout -k 2 1800 $(server_cmd "$1" "$SRV_PORT" "$rf") </dev/null >/dev/null 2>$(q "$TMP/server.err")"
     SRV_PID=$BG_PID
     for ((i = 0; i < 2000; i++)); do
-        if [[ $1 == sockcli ]]; then [[ -s $rf ]] && return 0
+        if [[ $1 != c ]]; then [[ -s $rf ]] && return 0
         else [[ -n $(ss -Hltn "sport = :$SRV_PORT") ]] && return 0; fi
         alive "$SRV_PID" || break
         sleep 0.005
@@ -141,14 +162,14 @@ declare -A OPEN ALONE_MEAN ALONE_P50 IDLE_MEAN IDLE_P50 ALONE_CPU IDLE_CPU
 echo "== idle-connection benchmark: $CMDLINE"
 echo "   kernel $(uname -r), $(nproc) CPUs, ulimit -n $NOFILE; sockcli: $SOCKCLI"
 for ((rep = 1; rep <= REPS; rep++)); do
-    for s in sockcli c; do
+    for s in $SERVERS; do
         sleep 1   # let the kernel finish tearing down the previous run's connections
         if ! start_server "$s"; then
             echo "   run $rep $(label "$s"): FAIL: server did not listen"; show_err "$TMP/server.err"; ANY_FAIL=1; continue
         fi
         if ! rtt; then
             echo "   run $rep $(label "$s"): FAIL: rtt alone: $(head -c 300 "$TMP/rtt.err")"; ANY_FAIL=1
-            stop_bg "$SRV_PID"; continue
+            stop_bg "$SRV_PID"; stop_backend; continue
         fi
         a_mean=$RTT_MEAN a_p50=$RTT_P50 a_cpu=$RTT_CPU
         rm -f "$TMP/hold.out"
@@ -159,17 +180,17 @@ for ((rep = 1; rep <= REPS; rep++)); do
         line=$(grep '^ready' "$TMP/hold.out" || true)
         if [[ ! $line =~ secs=([0-9.]+) ]]; then
             echo "   run $rep $(label "$s"): FAIL: conn_client: $(head -c 300 "$TMP/hold.err")"; ANY_FAIL=1
-            stop_bg "$cpid"; stop_bg "$SRV_PID"; continue
+            stop_bg "$cpid"; stop_bg "$SRV_PID"; stop_backend; continue
         fi
         open_s=${BASH_REMATCH[1]}
         sleep 0.5
         if ! rtt; then
             echo "   run $rep $(label "$s"): FAIL: rtt among idle: $(head -c 300 "$TMP/rtt.err")"; ANY_FAIL=1
-            stop_bg "$cpid"; stop_bg "$SRV_PID"; continue
+            stop_bg "$cpid"; stop_bg "$SRV_PID"; stop_backend; continue
         fi
         alive "$SRV_PID" || { echo "   run $rep $(label "$s"): FAIL: server died"; ANY_FAIL=1; }
         stop_bg "$cpid"
-        stop_bg "$SRV_PID"
+        stop_bg "$SRV_PID"; stop_backend
         OPEN[$s]+="$open_s "
         ALONE_MEAN[$s]+="$a_mean " ALONE_P50[$s]+="$a_p50 "
         IDLE_MEAN[$s]+="$RTT_MEAN " IDLE_P50[$s]+="$RTT_P50 "
@@ -190,7 +211,7 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "n/a" && a + 0 <= b + 0) }';
 echo
 echo "== results ($CMDLINE; kernel $(uname -r); $(nproc) CPUs; $STAT of $REPS runs)"
 ROWS=()
-for s in sockcli c; do
+for s in $SERVERS; do
     o=$(med "${OPEN[$s]:-}") am=$(med "${ALONE_MEAN[$s]:-}") ap=$(med "${ALONE_P50[$s]:-}")
     im=$(med "${IDLE_MEAN[$s]:-}") ip=$(med "${IDLE_P50[$s]:-}")
     ac=$(med "${ALONE_CPU[$s]:-}") ic=$(med "${IDLE_CPU[$s]:-}")
@@ -201,12 +222,17 @@ for r in "${ROWS[@]}"; do
     IFS='|' read -r a b c d e f g h i j k l <<<"$r"
     printf '%-26s %8s %6s %10s %9s %8s %10s %9s %8s %10s %9s %8s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h" "$i" "$j" "$k" "$l"
 done
-IFS='|' read -r _ _ open_ratio _ _ rtt_ratio _ _ p50_ratio _ _ cpu_ratio <<<"${ROWS[0]}"
-v_open=FAIL v_rtt=FAIL
-le "$open_ratio" "$TARGET_OPEN" && v_open=PASS
-le "$rtt_ratio" "$TARGET_RTT" && v_rtt=PASS
 echo "RTT = mean µs of $RTTS 1-byte round trips; cpu = server CPU µs per round trip; idle÷al = among $CONNS idle ÷ alone"
-echo "sockcli targets: open $CONNS within ${TARGET_OPEN}× of C: $v_open ($open_ratio); RTT among idle within ${TARGET_RTT}× of alone: $v_rtt (mean $rtt_ratio, p50 $p50_ratio, server CPU $cpu_ratio)"
+VERDICTS=""
+for r in "${ROWS[@]}"; do
+    IFS='|' read -r name _ open_ratio _ _ rtt_ratio _ _ p50_ratio _ _ cpu_ratio <<<"$r"
+    [[ $name == "C epoll_echo" ]] && continue
+    v_open=FAIL v_rtt=FAIL
+    le "$open_ratio" "$TARGET_OPEN" && v_open=PASS
+    le "$rtt_ratio" "$TARGET_RTT" && v_rtt=PASS
+    echo "$name targets: open $CONNS within ${TARGET_OPEN}× of C: $v_open ($open_ratio); RTT among idle within ${TARGET_RTT}× of alone: $v_rtt (mean $rtt_ratio, p50 $p50_ratio, server CPU $cpu_ratio)"
+    VERDICTS+="$name: open $v_open, RTT $v_rtt; "
+done
 
 echo
 echo "---------------------------------------------------------------- markdown"
@@ -217,7 +243,7 @@ for r in "${ROWS[@]}"; do
     echo "| $a | $b | $c | $d / $g | $e / $h | $f / $i | $j / $k ($l) |"
 done
 echo
-echo "Command: \`$CMDLINE\` — Linux $(uname -r), $(nproc) CPUs; $STAT of $REPS runs for each figure, a fresh server each; targets: open $v_open, RTT $v_rtt."
+echo "Command: \`$CMDLINE\` — Linux $(uname -r), $(nproc) CPUs; $STAT of $REPS runs for each figure, a fresh server each; targets: ${VERDICTS% }"
 
 if ((ANY_FAIL)); then
     echo "FAIL: at least one run failed (see above)"

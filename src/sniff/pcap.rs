@@ -23,6 +23,9 @@ const PCAP_MAGIC_NS: u32 = 0xa1b2_3c4d;
 const NG_SHB: u32 = 0x0A0D_0D0A;
 const NG_BOM: u32 = 0x1A2B_3C4D;
 const NG_IDB: u32 = 1;
+/// What Wireshark's converters write as `if_name` when the original file named no interface
+/// (`Unknown/not available in original file format(libpcap)`, and the same for other formats).
+const NO_NAME_PLACEHOLDER: &str = "Unknown/not available in original file format";
 const NG_PB: u32 = 2;
 const NG_SPB: u32 = 3;
 const NG_EPB: u32 = 6;
@@ -367,7 +370,13 @@ impl<R: Read> Reader<R> {
                         match (code, olen) {
                             (2, _) => {
                                 let s = String::from_utf8_lossy(val);
-                                iface.name = Some(s.trim_end_matches('\0').to_string());
+                                let name = s.trim_end_matches('\0');
+                                // Converters (editcap, tshark) name the interface of a file
+                                // that had none with a placeholder: that is no name, and
+                                // tcpdump prints none.
+                                if !name.starts_with(NO_NAME_PLACEHOLDER) && !name.is_empty() {
+                                    iface.name = Some(name.to_string());
+                                }
                             }
                             (9, 1..) => {
                                 let r = val[0];
@@ -724,6 +733,31 @@ mod tests {
         spb.extend([7, 7, 7]);
         f.extend(ng_block(big, NG_SPB, &spb));
         f
+    }
+
+    #[test]
+    fn converter_placeholder_interface_names_are_no_names() {
+        let placeholder = b"Unknown/not available in original file format(libpcap)";
+        let mut f = ng_file(false);
+        // Rename eth0 by rebuilding the file's first IDB with the placeholder as if_name.
+        let eth0 = f.windows(4).position(|w| w == b"eth0").unwrap();
+        let idb_start = eth0 - 20;
+        let old_len = u32::from_le_bytes(f[idb_start + 4..idb_start + 8].try_into().unwrap());
+        let mut idb = Vec::new();
+        idb.extend(1u16.to_le_bytes());
+        idb.extend(0u16.to_le_bytes());
+        idb.extend(0u32.to_le_bytes());
+        idb.extend(2u16.to_le_bytes());
+        idb.extend((placeholder.len() as u16).to_le_bytes());
+        idb.extend(placeholder);
+        idb.resize(idb.len().div_ceil(4) * 4, 0);
+        idb.extend([0u8; 4]);
+        let block = ng_block(false, NG_IDB, &idb);
+        f.splice(idb_start..idb_start + old_len as usize, block);
+        let v = collect(&f);
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].5, None, "the placeholder is not an interface name");
+        assert_eq!(v[0].3, vec![0xaa; 5]);
     }
 
     #[test]
