@@ -520,7 +520,7 @@ impl Upstream for StreamRight<'_> {
             match sock::begin_connect(target, opts) {
                 Ok((sock, true)) => {
                     let addrs = Addrs {
-                        local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                        local: None,
                         peer: Some(*target),
                     };
                     let label = addr::display_inet(*target);
@@ -548,6 +548,10 @@ impl Upstream for StreamRight<'_> {
 
     fn name(&self) -> &str {
         &self.ep.text
+    }
+
+    fn wants_addrs(&self) -> bool {
+        matches!(self.ep.kind, Kind::Exec { .. })
     }
 }
 

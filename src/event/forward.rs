@@ -41,6 +41,9 @@ pub trait Upstream {
     fn start(&self, client: Addrs) -> Result<Start>;
     /// What RIGHT is called in logs.
     fn name(&self) -> &str;
+    /// Whether `start` uses the client's addresses (an `exec:` child's environment); when
+    /// not, the accept path skips asking the kernel for them.
+    fn wants_addrs(&self) -> bool;
 }
 
 /// A RIGHT being opened.
@@ -274,7 +277,11 @@ impl Server<'_> {
                 Event::new("connected", format!("Connected by {label}")).str("peer", &label),
             );
             let addrs = Addrs {
-                local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                local: if self.upstream.wants_addrs() {
+                    sock.local_addr().ok().and_then(|a| a.as_socket())
+                } else {
+                    None
+                },
                 peer: peer.as_socket(),
             };
             let left = Opened::new(super::end::Io::Socket(sock), false, label, addrs);
@@ -445,8 +452,9 @@ impl Server<'_> {
         };
         match result {
             Ok(()) => {
+                // Nothing asks a forwarded upstream for its local address.
                 let addrs = Addrs {
-                    local: conn.sock.local_addr().ok().and_then(|a| a.as_socket()),
+                    local: None,
                     peer: Some(conn.target),
                 };
                 let label = addr::display_inet(conn.target);
