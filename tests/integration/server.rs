@@ -788,3 +788,77 @@ fn udp_broadcast_needs_the_flag_and_reaches_listeners() {
     );
     assert!(!String::from_utf8_lossy(&server.stdout_snapshot()).contains("nope"));
 }
+
+/// Out of file descriptors, accept(2) fails for every waiting client: the first failure is
+/// logged once, then one line with the count when accepting works again (issue 13, defect 6:
+/// it was logged 47 times in one burst). The server keeps serving.
+#[test]
+fn emfile_is_logged_once_then_counted() {
+    if !require_tool("sh") {
+        return;
+    }
+    // 40 fds in all (soft and hard, so the server cannot raise them): about 30 clients.
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let mut cmd = std::process::Command::new("sh");
+    scrub_env(&mut cmd);
+    cmd.arg("-c")
+        .arg(r#"ulimit -n 40 && exec "$0" listen -v -k 127.0.0.1 0 --echo --ready-file "$1""#)
+        .arg(bin())
+        .arg(&ready)
+        .stdin(Stdio::null());
+    let mut server = Running::spawn(&mut cmd);
+    let deadline = std::time::Instant::now() + WAIT;
+    let addr = loop {
+        if let Ok(s) = std::fs::read_to_string(&ready)
+            && s.ends_with('\n')
+        {
+            break s.trim().to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "server not ready");
+        std::thread::sleep(POLL);
+    };
+    let port = addr.rsplit(':').next().unwrap().to_string();
+    // 100 clients connect at once and hold; then all leave; then one more must be echoed.
+    let o = run_within(
+        &mut python(
+            r#"
+import socket, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(100)]
+time.sleep(1.0)
+for h in held: h.close()
+time.sleep(0.5)
+c = socket.create_connection(("127.0.0.1", port)); c.settimeout(5)
+c.sendall(b"still here"); print(c.recv(100).decode())
+"#,
+            &[&port],
+        ),
+        None,
+        Duration::from_secs(30),
+    );
+    o.expect_code(0);
+    assert_eq!(o.stdout_str().trim(), "still here", "{o}");
+    let log = server.kill_and_collect().stderr_str();
+    let waiting = log
+        .lines()
+        .filter(|l| l.starts_with("accept: ") && l.contains("waiting for one to leave"))
+        .count();
+    let counted: Vec<u64> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("accept: out of file descriptors "))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    // A burst is one line when it starts and one with its count when it ends: the clients
+    // that waited (100 against room for 30) failed accept(2) many times, but the log holds a
+    // handful of lines, not one per failure.
+    let failures: u64 = counted.iter().sum();
+    assert!(
+        !counted.is_empty() && failures >= 2,
+        "a counted burst:\n{log}"
+    );
+    assert!(
+        waiting <= counted.len() + 3 && waiting < failures as usize,
+        "{waiting} 'waiting' lines for {failures} failures:\n{log}"
+    );
+}
