@@ -31,7 +31,7 @@ export LC_ALL=C
 
 [[ $# -eq 0 ]] || { echo "usage: [CONNS=N WINDOW=W RTTS=R REPS=K SOCKCLI=path] bash bench/idle.sh" >&2; exit 2; }
 CMDLINE="bash bench/idle.sh"
-for v in SOCKCLI STAT REPS RTTS WINDOW CONNS; do
+for v in SERVERS SOCKCLI STAT REPS RTTS WINDOW CONNS; do
     if [[ -n ${!v:-} ]]; then CMDLINE="$v=$(printf '%q' "${!v}") $CMDLINE"; fi
 done
 
