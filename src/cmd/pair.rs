@@ -187,6 +187,11 @@ fn check(args: &PairArgs, left: &Endpoint, right: &Endpoint) -> Result<()> {
         if args.data.progress {
             return Err(usage("--progress cannot be used with -k"));
         }
+        if args.data.pcap.is_some() {
+            return Err(usage(
+                "--pcap records one session; it cannot be used with -k",
+            ));
+        }
     } else if args.max_conns.is_some() {
         return Err(usage("--max-conns needs -k"));
     }
