@@ -99,22 +99,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # stop_bg PID: TERM its process group (the server and every child it forked), wait up to 10 s
 # for the whole group to be gone (10,000 socat children take a moment), then KILL; reap it.
-stop_bg() {
-    local i
-    kill_group "$1"
-    for ((i = 0; i < 500; i++)); do
-        [[ -z $(pgrep -g "$1" 2>/dev/null | head -n 1) ]] && break
-        sleep 0.02
-    done
-    kill -KILL -- "-$1" 2>/dev/null || true
-    for ((i = 0; i < 250; i++)); do
-        [[ -z $(pgrep -g "$1" 2>/dev/null | head -n 1) ]] && break
-        sleep 0.02
-    done
-    WAIT_RC=0
-    wait "$1" 2>/dev/null || WAIT_RC=$?
-    forget_pid "$1"
-}
 
 
 # wait_ready KIND PORT PID [READYFILE]: KIND=file polls the ready file, KIND=port polls ss.

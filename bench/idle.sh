@@ -69,17 +69,6 @@ fi
 
 source "$HERE/lib.sh"
 
-stop_bg() {
-    local i
-    kill_group "$1"
-    for ((i = 0; i < 250; i++)); do
-        alive "$1" || break
-        sleep 0.02
-    done
-    kill -KILL -- "-$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-    forget_pid "$1"
-}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockcli-idle.XXXXXX")
 if [[ -z ${SOCKCLI:-} ]]; then

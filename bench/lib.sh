@@ -98,3 +98,22 @@ EOF
 trap cleanup EXIT
 trap 'echo "${0##*/}: interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
+
+# stop_bg PID: TERM the process group, wait up to 10 s for all of it to go, then KILL; reap it
+# (its exit status in WAIT_RC) and forget it.
+stop_bg() {
+    local i
+    kill_group "$1"
+    for ((i = 0; i < 500; i++)); do
+        [[ -z $(pgrep -g "$1" 2>/dev/null | head -n 1) ]] && break
+        sleep 0.02
+    done
+    kill -KILL -- "-$1" 2>/dev/null || true
+    for ((i = 0; i < 250; i++)); do
+        [[ -z $(pgrep -g "$1" 2>/dev/null | head -n 1) ]] && break
+        sleep 0.02
+    done
+    WAIT_RC=0
+    wait "$1" 2>/dev/null || WAIT_RC=$?
+    forget_pid "$1"
+}

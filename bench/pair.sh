@@ -94,17 +94,6 @@ fi
 source "$HERE/lib.sh"
 
 # stop_bg PID: TERM its process group (socat's children too), wait up to 10 s, then KILL; reap.
-stop_bg() {
-    local i
-    kill_group "$1"
-    for ((i = 0; i < 500; i++)); do
-        [[ -z $(pgrep -g "$1" 2>/dev/null | head -n 1) ]] && break
-        sleep 0.02
-    done
-    kill -KILL -- "-$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-    forget_pid "$1"
-}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockcli-pair.XXXXXX")
 if [[ -z ${SOCKCLI:-} ]]; then

@@ -95,7 +95,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;listen' {
-            [CompletionResult]::new('--max-conns', '--max-conns', [CompletionResultType]::ParameterName, 'With -k: close clients beyond N at once (logged with -v)')
+            [CompletionResult]::new('--max-conns', '--max-conns', [CompletionResultType]::ParameterName, 'With -k: close clients beyond N at once, logged with -v (pair''s UDP forwarder: senders with an upstream socket)')
             [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8)')
             [CompletionResult]::new('--deny', '--deny', [CompletionResultType]::ParameterName, 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)')
             [CompletionResult]::new('--allow-file', '--allow-file', [CompletionResultType]::ParameterName, 'Read --allow CIDRs from PATH, one per line (''#'' starts a comment)')
@@ -163,9 +163,11 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;pair' {
-            [CompletionResult]::new('--max-conns', '--max-conns', [CompletionResultType]::ParameterName, 'With -k: refuse clients beyond N at once (UDP: senders with an upstream socket)')
-            [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Accept only clients whose address is in CIDR (repeatable)')
+            [CompletionResult]::new('--max-conns', '--max-conns', [CompletionResultType]::ParameterName, 'With -k: close clients beyond N at once, logged with -v (pair''s UDP forwarder: senders with an upstream socket)')
+            [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8)')
             [CompletionResult]::new('--deny', '--deny', [CompletionResultType]::ParameterName, 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)')
+            [CompletionResult]::new('--allow-file', '--allow-file', [CompletionResultType]::ParameterName, 'Read --allow CIDRs from PATH, one per line (''#'' starts a comment)')
+            [CompletionResult]::new('--deny-file', '--deny-file', [CompletionResultType]::ParameterName, 'Read --deny CIDRs from PATH, one per line (''#'' starts a comment)')
             [CompletionResult]::new('--ready-file', '--ready-file', [CompletionResultType]::ParameterName, 'Once a listening LEFT is bound, write its ADDR:PORT (or path) and a newline to PATH')
             [CompletionResult]::new('--eof', '--eof', [CompletionResultType]::ParameterName, 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open')

@@ -493,7 +493,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__pair)
-            opts="-k -4 -6 -n -v -N -w -i -q -C -x -t -h -V --keep-open --max-conns --allow --deny --ready-file --numeric --verbose --json --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
+            opts="-k -4 -6 -n -v -N -w -i -q -C -x -t -h -V --keep-open --max-conns --allow --deny --allow-file --deny-file --ready-file --numeric --verbose --json --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -508,6 +508,14 @@ _sockcli() {
                     return 0
                     ;;
                 --deny)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deny-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -90,7 +90,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --version 'Print version'
         }
         &'sockcli;listen'= {
-            cand --max-conns 'With -k: close clients beyond N at once (logged with -v)'
+            cand --max-conns 'With -k: close clients beyond N at once, logged with -v (pair''s UDP forwarder: senders with an upstream socket)'
             cand --allow 'Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8)'
             cand --deny 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)'
             cand --allow-file 'Read --allow CIDRs from PATH, one per line (''#'' starts a comment)'
@@ -157,9 +157,11 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --version 'Print version'
         }
         &'sockcli;pair'= {
-            cand --max-conns 'With -k: refuse clients beyond N at once (UDP: senders with an upstream socket)'
-            cand --allow 'Accept only clients whose address is in CIDR (repeatable)'
+            cand --max-conns 'With -k: close clients beyond N at once, logged with -v (pair''s UDP forwarder: senders with an upstream socket)'
+            cand --allow 'Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8)'
             cand --deny 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)'
+            cand --allow-file 'Read --allow CIDRs from PATH, one per line (''#'' starts a comment)'
+            cand --deny-file 'Read --deny CIDRs from PATH, one per line (''#'' starts a comment)'
             cand --ready-file 'Once a listening LEFT is bound, write its ADDR:PORT (or path) and a newline to PATH'
             cand --eof 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent'
             cand -w 'Give up connecting (listen: waiting for a client) after DUR (exit 4). With -z: how long each port may take to answer (default 1s); a port that does not answer in time counts as not open'

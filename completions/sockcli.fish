@@ -81,7 +81,7 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s t -l tty -d 
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s V -l version -d 'Print version'
-complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-conns -d 'With -k: close clients beyond N at once (logged with -v)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-conns -d 'With -k: close clients beyond N at once, logged with -v (pair\'s UDP forwarder: senders with an upstream socket)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l allow -d 'Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l deny -d 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l allow-file -d 'Read --allow CIDRs from PATH, one per line (\'#\' starts a comment)' -r -F
@@ -137,9 +137,11 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s t -l tty -d '
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s V -l version -d 'Print version'
-complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l max-conns -d 'With -k: refuse clients beyond N at once (UDP: senders with an upstream socket)' -r
-complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l allow -d 'Accept only clients whose address is in CIDR (repeatable)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l max-conns -d 'With -k: close clients beyond N at once, logged with -v (pair\'s UDP forwarder: senders with an upstream socket)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l allow -d 'Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l deny -d 'Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l allow-file -d 'Read --allow CIDRs from PATH, one per line (\'#\' starts a comment)' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l deny-file -d 'Read --deny CIDRs from PATH, one per line (\'#\' starts a comment)' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l ready-file -d 'Once a listening LEFT is bound, write its ADDR:PORT (or path) and a newline to PATH' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l eof -d 'What stdin EOF does: half-close sends FIN and keeps reading until the peer closes; keep leaves the write side open; close ends the session once stdin is sent' -r -f -a "half-close\t''
 keep\t''

@@ -269,21 +269,8 @@ pub struct ListenArgs {
     /// Relay every client's bytes to all the other clients (implies -k).
     #[arg(long, conflicts_with_all = ["exec", "sh_exec"])]
     pub broker: bool,
-    /// With -k: close clients beyond N at once (logged with -v).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_conns: Option<u32>,
-    /// Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8).
-    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
-    pub allow: Vec<value::Cidr>,
-    /// Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow).
-    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
-    pub deny: Vec<value::Cidr>,
-    /// Read --allow CIDRs from PATH, one per line ('#' starts a comment).
-    #[arg(long, value_name = "PATH")]
-    pub allow_file: Option<PathBuf>,
-    /// Read --deny CIDRs from PATH, one per line ('#' starts a comment).
-    #[arg(long, value_name = "PATH")]
-    pub deny_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub clients: ClientArgs,
     #[command(flatten)]
     pub exec: ExecArgs,
     /// With -v: the connection events (listening, connected, refused, closed) as JSON Lines
@@ -318,16 +305,8 @@ pub struct PairArgs {
     /// Serve every client of a listening LEFT, each with its own RIGHT, in one loop.
     #[arg(short = 'k', long = "keep-open")]
     pub keep_open: bool,
-    /// With -k: refuse clients beyond N at once (UDP: senders with an upstream socket).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_conns: Option<u32>,
-    /// Accept only clients whose address is in CIDR (repeatable).
-    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
-    pub allow: Vec<value::Cidr>,
-    /// Close clients whose address is in CIDR before reading a byte (repeatable; wins over
-    /// --allow).
-    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
-    pub deny: Vec<value::Cidr>,
+    #[command(flatten)]
+    pub clients: ClientArgs,
     /// Once a listening LEFT is bound, write its ADDR:PORT (or path) and a newline to PATH.
     #[arg(long, value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
@@ -350,6 +329,27 @@ pub struct PairArgs {
     pub session: SessionArgs,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+/// Which clients a server takes (`listen` and `pair`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClientArgs {
+    /// With -k: close clients beyond N at once, logged with -v (pair's UDP forwarder: senders
+    /// with an upstream socket).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_conns: Option<u32>,
+    /// Accept only clients whose address is in CIDR (repeatable; 10.0.0.0/8, ::1, fd00::/8).
+    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
+    pub allow: Vec<value::Cidr>,
+    /// Close clients whose address is in CIDR before reading a byte (repeatable; wins over --allow).
+    #[arg(long, value_name = "CIDR", value_parser = value::cidr)]
+    pub deny: Vec<value::Cidr>,
+    /// Read --allow CIDRs from PATH, one per line ('#' starts a comment).
+    #[arg(long, value_name = "PATH")]
+    pub allow_file: Option<PathBuf>,
+    /// Read --deny CIDRs from PATH, one per line ('#' starts a comment).
+    #[arg(long, value_name = "PATH")]
+    pub deny_file: Option<PathBuf>,
 }
 
 /// Run a command per connection with the socket as its stdin and stdout.

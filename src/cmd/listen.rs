@@ -158,7 +158,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         hp.host = crate::sock::addr::Host::Name(ip.to_string());
     }
     let plan = plan(args, &target)?;
-    let access = Access::plan(args)?;
+    let access = Access::plan(&args.clients)?;
     if !access.is_open() && matches!(target, Target::Unix { .. }) {
         return Err(usage("--allow/--deny need an IP socket (not -U)"));
     }
@@ -190,7 +190,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         first_client_deadline,
         idle: nonzero(session.idle_timeout),
     };
-    let max_conns = args.max_conns.map(|n| n as usize);
+    let max_conns = args.clients.max_conns.map(|n| n as usize);
     match plan {
         Plan::Dgram => {
             let relay = relay_opts(session, true, start);

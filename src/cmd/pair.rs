@@ -28,7 +28,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
     let left = Endpoint::parse(&args.left).map_err(usage)?;
     let right = Endpoint::parse(&args.right).map_err(usage)?;
     check(args, &left, &right)?;
-    let access = Access::new(args.allow.clone(), args.deny.clone());
+    let access = Access::plan(&args.clients)?;
     let shape = shape(&args.data)?;
     let log = Log {
         verbose: args.verbose,
@@ -192,7 +192,7 @@ fn check(args: &PairArgs, left: &Endpoint, right: &Endpoint) -> Result<()> {
                 "--pcap records one session; it cannot be used with -k",
             ));
         }
-    } else if args.max_conns.is_some() {
+    } else if args.clients.max_conns.is_some() {
         return Err(usage("--max-conns needs -k"));
     }
     Ok(())
@@ -365,7 +365,7 @@ fn serve_many(
     let permits = |ip| access.permits(ip);
     let opts = Opts {
         rules,
-        max_conns: args.max_conns.map(|n| n as usize),
+        max_conns: args.clients.max_conns.map(|n| n as usize),
         permits: &permits,
         log: &emit,
         verbose: log.verbose,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cli::ListenArgs;
+use crate::cli::ClientArgs;
 use crate::cmd::usage;
 use crate::sock::cidr::{self, Cidr};
 
@@ -17,7 +17,7 @@ pub struct Access {
 }
 
 impl Access {
-    pub fn plan(args: &ListenArgs) -> Result<Access> {
+    pub fn plan(args: &ClientArgs) -> Result<Access> {
         let mut allow = args.allow.clone();
         let mut deny = args.deny.clone();
         if let Some(path) = &args.allow_file {
@@ -27,10 +27,6 @@ impl Access {
             deny.extend(read_list(path, "--deny-file")?);
         }
         Ok(Access { allow, deny })
-    }
-
-    pub fn new(allow: Vec<Cidr>, deny: Vec<Cidr>) -> Access {
-        Access { allow, deny }
     }
 
     pub fn is_open(&self) -> bool {
