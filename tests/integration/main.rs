@@ -1,3 +1,4 @@
+mod badinput;
 mod canbed;
 mod connect;
 mod conv;
