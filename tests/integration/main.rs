@@ -3,6 +3,7 @@ mod canbed;
 mod connect;
 mod conv;
 mod errors;
+mod faults;
 mod forward;
 mod frame;
 mod hexdump;
