@@ -169,7 +169,7 @@ unsafe fn sockaddr_to_std(sa: *const libc::sockaddr, len: libc::socklen_t) -> Op
         return None;
     }
     let len = len as usize;
-    // SAFETY (whole block): the caller guarantees `len` bytes; each cast is checked against the
+    // SAFETY: (the whole block) the caller guarantees `len` bytes; each cast is checked against the
     // size of the struct it reads, and read_unaligned makes no alignment assumption.
     unsafe {
         match i32::from((*sa).sa_family) {

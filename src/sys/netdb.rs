@@ -195,7 +195,7 @@ fn host_error(rc: c_int, h_errno: c_int) -> HostError {
 /// # Safety
 /// `ent` must be a hostent filled by a successful gethostby*_r call whose buffer is alive.
 unsafe fn copy_hostent(ent: &libc::hostent) -> HostEnt {
-    // SAFETY (whole block): the resolver fills h_name with a C string, h_aliases and
+    // SAFETY: (the whole block) the resolver fills h_name with a C string, h_aliases and
     // h_addr_list with NULL-terminated arrays, each address h_length bytes of h_addrtype.
     unsafe {
         let mut addrs = Vec::new();

@@ -466,7 +466,7 @@ impl Capture {
         off: usize,
         block_size: usize,
     ) -> (Option<Frame<'a>>, u32) {
-        // SAFETY (whole block): guaranteed by the caller; the data slice is bounds-checked
+        // SAFETY: (the whole block) guaranteed by the caller; the data slice is bounds-checked
         // against the block before it is made.
         unsafe {
             let base = block.add(off);

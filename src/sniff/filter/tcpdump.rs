@@ -375,8 +375,7 @@ fn kernel_targets_agree_with_ethernet() {
 /// checker as on a packet socket, without privileges).
 #[test]
 fn kernel_accepts_programs() {
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0) };
-    assert!(fd >= 0);
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
     for e in EXPRS {
         for t in [
             Target::Link(LinkType::ETHERNET),
@@ -384,28 +383,18 @@ fn kernel_accepts_programs() {
             Target::KernelCooked,
             Target::KernelEthernet,
         ] {
-            let prog: Vec<libc::sock_filter> = compile(&parse(e).unwrap(), t, 65535)
+            let prog: Vec<socket2::SockFilter> = compile(&parse(e).unwrap(), t, 65535)
                 .unwrap()
                 .into_iter()
-                .map(|i| i.to_sock_filter())
+                .map(|i| {
+                    let f = i.to_sock_filter();
+                    socket2::SockFilter::new(f.code, f.jt, f.jf, f.k)
+                })
                 .collect();
-            let fprog = libc::sock_fprog {
-                len: prog.len() as u16,
-                filter: prog.as_ptr() as *mut _,
-            };
-            let rc = unsafe {
-                libc::setsockopt(
-                    fd,
-                    libc::SOL_SOCKET,
-                    libc::SO_ATTACH_FILTER,
-                    &fprog as *const _ as *const libc::c_void,
-                    std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
-                )
-            };
-            assert_eq!(rc, 0, "'{e}' {t:?}: {}", std::io::Error::last_os_error());
+            let r = sock.attach_filter(&prog);
+            assert!(r.is_ok(), "'{e}' {t:?}: {r:?}");
         }
     }
-    unsafe { libc::close(fd) };
 }
 
 /// tcpdump reads what the writer writes, in both precisions.
