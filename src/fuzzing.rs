@@ -120,3 +120,108 @@ pub fn parse_endpoint(data: &[u8]) {
         Err(err) => panic!("{text:?} -> canonical {canonical:?} does not parse: {err}"),
     }
 }
+
+/// Every value parser a command line reaches: durations, byte sizes, ports, port lists, CIDRs
+/// and CIDR list files. The first byte picks the parser; the rest is the text.
+pub fn parse_values(data: &[u8]) {
+    let [which, rest @ ..] = data else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    match which % 6 {
+        0 => {
+            if let Ok(d) = crate::cli::value::duration(text) {
+                // A duration that parses is one a deadline can be built from.
+                let _ = std::time::Instant::now().checked_add(d);
+            }
+        }
+        1 => drop(crate::cli::value::bytes(text)),
+        2 => {
+            if let Ok(crate::sock::addr::Port::Number(n)) = crate::sock::addr::Port::parse(text) {
+                assert_eq!(text.trim_start_matches('0').parse::<u16>().unwrap_or(0), n);
+            }
+        }
+        3 => drop(crate::sock::ports::parse_list(text)),
+        4 => {
+            if let Ok(c) = crate::cli::value::cidr(text) {
+                let _ = c.contains(std::net::IpAddr::from([10, 0, 0, 1]));
+            }
+        }
+        _ => drop(crate::sock::cidr::parse_list(text)),
+    }
+}
+
+/// A `--frame` stream: the first byte picks the framing (raw, line, len16/32, LE or not) and
+/// where the input is cut into reads; decoding and encoding must never panic, and what the
+/// decoder emits is bounded by what it was fed plus one newline per message.
+pub fn frame_stream(data: &[u8]) {
+    use crate::event::frame::{Decoder, Encoder, Framing, Outbox, Prefix};
+    let [sel, input @ ..] = data else {
+        return;
+    };
+    let framing = match sel % 6 {
+        0 => Framing::Raw,
+        1 => Framing::Line,
+        2 => Framing::Len(Prefix::LEN16),
+        3 => Framing::Len(Prefix::LEN32),
+        4 => Framing::Len(Prefix::LEN16LE),
+        _ => Framing::Len(Prefix::LEN32LE),
+    };
+    let cut = usize::from(sel >> 3).max(1);
+    let max_frame = 4096;
+    let mut dec = Decoder::new(framing, max_frame);
+    let mut out = Outbox::new(false);
+    for chunk in input.chunks(cut) {
+        if dec.feed(chunk, &mut out).is_err() {
+            break;
+        }
+    }
+    let _ = dec.finish();
+    let mut dgram = Decoder::new(framing, max_frame);
+    let mut dout = Outbox::new(true);
+    let _ = dgram.feed_datagram(input, &mut dout);
+    let mut enc = Encoder::new(framing, sel & 4 != 0, max_frame, (sel & 2 != 0).then_some(1500));
+    let mut eout = Outbox::new(sel & 2 != 0);
+    for chunk in input.chunks(cut) {
+        if enc.feed(chunk, &mut eout).is_err() {
+            break;
+        }
+    }
+    let _ = enc.finish(&mut eout);
+}
+
+/// One `conv` input line through every operation and output format (the stdin filter mode).
+pub fn conv_line(data: &[u8]) {
+    use crate::conv::{Conv, Format, Op};
+    let [sel, line @ ..] = data else {
+        return;
+    };
+    let ops = [
+        Op::Htons,
+        Op::Ntohs,
+        Op::Htonl,
+        Op::Ntohl,
+        Op::Htonll,
+        Op::Ntohll,
+        Op::Aton,
+        Op::Ntoa,
+        Op::Pton(crate::conv::Family::V4),
+        Op::Pton(crate::conv::Family::V6),
+        Op::Ntop(crate::conv::Family::V4),
+        Op::Ntop(crate::conv::Family::V6),
+    ];
+    let op = ops[usize::from(*sel) % ops.len()];
+    let format = match sel >> 4 {
+        0 => None,
+        1 => Some(Format::Dec),
+        2 => Some(Format::Hex),
+        3 => Some(Format::Bin),
+        _ => Some(Format::Bytes),
+    };
+    if let Ok(c) = Conv::new(op, format) {
+        let mut out = Vec::new();
+        let _ = c.run(line, &mut out);
+    }
+}
