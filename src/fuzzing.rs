@@ -120,3 +120,37 @@ pub fn parse_endpoint(data: &[u8]) {
         Err(err) => panic!("{text:?} -> canonical {canonical:?} does not parse: {err}"),
     }
 }
+
+/// Parses arbitrary UTF-8 as a cansend frame, a candump `-L` line and a candump filter list.
+/// An error must be one line naming a position inside the text (or just past its end); a
+/// frame must print (log syntax and candump's default line) and parse back to itself.
+pub fn parse_can(data: &[u8]) {
+    use crate::can::{filter, format, parse};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let check = |e: &parse::ParseError| {
+        assert!(e.pos >= 1 && e.pos <= text.len() + 1, "{text:?}: {e}");
+        assert!(!e.to_string().contains('\n'), "{e:?}");
+    };
+    match parse::frame(text) {
+        Ok(f) => {
+            let mut s = String::new();
+            format::compact(&f, &mut s);
+            let again = parse::frame(&s).unwrap_or_else(|e| panic!("{text:?} -> {s:?}: {e}"));
+            assert_eq!(again.can_id, f.can_id, "{text:?} -> {s:?}");
+            assert_eq!(again.payload(), f.payload(), "{text:?} -> {s:?}");
+            format::long(&f, true, &mut s);
+            let mut p = format::Printer::new(format::TsStyle::Delta, false, true, false, 5);
+            p.frame("vcan0", 1, 2, &f, &mut s);
+        }
+        Err(e) => check(&e),
+    }
+    match parse::log_line(text) {
+        Ok(l) => assert!(l.nsec < 1_000_000_000),
+        Err(e) => check(&e),
+    }
+    if let Err(e) = filter::parse(text) {
+        check(&e);
+    }
+}

@@ -2,6 +2,7 @@
 //! in this library so that the fuzz targets (`fuzz/`) can reach the parsers. Only [`main`], the
 //! [`fuzzing`] entry points and the [`endpoint`] parser are public.
 
+mod can;
 mod cli;
 mod cmd;
 mod conv;
