@@ -1,3 +1,4 @@
+mod can;
 mod canbed;
 mod connect;
 mod conv;
