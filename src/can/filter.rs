@@ -53,14 +53,14 @@ fn hex(s: &str, pos0: usize) -> Result<u32, ParseError> {
     if s.is_empty() || s.len() > 8 {
         return Err(ParseError {
             pos: pos0 + 1,
-            msg: format!("expected 1 to 8 hex digits, found '{s}'"),
+            msg: format!("expected 1 to 8 hex digits, found '{}'", s.escape_debug()),
         });
     }
     for (i, c) in s.char_indices() {
         if !c.is_ascii_hexdigit() {
             return Err(ParseError {
                 pos: pos0 + i + 1,
-                msg: format!("expected a hex digit, found '{c}'"),
+                msg: format!("expected a hex digit, found '{}'", c.escape_debug()),
             });
         }
     }
@@ -94,7 +94,8 @@ pub fn parse_into(text: &str, base: usize, into: &mut Filters) -> Result<(), Par
             into.rules.push(Rule { id, mask });
         } else {
             return Err(bad(format!(
-                "'{item}' is not a filter (expected ID:MASK, ID~MASK, #ERRMASK or j)"
+                "'{}' is not a filter (expected ID:MASK, ID~MASK, #ERRMASK or j)",
+                item.escape_debug()
             )));
         }
         at += item.len() + 1;

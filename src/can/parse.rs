@@ -284,7 +284,10 @@ pub fn log_line(line: &str) -> Result<LogLine, ParseError> {
     if iface.len() > 15 {
         return Err(err(
             istart,
-            format!("interface name '{iface}' is longer than 15 bytes"),
+            format!(
+                "interface name '{}' is longer than 15 bytes",
+                iface.escape_debug()
+            ),
         ));
     }
     while s.get(i) == Some(&b' ') {

@@ -196,7 +196,7 @@ fn can_log_lines_parse_and_name_the_position() {
     assert_eq!(parse::log_line("(1.) vcan0 123#").unwrap_err().pos, 4);
     assert_eq!(parse::log_line("(1.2)vcan0 123#").unwrap_err().pos, 6);
     assert_eq!(parse::log_line("(1.2) vcan0").unwrap_err().pos, 12);
-    assert_eq!(parse::input_line("  123#1").unwrap_err().pos, 7);
+    assert_eq!(parse::input_line("  123#1").unwrap_err().pos, 8);
     assert_eq!(
         parse::input_line("(1.2) vcan0 7FF#R").unwrap().can_id,
         0x7FF | RTR_FLAG
@@ -268,6 +268,13 @@ fn can_filters_follow_candump() {
     assert_eq!(filter::parse("123").unwrap_err().pos, 1);
     assert_eq!(filter::parse("#").unwrap_err().pos, 2);
     assert_eq!(filter::parse("123456789:1").unwrap_err().pos, 1);
+    // Found by the fuzzer: an error quoting the input stays on one line.
+    assert!(
+        !filter::parse("1\n2")
+            .unwrap_err()
+            .to_string()
+            .contains('\n')
+    );
 }
 
 #[test]
