@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)')
             [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file')
+            [CompletionResult]::new('can', 'can', [CompletionResultType]::ParameterValue, 'SocketCAN: dump frames in candump''s formats (or to pcap) and send frames in cansend''s syntax')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -274,6 +275,57 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sockcli;can' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sockcli;can;dump' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Filters for every interface, in the same syntax (repeatable, comma-separated)')
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Filters for every interface, in the same syntax (repeatable, comma-separated)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Timestamps: a absolute, d delta from the previous frame, z since the first frame, A absolute with the local date')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Exit after N frames')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after N frames')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Write the frames to a pcap FILE (LINKTYPE_CAN_SOCKETCAN; ''-'': stdout) instead of printing them')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write the frames to a pcap FILE (LINKTYPE_CAN_SOCKETCAN; ''-'': stdout) instead of printing them')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'candump''s log format: ''(SECS.USECS) IFACE FRAME'', as `can send -` and canplayer read')
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'candump''s log format: ''(SECS.USECS) IFACE FRAME'', as `can send -` and canplayer read')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Receive error frames (every class, unless a #ERRMASK filter says which) and print their meaning in words under each, as candump -e')
+            [CompletionResult]::new('--errors', '--errors', [CompletionResultType]::ParameterName, 'Receive error frames (every class, unless a #ERRMASK filter says which) and print their meaning in words under each, as candump -e')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per frame (fields in the README)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sockcli;can;send' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sockcli;can;help' {
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sockcli;can;help;dump' {
+            break
+        }
+        'sockcli;can;help;send' {
+            break
+        }
+        'sockcli;can;help;help' {
+            break
+        }
         'sockcli;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)')
@@ -281,6 +333,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)')
             [CompletionResult]::new('sniff', 'sniff', [CompletionResultType]::ParameterValue, 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file')
+            [CompletionResult]::new('can', 'can', [CompletionResultType]::ParameterValue, 'SocketCAN: dump frames in candump''s formats (or to pcap) and send frames in cansend''s syntax')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -300,6 +353,17 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;help;sniff' {
+            break
+        }
+        'sockcli;help;can' {
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')')
+            break
+        }
+        'sockcli;help;can;dump' {
+            break
+        }
+        'sockcli;help;can;send' {
             break
         }
         'sockcli;help;help' {

@@ -16,6 +16,9 @@ _sockcli() {
             ",$1")
                 cmd="sockcli"
                 ;;
+            sockcli,can)
+                cmd="sockcli__subcmd__can"
+                ;;
             sockcli,connect)
                 cmd="sockcli__subcmd__connect"
                 ;;
@@ -36,6 +39,27 @@ _sockcli() {
                 ;;
             sockcli,sniff)
                 cmd="sockcli__subcmd__sniff"
+                ;;
+            sockcli__subcmd__can,dump)
+                cmd="sockcli__subcmd__can__subcmd__dump"
+                ;;
+            sockcli__subcmd__can,help)
+                cmd="sockcli__subcmd__can__subcmd__help"
+                ;;
+            sockcli__subcmd__can,send)
+                cmd="sockcli__subcmd__can__subcmd__send"
+                ;;
+            sockcli__subcmd__can__subcmd__help,dump)
+                cmd="sockcli__subcmd__can__subcmd__help__subcmd__dump"
+                ;;
+            sockcli__subcmd__can__subcmd__help,help)
+                cmd="sockcli__subcmd__can__subcmd__help__subcmd__help"
+                ;;
+            sockcli__subcmd__can__subcmd__help,send)
+                cmd="sockcli__subcmd__can__subcmd__help__subcmd__send"
+                ;;
+            sockcli__subcmd__help,can)
+                cmd="sockcli__subcmd__help__subcmd__can"
                 ;;
             sockcli__subcmd__help,connect)
                 cmd="sockcli__subcmd__help__subcmd__connect"
@@ -58,6 +82,12 @@ _sockcli() {
             sockcli__subcmd__help,sniff)
                 cmd="sockcli__subcmd__help__subcmd__sniff"
                 ;;
+            sockcli__subcmd__help__subcmd__can,dump)
+                cmd="sockcli__subcmd__help__subcmd__can__subcmd__dump"
+                ;;
+            sockcli__subcmd__help__subcmd__can,send)
+                cmd="sockcli__subcmd__help__subcmd__can__subcmd__send"
+                ;;
             *)
                 ;;
         esac
@@ -65,8 +95,134 @@ _sockcli() {
 
     case "${cmd}" in
         sockcli)
-            opts="-h -V --help --version connect listen pair resolve conv sniff help"
+            opts="-h -V --help --version connect listen pair resolve conv sniff can help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can)
+            opts="-h -V --help --version dump send help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can__subcmd__dump)
+            opts="-f -L -t -c -e -w -h -V --filter --log --count --errors --json --write --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -W "a d z A" -- "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can__subcmd__help)
+            opts="dump send help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can__subcmd__help__subcmd__dump)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can__subcmd__send)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -227,8 +383,50 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help)
-            opts="connect listen pair resolve conv sniff help"
+            opts="connect listen pair resolve conv sniff can help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__help__subcmd__can)
+            opts="dump send"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__help__subcmd__can__subcmd__dump)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__help__subcmd__can__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
             cand conv 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
             cand sniff 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
+            cand can 'SocketCAN: dump frames in candump''s formats (or to pcap) and send frames in cansend''s syntax'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;connect'= {
@@ -264,6 +265,50 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sockcli;can'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand dump 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file'
+            cand send 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sockcli;can;dump'= {
+            cand -f 'Filters for every interface, in the same syntax (repeatable, comma-separated)'
+            cand --filter 'Filters for every interface, in the same syntax (repeatable, comma-separated)'
+            cand -t 'Timestamps: a absolute, d delta from the previous frame, z since the first frame, A absolute with the local date'
+            cand -c 'Exit after N frames'
+            cand --count 'Exit after N frames'
+            cand -w 'Write the frames to a pcap FILE (LINKTYPE_CAN_SOCKETCAN; ''-'': stdout) instead of printing them'
+            cand --write 'Write the frames to a pcap FILE (LINKTYPE_CAN_SOCKETCAN; ''-'': stdout) instead of printing them'
+            cand -L 'candump''s log format: ''(SECS.USECS) IFACE FRAME'', as `can send -` and canplayer read'
+            cand --log 'candump''s log format: ''(SECS.USECS) IFACE FRAME'', as `can send -` and canplayer read'
+            cand -e 'Receive error frames (every class, unless a #ERRMASK filter says which) and print their meaning in words under each, as candump -e'
+            cand --errors 'Receive error frames (every class, unless a #ERRMASK filter says which) and print their meaning in words under each, as candump -e'
+            cand --json 'One JSON object per frame (fields in the README)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sockcli;can;send'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sockcli;can;help'= {
+            cand dump 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file'
+            cand send 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sockcli;can;help;dump'= {
+        }
+        &'sockcli;can;help;send'= {
+        }
+        &'sockcli;can;help;help'= {
+        }
         &'sockcli;help'= {
             cand connect 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
             cand listen 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
@@ -271,6 +316,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand resolve 'Look names, addresses, services, protocols and interfaces up with the system resolver (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...)'
             cand conv 'Convert numbers between host and network byte order (htons ... ntohll) and IP addresses to and from packed bytes (aton, ntoa, pton, ntop)'
             cand sniff 'Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a pcap-filter expression, and print them like tcpdump or write a pcap file'
+            cand can 'SocketCAN: dump frames in candump''s formats (or to pcap) and send frames in cansend''s syntax'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;help;connect'= {
@@ -284,6 +330,14 @@ set edit:completion:arg-completer[sockcli] = {|@words|
         &'sockcli;help;conv'= {
         }
         &'sockcli;help;sniff'= {
+        }
+        &'sockcli;help;can'= {
+            cand dump 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file'
+            cand send 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')'
+        }
+        &'sockcli;help;can;dump'= {
+        }
+        &'sockcli;help;can;send'= {
         }
         &'sockcli;help;help'= {
         }

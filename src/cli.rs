@@ -5,6 +5,7 @@
 //! short flags follow netcat where netcat has one; every subcommand has EXAMPLES in
 //! `after_long_help`; durations parse with `value::duration`.
 
+pub mod can;
 pub mod conv;
 #[cfg(test)]
 mod generate;
@@ -61,6 +62,10 @@ pub enum Command {
     /// pcap-filter expression, and print them like tcpdump or write a pcap file.
     #[command(after_long_help = sniff::SNIFF_EXAMPLES)]
     Sniff(sniff::SniffArgs),
+    /// SocketCAN: dump frames in candump's formats (or to pcap) and send frames in cansend's
+    /// syntax.
+    #[command(after_long_help = can::CAN_EXAMPLES)]
+    Can(can::CanArgs),
 }
 
 const CONNECT_EXAMPLES: &str = "\

@@ -182,7 +182,12 @@ pub fn frame_stream(data: &[u8]) {
     let mut dgram = Decoder::new(framing, max_frame);
     let mut dout = Outbox::new(true);
     let _ = dgram.feed_datagram(input, &mut dout);
-    let mut enc = Encoder::new(framing, sel & 4 != 0, max_frame, (sel & 2 != 0).then_some(1500));
+    let mut enc = Encoder::new(
+        framing,
+        sel & 4 != 0,
+        max_frame,
+        (sel & 2 != 0).then_some(1500),
+    );
     let mut eout = Outbox::new(sel & 2 != 0);
     for chunk in input.chunks(cut) {
         if enc.feed(chunk, &mut eout).is_err() {
@@ -223,5 +228,39 @@ pub fn conv_line(data: &[u8]) {
     if let Ok(c) = Conv::new(op, format) {
         let mut out = Vec::new();
         let _ = c.run(line, &mut out);
+    }
+}
+
+/// Parses arbitrary UTF-8 as a cansend frame, a candump `-L` line and a candump filter list.
+/// An error must be one line naming a position inside the text (or just past its end); a
+/// frame must print (log syntax and candump's default line) and parse back to itself.
+pub fn parse_can(data: &[u8]) {
+    use crate::can::{filter, format, parse};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let check = |e: &parse::ParseError| {
+        assert!(e.pos >= 1 && e.pos <= text.len() + 1, "{text:?}: {e}");
+        assert!(!e.to_string().contains('\n'), "{e:?}");
+    };
+    match parse::frame(text) {
+        Ok(f) => {
+            let mut s = String::new();
+            format::compact(&f, &mut s);
+            let again = parse::frame(&s).unwrap_or_else(|e| panic!("{text:?} -> {s:?}: {e}"));
+            assert_eq!(again.can_id, f.can_id, "{text:?} -> {s:?}");
+            assert_eq!(again.payload(), f.payload(), "{text:?} -> {s:?}");
+            format::long(&f, true, &mut s);
+            let mut p = format::Printer::new(format::TsStyle::Delta, false, true, false, 5);
+            p.frame("vcan0", 1, 2, &f, &mut s);
+        }
+        Err(e) => check(&e),
+    }
+    match parse::log_line(text) {
+        Ok(l) => assert!(l.nsec < 1_000_000_000),
+        Err(e) => check(&e),
+    }
+    if let Err(e) = filter::parse(text) {
+        check(&e);
     }
 }

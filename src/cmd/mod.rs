@@ -1,6 +1,7 @@
 //! One module per subcommand. Each turns its clap args into a checked plan, then runs it. This
 //! file holds the planning both `connect` and `listen` share.
 
+mod can;
 mod connect;
 mod conv;
 mod exec;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<Code> {
         Command::Resolve(args) => resolve::run(&args),
         Command::Conv(args) => conv::run(&args),
         Command::Sniff(args) => sniff::run(&args),
+        Command::Can(args) => can::run(&args),
     }
 }
 

@@ -1,4 +1,5 @@
 mod badinput;
+mod can;
 mod canbed;
 mod connect;
 mod conv;

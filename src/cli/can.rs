@@ -1,0 +1,87 @@
+//! `sockcli can`: SocketCAN, with can-utils' syntax (candump's formats and filters, cansend's
+//! frames).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+pub const CAN_EXAMPLES: &str = "\
+EXAMPLES:
+  sockcli can dump vcan0                           # candump's default format
+  sockcli can dump -L vcan0 vcan1 > bus.log        # candump -L log lines, two interfaces
+  sockcli can dump -ta any                         # every CAN interface, absolute timestamps
+  sockcli can dump vcan0,123:7FF,400~700           # kernel filters written as candump's
+  sockcli can dump -e vcan0                        # error frames too, decoded in words
+  sockcli can dump -c 100 -w bus.pcap vcan0        # 100 frames into a pcap file (tcpdump -r)
+  sockcli can send vcan0 123#DEADBEEF 1F334455#11 123#R 123##1112233
+  sockcli can send vcan0 - < bus.log               # frames from stdin: cansend or candump -L lines
+
+EXIT CODES:
+  1    no AF_CAN in this kernel (load the can and can-raw modules), an interface that is
+       down or a frame it refuses (a CAN FD frame on a classic interface, MTU 16)
+  2    bad frame, filter or interface name (the position in the text is named)
+  130  dump: interrupted by SIGINT (143: SIGTERM), after printing every frame received";
+
+#[derive(Debug, Args)]
+pub struct CanArgs {
+    #[command(subcommand)]
+    pub command: CanCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CanCommand {
+    /// Print the frames received on CAN interfaces (candump's formats), or write a pcap file.
+    #[command(after_long_help = CAN_EXAMPLES)]
+    Dump(DumpArgs),
+    /// Send frames written in cansend's syntax, from the arguments or stdin ('-').
+    #[command(after_long_help = CAN_EXAMPLES)]
+    Send(SendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// Interfaces to receive from ('any': all CAN interfaces), each optionally followed by
+    /// candump's comma-separated filters: ID:MASK (received_id & MASK == ID & MASK), ID~MASK
+    /// (the inverse), #ERRMASK (error classes to receive), j (all filters must match). Ids
+    /// of 8 hex digits are extended ids.
+    #[arg(value_name = "IFACE[,FILTER]...", required = true)]
+    pub ifaces: Vec<String>,
+    /// Filters for every interface, in the same syntax (repeatable, comma-separated).
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// candump's log format: '(SECS.USECS) IFACE FRAME', as `can send -` and canplayer read.
+    #[arg(short = 'L', long = "log", conflicts_with = "json")]
+    pub log: bool,
+    /// Timestamps: a absolute, d delta from the previous frame, z since the first frame, A
+    /// absolute with the local date.
+    #[arg(short = 't', value_name = "a|d|z|A", value_parser = ["a", "d", "z", "A"])]
+    pub ts: Option<String>,
+    /// Exit after N frames.
+    #[arg(short = 'c', long = "count", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Receive error frames (every class, unless a #ERRMASK filter says which) and print
+    /// their meaning in words under each, as candump -e.
+    #[arg(short = 'e', long = "errors")]
+    pub errors: bool,
+    /// One JSON object per frame (fields in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// Write the frames to a pcap FILE (LINKTYPE_CAN_SOCKETCAN; '-': stdout) instead of
+    /// printing them.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The CAN interface to send on.
+    #[arg(value_name = "IFACE")]
+    pub iface: String,
+    /// Frames in cansend's syntax: 123#DEADBEEF (standard id), 1F334455#11 (extended),
+    /// 123#R or 123#R5 (remote), 123##1112233 (CAN FD: flags digit, then data; BRS 1,
+    /// ESI 2). '-' reads one frame a line from stdin, in cansend syntax or as candump -L
+    /// lines (their timestamp and interface are ignored).
+    #[arg(value_name = "FRAME", required = true)]
+    pub frames: Vec<String>,
+}
