@@ -162,12 +162,15 @@ fn can_send_and_dump_match_candump_in_the_vm() {
     // Every filter at once (11 receive-list entries per tool: two for a socket with two
     // filters or an error mask): candump ends 5 s after its last frame, then sockcli gets SIGINT
     // and must still print everything it received.
-    let mut filters = String::new();
+    let mut filters = String::from(": > pids\n");
+    // sockcli's receivers are all registered (11 entries) before any candump starts, so the
+    // count of 22 cannot be reached with a sockcli still starting up (under load it was).
     for (i, f) in FILTERS.iter().enumerate() {
-        filters += &format!(
-            "sockcli can dump 'vcan0,{f}' > s{i} 2>/dev/null & echo $! >> pids\n\
-             candump -T 5000 'vcan0,{f}' > c{i} &\n"
-        );
+        filters += &format!("sockcli can dump 'vcan0,{f}' > s{i} 2>/dev/null & echo $! >> pids\n");
+    }
+    filters += "canbed-wait-rx vcan0 11 || exit 1\n";
+    for (i, f) in FILTERS.iter().enumerate() {
+        filters += &format!("candump -T 5000 'vcan0,{f}' > c{i} &\n");
     }
     filters += &format!(
         "canbed-wait-rx vcan0 22 || exit 1\n{}\
