@@ -69,18 +69,7 @@ fi
 
 source "$HERE/lib.sh"
 
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockcli-idle.XXXXXX")
-if [[ -z ${SOCKCLI:-} ]]; then
-    SOCKCLI=$ROOT/target/release/sockcli
-    echo "== cargo build --release"
-    (cd "$ROOT" && cargo build --release --quiet) 2>"$TMP/build.err" ||
-        { cat "$TMP/build.err" >&2; echo "idle.sh: cargo build --release failed" >&2; exit 1; }
-fi
-[[ -x $SOCKCLI ]] || { echo "idle.sh: $SOCKCLI not found" >&2; exit 2; }
-cc -O2 -Wall -o "$TMP/epoll_echo" "$HERE/epoll_echo.c"
-cc -O2 -Wall -pthread -o "$TMP/conn_client" "$HERE/conn_client.c"
-cc -O2 -Wall -o "$TMP/rtt_client" "$HERE/rtt_client.c"
+prepare_bench idle
 
 label() {
     case $1 in

@@ -117,3 +117,19 @@ stop_bg() {
     wait "$1" 2>/dev/null || WAIT_RC=$?
     forget_pid "$1"
 }
+
+# prepare_bench NAME: a temp dir in TMP; SOCKCLI built (release) unless the caller set it; the C
+# peers (epoll_echo, conn_client, rtt_client) compiled into TMP. Expects ROOT and HERE.
+prepare_bench() {
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockcli-$1.XXXXXX")
+    if [[ -z ${SOCKCLI:-} ]]; then
+        SOCKCLI=$ROOT/target/release/sockcli
+        echo "== cargo build --release"
+        (cd "$ROOT" && cargo build --release --quiet) 2>"$TMP/build.err" ||
+            { cat "$TMP/build.err" >&2; echo "$1.sh: cargo build --release failed" >&2; exit 1; }
+    fi
+    [[ -x $SOCKCLI ]] || { echo "$1.sh: $SOCKCLI not found" >&2; exit 2; }
+    cc -O2 -Wall -o "$TMP/epoll_echo" "$HERE/epoll_echo.c"
+    cc -O2 -Wall -pthread -o "$TMP/conn_client" "$HERE/conn_client.c"
+    cc -O2 -Wall -o "$TMP/rtt_client" "$HERE/rtt_client.c"
+}
