@@ -56,6 +56,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
             .min(),
         signals: &signals,
     };
+    let session_deadline = nonzero(s.timeout).map(|d| start + d);
     let rules = Rules {
         eof: match s.eof {
             _ if s.half_close => EofMode::HalfClose,
@@ -64,7 +65,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
             crate::cli::EofArg::Close => EofMode::Close,
         },
         idle: nonzero(s.idle_timeout),
-        deadline: nonzero(s.timeout).map(|d| start + d),
+        deadline: session_deadline,
         quit_after: s.quit_after,
         linger: UDP_LINGER,
         progress: args.data.progress,
@@ -128,7 +129,8 @@ pub fn run(args: &PairArgs) -> Result<Code> {
     let mut failed = None;
     for (side, ep, child) in children {
         let Some(mut child) = child else { continue };
-        let status = exec::wait_child(&mut child, &signals, ctx.deadline)?;
+        // Only --timeout bounds this wait: -w is for opening, long over by now.
+        let status = exec::wait_child(&mut child, &signals, session_deadline)?;
         let Kind::Exec { shown, .. } = &ep.kind else {
             continue;
         };

@@ -1346,3 +1346,26 @@ fn option_pty_link() {
     assert_eq!(got, b"via link");
     drop(relay);
 }
+
+/// `-w` bounds opening (here: waiting for the client), not the wait for an exec child after a
+/// session that outlived it: a 1.5 s session with `-w 1` and a child that takes 0.3 s to exit
+/// after EOF ends 0 (it exited 4, killing the child, when -w also bounded that wait).
+#[test]
+fn connect_timeout_does_not_bound_the_exec_child_after_the_session() {
+    let (mut relay, ready) = spawn_pair_ready(&[
+        "-w",
+        "1",
+        "tcp-listen:127.0.0.1:0",
+        "sh:cat; exec <&- >&-; sleep 0.3",
+    ]);
+    let mut c = TcpStream::connect(("127.0.0.1", port_of(&ready))).unwrap();
+    c.write_all(b"a").unwrap();
+    thread::sleep(Duration::from_millis(1500));
+    c.write_all(b"b").unwrap();
+    c.shutdown(Shutdown::Write).unwrap();
+    let mut got = Vec::new();
+    c.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"ab");
+    let o = relay.finish_within(Duration::from_secs(10));
+    o.expect_code(0);
+}
