@@ -10,10 +10,13 @@
 //!   replies are sent back to that address from the listening socket; an entry idle for `-i`
 //!   (default 60 s) is expired by a timer; `--max-conns` caps the entries.
 //!
+//! The UDP forwarder is in [`udp`].
+//!
 //! A wake-up costs what is ready: clients are in a slab, each with its own tokens and one
 //! idle timer re-armed lazily, so 10,000 idle clients cost nothing per wake-up.
 
-use std::collections::HashMap;
+mod udp;
+
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsFd, OwnedFd};
@@ -21,8 +24,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use rustix::io::Errno;
-use socket2::{SockAddr, Socket};
+use socket2::Socket;
 
 use super::end::{Addrs, Opened};
 use super::flow::Flow;
@@ -34,6 +36,7 @@ use super::shape::Shape;
 use super::signals::Signals;
 use super::{Interrupted, Timeout};
 use crate::sock::{self, addr};
+pub use udp::{DgramUpstream, serve_dgram};
 
 /// How RIGHT is opened for each client (implemented by `endpoint::open`).
 pub trait Upstream {
@@ -607,12 +610,7 @@ impl Server<'_> {
     }
 
     fn log_exit(&self, label: &str, pid: u32, status: std::process::ExitStatus) {
-        use std::os::unix::process::ExitStatusExt;
-        let how = match (status.code(), status.signal()) {
-            (Some(c), _) => format!("exited with status {c}"),
-            (None, Some(s)) => format!("killed by signal {s}"),
-            _ => "ended".into(),
-        };
+        let how = super::child::describe(status);
         (self.opts.log)(
             Event::new("exited", format!("{label} {how}"))
                 .num("pid", pid)
@@ -655,14 +653,8 @@ impl Server<'_> {
             }
             procs.push(child);
         }
-        for c in &procs {
-            if let Some(pid) = rustix::process::Pid::from_raw(c.id() as i32) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-            }
-        }
-        for mut c in procs {
-            let _ = c.wait();
-        }
+        // TERM, a grace period, then KILL: a child that ignores TERM must not hang the exit.
+        super::child::stop_children(&mut procs);
     }
 }
 
@@ -679,197 +671,4 @@ fn describe(e: SessionError, left: &str, right: &str) -> Option<String> {
             crate::exit::describe_io(&err)
         ),
     })
-}
-
-/// How the UDP forwarder makes an upstream socket for a new client.
-pub trait DgramUpstream {
-    fn open(&self) -> io::Result<Socket>;
-    fn name(&self) -> &str;
-}
-
-struct Peer {
-    client: SocketAddr,
-    sock: Socket,
-    watch: Watch,
-    last: Instant,
-    sent: u64,
-    received: u64,
-}
-
-/// Idle time after which a UDP forwarder entry is expired when `-i` is not given.
-pub const UDP_IDLE: Duration = Duration::from_secs(60);
-/// Datagrams moved per readiness report, so one busy peer cannot starve the rest.
-const DATAGRAMS_PER_WAKE: usize = 64;
-
-/// The UDP forwarder: every sender to `listener` gets its own upstream socket.
-pub fn serve_dgram(listener: Socket, upstream: &dyn DgramUpstream, opts: Opts<'_>) -> Result<()> {
-    let mut r = Reactor::new().context("cannot create the event loop")?;
-    let _sig = reactor::watch_read(&mut r, opts.signals.fd(), SIG)?;
-    let _l = reactor::watch_read(&mut r, &listener, LISTENER)?;
-    let idle = opts.rules.idle.unwrap_or(UDP_IDLE);
-    let mut peers: Vec<Option<Peer>> = Vec::new();
-    let mut free: Vec<usize> = Vec::new();
-    let mut by_addr: HashMap<SocketAddr, usize> = HashMap::new();
-    let mut buf = vec![0u8; 65536];
-    let (mut ready, mut fired) = (Vec::new(), Vec::new());
-    let log = opts.log;
-    let close = |p: Peer, why: &str, r: &mut Reactor| {
-        let mut p = p;
-        p.watch.clear(r, p.sock.as_fd());
-        let label = addr::display_inet(p.client);
-        log(Event::new(
-            "closed",
-            format!(
-                "Closed {label} <-> {} ({} bytes left to right, {} bytes right to left){why}",
-                upstream.name(),
-                p.sent,
-                p.received
-            ),
-        )
-        .str("left", &label)
-        .str("right", upstream.name())
-        .num("bytes_left_to_right", p.sent)
-        .num("bytes_right_to_left", p.received));
-    };
-    loop {
-        if opts.rules.deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(Timeout {
-                what: "session timeout (--timeout)".into(),
-            }
-            .into());
-        }
-        ready.clear();
-        fired.clear();
-        r.wait(opts.rules.deadline, &mut ready, &mut fired)
-            .context("epoll_wait failed")?;
-        if ready.iter().any(|e| e.token == SIG)
-            && let Some(signal) = opts.signals.pending()
-        {
-            return Err(Interrupted { signal }.into());
-        }
-        let now = Instant::now();
-        for e in &ready {
-            match e.token {
-                SIG => {}
-                LISTENER => {
-                    for _ in 0..DATAGRAMS_PER_WAKE {
-                        let (n, from) = match crate::sys::recv_from(&listener, &mut buf) {
-                            Ok(x) => x,
-                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                            // An ICMP error for an earlier reply: not the forwarder's failure.
-                            Err(_) => continue,
-                        };
-                        let Some(client) = from.as_socket() else {
-                            continue;
-                        };
-                        let slot = match by_addr.get(&client) {
-                            Some(&s) => s,
-                            None => {
-                                let label = addr::display_inet(client);
-                                if !(opts.permits)(Some(client.ip())) {
-                                    log(Event::new(
-                                        "refused",
-                                        format!("Refused {label}: not allowed by --allow/--deny"),
-                                    )
-                                    .str("peer", &label));
-                                    continue;
-                                }
-                                if let Some(max) = opts.max_conns
-                                    && by_addr.len() >= max
-                                {
-                                    log(Event::new(
-                                        "refused",
-                                        format!("Refused {label}: --max-conns {max} reached"),
-                                    )
-                                    .str("peer", &label));
-                                    continue;
-                                }
-                                let sock = match upstream.open() {
-                                    Ok(s) => s,
-                                    Err(e) => {
-                                        log(Event::new(
-                                            "error",
-                                            format!(
-                                                "Refused {label}: cannot open {}: {}",
-                                                upstream.name(),
-                                                crate::exit::describe_io(&e)
-                                            ),
-                                        ));
-                                        continue;
-                                    }
-                                };
-                                let slot = free.pop().unwrap_or_else(|| {
-                                    peers.push(None);
-                                    peers.len() - 1
-                                });
-                                let mut watch = Watch::new(FIRST + slot);
-                                watch.set(&mut r, sock.as_fd(), Interest::READ)?;
-                                log(Event::new("connected", format!("Connected by {label}"))
-                                    .str("peer", &label));
-                                peers[slot] = Some(Peer {
-                                    client,
-                                    sock,
-                                    watch,
-                                    last: now,
-                                    sent: 0,
-                                    received: 0,
-                                });
-                                by_addr.insert(client, slot);
-                                r.timer(now + idle, slot);
-                                slot
-                            }
-                        };
-                        if let Some(Some(p)) = peers.get_mut(slot) {
-                            p.last = now;
-                            // A full upstream socket drops the datagram, as a router would.
-                            if let Ok(m) = rustix::net::send(
-                                &p.sock,
-                                &buf[..n],
-                                rustix::net::SendFlags::DONTWAIT,
-                            ) {
-                                p.sent += m as u64;
-                            }
-                        }
-                    }
-                }
-                t => {
-                    let slot = t - FIRST;
-                    let Some(Some(p)) = peers.get_mut(slot) else {
-                        continue;
-                    };
-                    for _ in 0..DATAGRAMS_PER_WAKE {
-                        match rustix::io::read(&p.sock, &mut buf) {
-                            Ok(n) => {
-                                p.last = now;
-                                let to = SockAddr::from(p.client);
-                                if listener.send_to(&buf[..n], &to).is_ok() {
-                                    p.received += n as u64;
-                                }
-                            }
-                            Err(Errno::AGAIN) => break,
-                            Err(Errno::INTR) => continue,
-                            // ECONNREFUSED from an upstream with nobody there: the client
-                            // hears nothing, as with a plain UDP path; the entry expires.
-                            Err(_) => break,
-                        }
-                    }
-                }
-            }
-        }
-        for &slot in &fired {
-            let Some(Some(p)) = peers.get(slot) else {
-                continue;
-            };
-            let due = p.last + idle;
-            if now >= due {
-                let p = peers[slot].take().expect("checked above");
-                by_addr.remove(&p.client);
-                free.push(slot);
-                close(p, "", &mut r);
-            } else {
-                r.timer(due, slot);
-            }
-        }
-    }
 }
