@@ -160,7 +160,7 @@ fn dump(args: &DumpArgs) -> Result<Code> {
     let limit = args.count;
     let mut stop: Option<Result<Code>> = None;
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
-    while stop.is_none() {
+    let end = loop {
         ready.clear();
         fired.clear();
         reactor
@@ -238,7 +238,10 @@ fn dump(args: &DumpArgs) -> Result<Code> {
                 stop = Some(Ok(Code::Success));
             }
         }
-    }
+        if let Some(end) = stop.take() {
+            break end;
+        }
+    };
     if let Sink::Pcap(w) = &mut sink {
         write_result(w.flush())?;
     }
@@ -247,7 +250,7 @@ fn dump(args: &DumpArgs) -> Result<Code> {
         io::stderr().lock(),
         "{count} frames received, {dropped} dropped by kernel"
     );
-    stop.expect("the loop ends with a reason")
+    end
 }
 
 /// A frame as LINKTYPE_CAN_SOCKETCAN stores it (what libpcap captures on Linux): the

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use socket2::Socket;
 
 use super::exec::{self, ExecCmd};
 use super::{
@@ -13,13 +12,13 @@ use super::{
     shape, sock_opts, terminal_opts, usage,
 };
 use crate::cli::ConnectArgs;
+use crate::endpoint::open;
 use crate::endpoint::{Endpoint, EndpointOpts, Kind};
 use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
-use crate::event::{Interrupted, Timeout};
 use crate::exit::Code;
-use crate::sock::addr::{self, Family, HostPort, Lookup, Proto};
-use crate::sock::{self, SockOpts};
+use crate::sock;
+use crate::sock::addr::{self, HostPort, Proto};
 
 enum Target {
     Inet(Proto, HostPort),
@@ -121,7 +120,14 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
 
     let (sock, peer, datagram) = match &target {
         Target::Inet(p, hp) => {
-            let (sock, peer) = connect_inet(*p, hp, &opts, fam, args, connect_deadline, &signals)?;
+            let ctx = open::Ctx {
+                family: fam,
+                numeric: args.net.numeric,
+                sock: opts.clone(),
+                deadline: connect_deadline,
+                signals: &signals,
+            };
+            let (sock, peer) = open::connect_inet(hp, *p, fam, args.net.numeric, &opts, &ctx)?;
             (sock, addr::display_inet(peer), *p == Proto::Udp)
         }
         Target::Unix { path, dgram } => {
@@ -165,55 +171,6 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
     );
     relay_result(result, &peer)?;
     Ok(Code::Success)
-}
-
-fn connect_inet(
-    p: Proto,
-    hp: &HostPort,
-    opts: &SockOpts,
-    fam: Family,
-    args: &ConnectArgs,
-    deadline: Option<Instant>,
-    signals: &Signals,
-) -> Result<(Socket, std::net::SocketAddr)> {
-    let how = Lookup {
-        family: fam,
-        proto: p,
-        passive: false,
-        numeric: args.net.numeric,
-    };
-    let mut addrs = addr::resolve(hp, how)?;
-    addrs.retain(|a| opts.source_matches(a));
-    if addrs.is_empty() {
-        return Err(usage(format!(
-            "{hp} has no address of the source address's family"
-        )));
-    }
-    if p == Proto::Udp {
-        let mut opts = opts.clone();
-        opts.broadcast |= matches!(hp.host, addr::Host::Broadcast);
-        return sock::connect_dgram(&addrs, &opts).map_err(|e| {
-            // The kernel's EACCES for a broadcast address without SO_BROADCAST says nothing
-            // about the fix.
-            let hint = if e.kind() == std::io::ErrorKind::PermissionDenied && !opts.broadcast {
-                " (a broadcast address needs --broadcast)"
-            } else {
-                ""
-            };
-            anyhow::Error::from(e).context(format!("connect to udp {hp} failed{hint}"))
-        });
-    }
-    sock::connect_stream(&addrs, opts, deadline, signals.fd()).map_err(|e| match e.kind() {
-        std::io::ErrorKind::TimedOut => Timeout {
-            what: format!("connect to {hp}: connect timeout"),
-        }
-        .into(),
-        std::io::ErrorKind::Interrupted => Interrupted {
-            signal: signals.pending().unwrap_or(libc::SIGINT),
-        }
-        .into(),
-        _ => anyhow::Error::from(e).context(format!("connect to {hp} failed")),
-    })
 }
 
 /// `connect ENDPOINT` for an endpoint that is not a socket: `pair - ENDPOINT` with the same

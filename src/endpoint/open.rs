@@ -270,27 +270,7 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
             } else {
                 Proto::Udp
             };
-            let addrs = resolve(hp, proto, family, ctx.numeric, &opts)?;
-            let (sock, peer) = if proto == Proto::Udp {
-                let mut opts = opts.clone();
-                opts.broadcast |= matches!(hp.host, Host::Broadcast);
-                sock::connect_dgram(&addrs, &opts)
-                    .with_context(|| format!("connect to udp {hp} failed"))?
-            } else {
-                sock::connect_stream(&addrs, &opts, ctx.deadline, ctx.signals.fd()).map_err(
-                    |e| match e.kind() {
-                        io::ErrorKind::TimedOut => Timeout {
-                            what: format!("connect to {hp}: connect timeout"),
-                        }
-                        .into(),
-                        io::ErrorKind::Interrupted => Interrupted {
-                            signal: ctx.signals.pending().unwrap_or(libc::SIGINT),
-                        }
-                        .into(),
-                        _ => anyhow::Error::from(e).context(format!("connect to {hp} failed")),
-                    },
-                )?
-            };
+            let (sock, peer) = connect_inet(hp, proto, family, ctx.numeric, &opts, ctx)?;
             let addrs = Addrs {
                 local: sock.local_addr().ok().and_then(|a| a.as_socket()),
                 peer: Some(peer),
@@ -385,6 +365,44 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
             Err(anyhow!("'{ep}' is a listening endpoint"))
         }
     }
+}
+
+/// Resolve `hp` and connect: Happy Eyeballs for TCP (bounded by `ctx.deadline`, ended by a
+/// signal), the first usable address for UDP. Errors name the target; a timeout exits 4.
+pub fn connect_inet(
+    hp: &HostPort,
+    proto: Proto,
+    family: Family,
+    numeric: bool,
+    opts: &SockOpts,
+    ctx: &Ctx<'_>,
+) -> Result<(Socket, SocketAddr)> {
+    let addrs = resolve(hp, proto, family, numeric, opts)?;
+    if proto == Proto::Udp {
+        let mut opts = opts.clone();
+        opts.broadcast |= matches!(hp.host, Host::Broadcast);
+        return sock::connect_dgram(&addrs, &opts).map_err(|e| {
+            // The kernel's EACCES for a broadcast address without SO_BROADCAST says nothing
+            // about the fix.
+            let hint = if e.kind() == io::ErrorKind::PermissionDenied && !opts.broadcast {
+                " (a broadcast address needs --broadcast)"
+            } else {
+                ""
+            };
+            anyhow::Error::from(e).context(format!("connect to udp {hp} failed{hint}"))
+        });
+    }
+    sock::connect_stream(&addrs, opts, ctx.deadline, ctx.signals.fd()).map_err(|e| match e.kind() {
+        io::ErrorKind::TimedOut => Timeout {
+            what: format!("connect to {hp}: connect timeout"),
+        }
+        .into(),
+        io::ErrorKind::Interrupted => Interrupted {
+            signal: ctx.signals.pending().unwrap_or(libc::SIGINT),
+        }
+        .into(),
+        _ => anyhow::Error::from(e).context(format!("connect to {hp} failed")),
+    })
 }
 
 /// Resolve a client endpoint's host, keeping the addresses the source address can reach.
