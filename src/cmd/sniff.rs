@@ -395,7 +395,7 @@ fn capture(
     let _ring_watch =
         watch_read(&mut reactor, cap.as_fd(), RING).context("cannot watch the capture")?;
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
-    while stop.is_none() {
+    let end = loop {
         ready.clear();
         fired.clear();
         reactor
@@ -470,7 +470,10 @@ fn capture(
         if !write_result(sink.flush(stop.is_some()))? {
             stop = Some(Ok(Code::Success));
         }
-    }
+        if let Some(end) = stop.take() {
+            break end;
+        }
+    };
     let _ = sink.flush(true);
     let stats = cap.stats().context("cannot read capture statistics")?;
     let mut err = io::stderr().lock();
@@ -479,7 +482,7 @@ fn capture(
         "{count} packets captured, {} dropped by kernel",
         stats.drops
     );
-    stop.expect("loop ends with a reason")
+    end
 }
 
 /// Why a capture on one interface ended early: ENETDOWN when it went down or was deleted

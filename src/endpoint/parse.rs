@@ -734,10 +734,9 @@ fn check_families(
                 hp.host
             ));
         }
-        if let Some(b) = bind.filter(|&b| b != want) {
+        if let (Some(b), Some(ip)) = (bind.filter(|&b| b != want), opts.bind) {
             return Err(format!(
-                "bind={} is {} and conflicts with {from}",
-                opts.bind.expect("bind"),
+                "bind={ip} is {} and conflicts with {from}",
                 family_name(b)
             ));
         }
