@@ -1,65 +1,29 @@
-//! `can` (SPEC §8): `dump` receives on one CAN_RAW socket per interface argument (as candump
-//! does), on the reactor with the signal pipe, and prints candump's formats or writes pcap;
-//! `send` writes frames parsed from cansend's syntax. Frames and formats are in `crate::can`,
-//! the socket in `sys::can`.
+//! `can dump`: one CAN_RAW socket per interface argument (as candump does), on the reactor
+//! with the signal pipe, printing candump's formats or writing pcap; the kernel's drop
+//! counters are summed and printed at exit.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Write};
-use std::os::fd::AsFd;
-use std::time::{Duration, Instant};
+use std::io::{self, Write};
 
 use anyhow::{Context, Result};
 
+use super::{ifindex, open, write_result};
 use crate::can::filter::{self, Filters};
 use crate::can::format::{Printer, TsStyle};
-use crate::can::{self as frames, ERR_MASK, Frame, parse};
-use crate::cli::can::{CanArgs, CanCommand, DumpArgs, SendArgs};
+use crate::can::{self as frames, ERR_MASK, Frame};
+use crate::cli::can::DumpArgs;
 use crate::cmd::usage;
 use crate::event::Interrupted;
-use crate::event::reactor::{self, Interest, Reactor, watch_read};
+use crate::event::reactor::{Reactor, watch_read};
 use crate::event::signals::Signals;
 use crate::exit::Code;
 use crate::sniff::link::LinkType;
 use crate::sniff::pcap::{self, Precision};
-use crate::sys::can::{self as sock, CanSocket};
+use crate::sys::can as sock;
 use crate::sys::packet;
 
 /// pcap's LINKTYPE_CAN_SOCKETCAN: the kernel's frame with the id in network byte order.
 pub const LINKTYPE_CAN_SOCKETCAN: LinkType = LinkType(227);
-
-pub fn run(args: &CanArgs) -> Result<Code> {
-    match &args.command {
-        CanCommand::Dump(a) => dump(a),
-        CanCommand::Send(a) => send(a),
-    }
-}
-
-/// The one line for a kernel without SocketCAN (exit 1, documented in `can --help`).
-fn no_can(e: io::Error) -> anyhow::Error {
-    match e.raw_os_error() {
-        Some(libc::EAFNOSUPPORT) => anyhow::anyhow!(
-            "this kernel has no AF_CAN sockets: the 'can' kernel module is missing or not loaded (modprobe can can-raw)"
-        ),
-        Some(libc::EPROTONOSUPPORT) => anyhow::anyhow!(
-            "this kernel has no CAN_RAW sockets: the 'can-raw' kernel module is missing or not loaded (modprobe can-raw)"
-        ),
-        _ => anyhow::Error::new(e).context("cannot open a CAN socket"),
-    }
-}
-
-fn open() -> Result<CanSocket> {
-    CanSocket::open().map_err(no_can)
-}
-
-/// The index of CAN interface `name` (0 for `any`).
-fn ifindex(name: &str) -> Result<u32> {
-    if name == "any" {
-        return Ok(0);
-    }
-    packet::if_index(name).map_err(|_| usage(format!("no such CAN interface '{name}'")))
-}
-
-// ------------------------------------------------------------------------------ dump
 
 /// One `IFACE[,FILTER]...` argument, with `--filter` added.
 fn interface_spec(arg: &str, extra: &[String]) -> Result<(String, Filters)> {
@@ -90,7 +54,7 @@ enum Sink {
     Pcap(pcap::Writer<Box<dyn Write>>),
 }
 
-fn dump(args: &DumpArgs) -> Result<Code> {
+pub fn run(args: &DumpArgs) -> Result<Code> {
     let specs: Vec<(String, Filters)> = args
         .ifaces
         .iter()
@@ -263,106 +227,4 @@ pub fn pcap_record(f: &Frame) -> Vec<u8> {
         b[5] |= frames::FD_FDF;
     }
     b
-}
-
-/// A closed stdout (`| head`) ends the dump quietly.
-fn write_result(r: io::Result<()>) -> Result<bool> {
-    match r {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e).context("write failed"),
-    }
-}
-
-// ------------------------------------------------------------------------------ send
-
-/// How long one frame may wait for room in the interface's queue (ENOBUFS) before send gives up.
-const SEND_WAIT: Duration = Duration::from_secs(5);
-
-fn send(args: &SendArgs) -> Result<Code> {
-    let from_stdin = args.frames.len() == 1 && args.frames[0] == "-";
-    let given: Vec<Frame> = if from_stdin {
-        Vec::new()
-    } else {
-        args.frames
-            .iter()
-            .enumerate()
-            .map(|(i, text)| {
-                parse::frame(text)
-                    .map_err(|e| usage(format!("bad frame '{text}' (argument {}): {e}", i + 1)))
-            })
-            .collect::<Result<_>>()?
-    };
-    let s = open()?;
-    let name = &args.iface;
-    if name == "any" {
-        return Err(usage("can send needs one interface, not 'any'"));
-    }
-    let index = ifindex(name)?;
-    let mtu = sock::mtu(name).unwrap_or(sock::CANFD_MTU as u32);
-    // Frames sent are not received back on this socket.
-    s.set_filters(&[]).context("cannot set the filters")?;
-    let fd_ok = mtu as usize >= sock::CANFD_MTU && s.enable_fd().is_ok();
-    s.bind(index)
-        .with_context(|| format!("cannot send on {name}"))?;
-    if !sock::is_up(name).unwrap_or(true) {
-        anyhow::bail!("cannot send on {name}: the interface is down");
-    }
-    let put = |f: &Frame, what: &dyn Fn() -> String| -> Result<()> {
-        if f.fd && !fd_ok {
-            anyhow::bail!(
-                "cannot send {}: {name} is a classic CAN interface (MTU {mtu}), a CAN FD frame does not fit",
-                what()
-            );
-        }
-        let deadline = Instant::now() + SEND_WAIT;
-        loop {
-            match s.send(f) {
-                Ok(()) => return Ok(()),
-                Err(e)
-                    if (e.raw_os_error() == Some(libc::ENOBUFS)
-                        || e.kind() == io::ErrorKind::WouldBlock)
-                        && Instant::now() < deadline =>
-                {
-                    // The queue is full: wait until the socket can take one more.
-                    reactor::wait_one(
-                        s.as_fd(),
-                        Interest::WRITE,
-                        Some(deadline.min(Instant::now() + Duration::from_millis(10))),
-                    )
-                    .context("poll failed")?;
-                }
-                Err(e) => {
-                    return Err(
-                        anyhow::Error::new(e).context(format!("cannot send {} on {name}", what()))
-                    );
-                }
-            }
-        }
-    };
-    if !from_stdin {
-        for (f, text) in given.iter().zip(&args.frames) {
-            put(f, &|| format!("'{text}'"))?;
-        }
-        return Ok(Code::Success);
-    }
-    let stdin = io::stdin();
-    let mut line = String::new();
-    let mut n = 0u64;
-    let mut input = stdin.lock();
-    loop {
-        line.clear();
-        if input.read_line(&mut line).context("cannot read stdin")? == 0 {
-            break;
-        }
-        n += 1;
-        let text = line.trim_end_matches(['\n', '\r']);
-        if text.trim().is_empty() {
-            continue;
-        }
-        let f = parse::input_line(text)
-            .map_err(|e| usage(format!("bad frame on stdin line {n} '{text}': {e}")))?;
-        put(&f, &|| format!("line {n}"))?;
-    }
-    Ok(Code::Success)
 }
