@@ -9,6 +9,7 @@
 pub mod error;
 pub mod filter;
 pub mod format;
+pub mod log;
 pub mod parse;
 
 #[cfg(test)]

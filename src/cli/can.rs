@@ -15,12 +15,19 @@ EXAMPLES:
   sockcli can dump -c 100 -w bus.pcap vcan0        # 100 frames into a pcap file (tcpdump -r)
   sockcli can send vcan0 123#DEADBEEF 1F334455#11 123#R 123##1112233
   sockcli can send vcan0 - < bus.log               # frames from stdin: cansend or candump -L lines
+  sockcli can replay bus.log                       # a candump -L log, as fast as the bus takes it
+  sockcli can replay --realtime --loop 3 bus.log   # keeping the recorded gaps, three times
+  sockcli can replay --iface vcan1=can0 bus.log    # can0's frames on vcan1 (canplayer's WRITE=LOG)
+  sockcli can gen vcan0 --rate 1000 --count 5000   # 5000 random frames at 1000/s (cangen -g 1 -n 5000)
+  sockcli can gen vcan0 --id INCREMENT --data 11223344 --len 4
+  sockcli can gen vcan0 --fd --extended --seed 7   # CAN FD, 29-bit ids, the same frames every run
 
 EXIT CODES:
   1    no AF_CAN in this kernel (load the can and can-raw modules), an interface that is
        down or a frame it refuses (a CAN FD frame on a classic interface, MTU 16)
   2    bad frame, filter or interface name (the position in the text is named)
-  130  dump: interrupted by SIGINT (143: SIGTERM), after printing every frame received";
+  130  dump: interrupted by SIGINT (143: SIGTERM), after printing every frame received;
+       replay, gen: interrupted, after printing how many frames were sent";
 
 #[derive(Debug, Args)]
 pub struct CanArgs {
@@ -36,6 +43,12 @@ pub enum CanCommand {
     /// Send frames written in cansend's syntax, from the arguments or stdin ('-').
     #[command(after_long_help = CAN_EXAMPLES)]
     Send(SendArgs),
+    /// Play a candump -L log back onto CAN interfaces (canplayer).
+    #[command(after_long_help = CAN_EXAMPLES)]
+    Replay(ReplayArgs),
+    /// Generate frames for load and bus tests (cangen).
+    #[command(after_long_help = CAN_EXAMPLES)]
+    Gen(GenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -84,4 +97,84 @@ pub struct SendArgs {
     /// lines (their timestamp and interface are ignored).
     #[arg(value_name = "FRAME", required = true)]
     pub frames: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The candump -L log ('-': stdin). Blank lines and lines starting with '#' are skipped;
+    /// any other line must be '(SECS.USECS) IFACE FRAME'. A file is checked whole before the
+    /// first frame is sent; stdin is played as it is read.
+    #[arg(value_name = "LOG")]
+    pub log: String,
+    /// Send the frames logged on LOGIF to WRITEIF (canplayer's assignment order:
+    /// vcan1=can0 sends can0's frames on vcan1). Repeatable. Without it, frames go to the
+    /// interfaces named in the log; with it, frames of interfaces not assigned are skipped.
+    #[arg(long = "iface", value_name = "WRITEIF=LOGIF")]
+    pub iface: Vec<String>,
+    /// Keep the recorded gaps between frames (each frame is sent at the replay's start plus
+    /// its offset from the first frame of the log); without it frames go as fast as the
+    /// interface takes them.
+    #[arg(long)]
+    pub realtime: bool,
+    /// Play the log N times (1 to 1000000; a file only, not stdin).
+    #[arg(long = "loop", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub loops: u32,
+    /// At the end, print on stderr how many frames were sent and skipped.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// The CAN interface to send on.
+    #[arg(value_name = "IFACE")]
+    pub iface: String,
+    /// Frames per second (1 to 10000000), timer-driven; '--rate 1000' is about 'cangen -g 1'.
+    /// Without it, frames go as fast as the interface takes them.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub rate: Option<u64>,
+    /// Stop after N frames (default: until Ctrl-C).
+    #[arg(short = 'n', long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Identifiers: RANDOM, INCREMENT (from 0, wrapping) or a fixed hex id (cangen -I).
+    #[arg(
+        long = "id",
+        value_name = "RANDOM|INCREMENT|HEX",
+        default_value = "RANDOM"
+    )]
+    pub id: String,
+    /// Payload: RANDOM, INCREMENT (a 64-bit little-endian counter in the first 8 bytes, as
+    /// cangen -D i) or fixed hex bytes (cangen -D).
+    #[arg(
+        long = "data",
+        value_name = "RANDOM|INCREMENT|HEX",
+        default_value = "RANDOM"
+    )]
+    pub data: String,
+    /// Payload length: a number (0-8; CAN FD: 0-8, 12, 16, 20, 24, 32, 48 or 64) or RANDOM
+    /// (default; the length of a fixed --data when one is given).
+    #[arg(long = "len", value_name = "N|RANDOM")]
+    pub len: Option<String>,
+    /// CAN FD frames (up to 64 bytes).
+    #[arg(long)]
+    pub fd: bool,
+    /// CAN FD frames with the bit rate switch flag (implies --fd).
+    #[arg(long)]
+    pub brs: bool,
+    /// 29-bit (extended) identifiers.
+    #[arg(short = 'e', long)]
+    pub extended: bool,
+    /// Remote frames (classic CAN only).
+    #[arg(short = 'R', long, conflicts_with_all = ["fd", "brs"])]
+    pub rtr: bool,
+    /// Seed for the random ids, lengths and data (default: from the clock), so a run can be
+    /// repeated frame for frame.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// At the end, print on stderr how many frames were sent, and at what rate.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }

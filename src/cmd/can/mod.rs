@@ -1,11 +1,16 @@
 //! `can` (SPEC §8): one file per subcommand — `dump` receives on one CAN_RAW socket per
 //! interface argument (as candump does) and prints candump's formats or writes pcap; `send`
-//! writes frames parsed from cansend's syntax. Frames and formats are in `crate::can`, the
-//! socket in `sys::can`; what the subcommands share (opening a socket, naming an interface,
-//! the no-AF_CAN message) is here.
+//! writes frames parsed from cansend's syntax; `replay` plays a candump -L log back
+//! (canplayer); `gen` generates load (cangen), both sending through `tx`. Frames and formats
+//! are in `crate::can`, the socket in `sys::can`; what the subcommands share (opening a
+//! socket, naming an interface, the no-AF_CAN message) is here.
 
 mod dump;
+// `gen` is a reserved word in Rust 2024.
+mod r#gen;
+mod replay;
 mod send;
+mod tx;
 
 use std::io;
 
@@ -21,6 +26,8 @@ pub fn run(args: &CanArgs) -> Result<Code> {
     match &args.command {
         CanCommand::Dump(a) => dump::run(a),
         CanCommand::Send(a) => send::run(a),
+        CanCommand::Replay(a) => replay::run(a),
+        CanCommand::Gen(a) => r#gen::run(a),
     }
 }
 

@@ -1,0 +1,244 @@
+//! `can replay`: canplayer's job. A candump `-L` log is played back onto the interfaces it
+//! names (or those `--iface WRITEIF=LOGIF` assigns), one CAN_RAW socket per interface, as fast
+//! as the interfaces take the frames or, with `--realtime`, at the recorded gaps.
+//!
+//! A regular file is read twice, one line at a time (constant memory, whatever its size):
+//! the first pass checks every line and opens every interface, so a bad line or a missing
+//! interface stops the replay before anything is sent; the second pass (and each `--loop`)
+//! plays it. Stdin or a pipe can be read only once, so it is played as it is read: a bad
+//! line stops there, after the frames before it went out (as canplayer does).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::tx::{Events, Tx, is_interrupt};
+use crate::can::log::{self, Entry, LogError, Reader};
+use crate::cli::can::ReplayArgs;
+use crate::cmd::usage;
+use crate::exit::Code;
+
+/// Distinct interface names a log may use (a bound on the memory a hostile log can take).
+const MAX_IFACES: usize = 1024;
+/// A gap longer than this (a year) is waited as a year.
+const MAX_GAP: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Fast replays look at the signal pipe once every this many frames.
+const SIGNAL_EVERY: u64 = 64;
+
+/// `--iface WRITEIF=LOGIF` assignments, checked.
+fn assignments(args: &[String]) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(args.len());
+    for a in args {
+        let bad = |why: &str| usage(format!("bad --iface '{a}': {why}"));
+        let Some((write, logif)) = a.split_once('=') else {
+            return Err(bad(
+                "expected WRITEIF=LOGIF (vcan1=can0 sends can0's frames on vcan1)",
+            ));
+        };
+        for name in [write, logif] {
+            if name.is_empty() || name.len() > 15 || name.contains(['/', ' ', '=']) {
+                return Err(bad(&format!("'{name}' is not an interface name")));
+            }
+        }
+        if out.iter().any(|(_, l)| l == logif) {
+            return Err(bad(&format!("{logif} is already assigned")));
+        }
+        out.push((write.to_string(), logif.to_string()));
+    }
+    Ok(out)
+}
+
+/// Where each logged interface's frames go, and the sockets, opened once per real interface.
+struct Targets {
+    assign: Vec<(String, String)>,
+    txs: Vec<Tx>,
+    by_log: HashMap<String, Option<usize>>,
+}
+
+impl Targets {
+    /// The socket for frames logged on `logif`; `None` when assignments skip it.
+    fn get(&mut self, logif: &str) -> Result<Option<usize>> {
+        if let Some(&t) = self.by_log.get(logif) {
+            return Ok(t);
+        }
+        if self.by_log.len() >= MAX_IFACES {
+            return Err(usage(format!(
+                "more than {MAX_IFACES} interfaces named in the log"
+            )));
+        }
+        let write = if self.assign.is_empty() {
+            Some(logif)
+        } else {
+            self.assign
+                .iter()
+                .find(|(_, l)| l == logif)
+                .map(|(w, _)| w.as_str())
+        };
+        let t = match write {
+            None => None,
+            Some(w) => match self.txs.iter().position(|t| t.name == w) {
+                Some(i) => Some(i),
+                None => {
+                    self.txs.push(Tx::open(w, self.txs.len())?);
+                    Some(self.txs.len() - 1)
+                }
+            },
+        };
+        self.by_log.insert(logif.to_string(), t);
+        Ok(t)
+    }
+}
+
+/// The log, or stdin.
+fn reader(path: &str) -> Result<Reader<Box<dyn BufRead>>> {
+    let input: Box<dyn BufRead> = if path == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        let f = File::open(path).with_context(|| format!("cannot open {path}"))?;
+        Box::new(BufReader::with_capacity(64 * 1024, f))
+    };
+    Ok(Reader::new(input))
+}
+
+/// The next entry; a bad line is exit 2 naming the log and the line.
+fn next(r: &mut Reader<Box<dyn BufRead>>, label: &str) -> Result<Option<Entry>> {
+    r.next_entry().map_err(|e| match e {
+        LogError::Bad { .. } => usage(format!("{label} {e}")),
+        LogError::Io(e) => anyhow::Error::new(e).context(format!("cannot read {label}")),
+    })
+}
+
+#[derive(Default)]
+struct Stats {
+    sent: u64,
+    skipped: u64,
+}
+
+pub fn run(args: &ReplayArgs) -> Result<Code> {
+    let assign = assignments(&args.iface)?;
+    // Only a regular file can be read again: stdin, a pipe or a device is played as read.
+    let twice = args.log != "-"
+        && std::fs::metadata(&args.log)
+            .with_context(|| format!("cannot open {}", args.log))?
+            .is_file();
+    if !twice && args.loops > 1 {
+        return Err(usage(
+            "--loop needs a LOG file that can be read again, not stdin or a pipe",
+        ));
+    }
+    let label = if args.log == "-" { "stdin" } else { &args.log };
+    let mut targets = Targets {
+        assign,
+        txs: Vec::new(),
+        by_log: HashMap::new(),
+    };
+    if twice {
+        check_whole(&args.log, label, &mut targets)?;
+    }
+    let mut ev = Events::new()?;
+    let mut st = Stats::default();
+    let started = Instant::now();
+    match play(args, label, &mut targets, &mut ev, &mut st) {
+        Ok(()) => {
+            if args.verbose {
+                let _ = writeln!(
+                    io::stderr().lock(),
+                    "{} frames sent, {} skipped (interface not assigned), in {:.3} s",
+                    st.sent,
+                    st.skipped,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(Code::Success)
+        }
+        Err(e) => {
+            if is_interrupt(&e) {
+                let _ = writeln!(io::stderr().lock(), "{} frames sent", st.sent);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The first pass over a file: every line parses, every interface opens, and each takes the
+/// CAN FD frames logged for it. Interfaces are opened only once every line has parsed, so a
+/// bad line is reported as such even where sockets cannot be opened.
+fn check_whole(path: &str, label: &str, targets: &mut Targets) -> Result<()> {
+    let mut r = reader(path)?;
+    // Each logged interface (in order of appearance) and its first CAN FD frame's line.
+    let mut ifaces: Vec<(String, Option<u64>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    while let Some(e) = next(&mut r, label)? {
+        let i = match index.get(&e.rec.iface) {
+            Some(&i) => i,
+            None => {
+                if ifaces.len() >= MAX_IFACES {
+                    return Err(usage(format!(
+                        "{label} line {}: more than {MAX_IFACES} interfaces named in the log",
+                        e.line
+                    )));
+                }
+                index.insert(e.rec.iface.clone(), ifaces.len());
+                ifaces.push((e.rec.iface, None));
+                ifaces.len() - 1
+            }
+        };
+        if e.rec.frame.fd && ifaces[i].1.is_none() {
+            ifaces[i].1 = Some(e.line);
+        }
+    }
+    for (logif, fd_line) in &ifaces {
+        let Some(t) = targets.get(logif)? else {
+            continue;
+        };
+        if let Some(line) = fd_line {
+            let mut probe = crate::can::Frame::new(0, &[]);
+            probe.fd = true;
+            targets.txs[t]
+                .check_fits(&probe)
+                .with_context(|| format!("cannot replay {label} line {line}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The replay itself: every pass over the log, each starting its clock at its first frame.
+fn play(
+    args: &ReplayArgs,
+    label: &str,
+    targets: &mut Targets,
+    ev: &mut Events,
+    st: &mut Stats,
+) -> Result<()> {
+    for _ in 0..args.loops {
+        let mut r = reader(&args.log)?;
+        // The instant the pass's first frame went out, and that frame's log timestamp (ns).
+        let mut base: Option<(Instant, i128)> = None;
+        while let Some(e) = next(&mut r, label)? {
+            let ctx = || format!("{label} line {}", e.line);
+            let Some(t) = targets.get(&e.rec.iface).with_context(ctx)? else {
+                st.skipped += 1;
+                continue;
+            };
+            let tx = &mut targets.txs[t];
+            tx.check_fits(&e.rec.frame)
+                .with_context(|| format!("cannot replay {label} line {}", e.line))?;
+            if st.sent.is_multiple_of(SIGNAL_EVERY) {
+                ev.check_signal()?;
+            }
+            if args.realtime {
+                let ts = log::ts_nanos(&e.rec);
+                let (t0, ts0) = *base.get_or_insert((Instant::now(), ts));
+                // A timestamp earlier than the first (an unsorted log) is sent at once.
+                let gap = (ts - ts0).clamp(0, MAX_GAP.as_nanos() as i128) as u64;
+                ev.wait_until(t0 + Duration::from_nanos(gap))?;
+            }
+            ev.send(tx, &e.rec.frame).with_context(ctx)?;
+            st.sent += 1;
+        }
+    }
+    Ok(())
+}
