@@ -147,6 +147,17 @@ mod tests {
             all(b"(1.1) vcan0 123#11\n(1.2) vcan0 123#\xff\n").unwrap_err(),
             "line 2: not UTF-8 (byte 17)"
         );
+        // Seconds beyond what a time_t holds (and candump's format prints back).
+        assert_eq!(
+            all(b"(9223372036854775808.000001) vcan0 123#11\n").unwrap_err(),
+            "line 1: timestamp seconds out of range at position 2"
+        );
+        assert_eq!(
+            all(b"(9223372036854775807.000001) vcan0 123#11\n").unwrap()[0]
+                .rec
+                .sec,
+            i64::MAX as u64
+        );
         let mut long = b"(1.1) vcan0 123#11 ".to_vec();
         long.resize(MAX_LINE + 10, b'x');
         assert_eq!(

@@ -1,5 +1,6 @@
 mod badinput;
 mod can;
+mod can_replay;
 mod canbed;
 mod connect;
 mod conv;

@@ -229,15 +229,19 @@ fn play(
             if st.sent.is_multiple_of(SIGNAL_EVERY) {
                 ev.check_signal()?;
             }
-            if args.realtime {
-                let ts = log::ts_nanos(&e.rec);
-                let (t0, ts0) = *base.get_or_insert((Instant::now(), ts));
+            let ts = log::ts_nanos(&e.rec);
+            if args.realtime
+                && let Some((t0, ts0)) = base
+            {
                 // A timestamp earlier than the first (an unsorted log) is sent at once.
                 let gap = (ts - ts0).clamp(0, MAX_GAP.as_nanos() as i128) as u64;
                 ev.wait_until(t0 + Duration::from_nanos(gap))?;
             }
             ev.send(tx, &e.rec.frame).with_context(ctx)?;
             st.sent += 1;
+            // The clock starts when the first frame has gone out, so however long that first
+            // send took (opening paths, a full queue), the gaps after it are the log's.
+            base.get_or_insert((Instant::now(), ts));
         }
     }
     Ok(())

@@ -89,13 +89,16 @@ impl Events {
         let mut reactor = Reactor::new().context("cannot create the event loop")?;
         let signal_watch =
             watch_read(&mut reactor, signals.fd(), SIGNAL).context("cannot watch for signals")?;
-        Ok(Events {
+        let ev = Events {
             reactor,
             signals,
             _signal_watch: signal_watch,
-            ready: Vec::new(),
-            fired: Vec::new(),
-        })
+            ready: Vec::with_capacity(4),
+            fired: Vec::with_capacity(4),
+        };
+        // A signal that came during setup stops us before the first frame.
+        ev.check_signal()?;
+        Ok(ev)
     }
 
     /// `Err(Interrupted)` once SIGINT or SIGTERM has arrived.
