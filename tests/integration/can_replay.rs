@@ -207,6 +207,10 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
     let interrupt = "candump -L -n 2 vcan0 > d & c=$!; canbed-wait-rx vcan0 || exit 1\n\
          sockcli can replay --realtime /tmp/long.log 2> err & s=$!\n\
          wait $c; kill -INT $s; wait $s; echo rc=$?; cat err; cat d\n";
+    // Ctrl-C while stdin's producer is quiet: noticed at once, not at the next line.
+    let stdin_interrupt = "candump -L -n 1 vcan0 > d & c=$!; canbed-wait-rx vcan0 || exit 1\n\
+         (echo '(1.000000) vcan0 123#01'; sleep 20) | sockcli can replay - 2> err & s=$!\n\
+         wait $c; kill -INT $s; wait $s; echo rc=$?; cat err; cat d\n";
     let gen_rate = "candump -L -T 5000 -n 1000 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
          sockcli can gen vcan0 --count 1000 --rate 1000 -v || exit 1\nwait $! || exit 1\ncat d\n";
     let gen_inc = "candump -L -T 5000 -n 300 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
@@ -241,6 +245,7 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
         ("rt_canplayer", rt_canplayer.as_str()),
         ("malformed", malformed),
         ("interrupt", interrupt),
+        ("stdin_interrupt", stdin_interrupt),
         ("gen_rate", gen_rate),
         ("gen_inc", gen_inc),
         ("gen_fd", gen_fd),
@@ -367,6 +372,10 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
         "interrupt:\n{bed}"
     );
     assert_eq!(frames_of(&i), ["vcan0 001#01", "vcan0 002#02"], "{bed}");
+
+    let si = bed.get("stdin_interrupt").stdout_str();
+    assert!(si.starts_with("rc=130\n1 frames sent\n"), "{bed}");
+    assert_eq!(frames_of(&si), ["vcan0 123#01"], "{bed}");
 
     // gen --count 1000 --rate 1000: 1000 frames over about a second.
     let g = log_lines(&bed.get("gen_rate").stdout_str());

@@ -6,6 +6,7 @@
 //! socket, naming an interface, the no-AF_CAN message) is here.
 
 mod dump;
+mod input;
 // `gen` is a reserved word in Rust 2024.
 mod r#gen;
 mod replay;

@@ -11,10 +11,12 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
+use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use super::input::WatchedStdin;
 use super::tx::{Events, Tx, is_interrupt};
 use crate::can::log::{self, Entry, LogError, Reader};
 use crate::cli::can::ReplayArgs;
@@ -92,9 +94,11 @@ impl Targets {
     }
 }
 
-/// The log, or stdin.
-fn reader(path: &str) -> Result<Reader<Box<dyn BufRead>>> {
-    let input: Box<dyn BufRead> = if path == "-" {
+/// The log, or stdin (read on a reactor that also watches for Ctrl-C: `signal`).
+fn reader(path: &str, signal: Option<BorrowedFd<'_>>) -> Result<Reader<Box<dyn BufRead>>> {
+    let input: Box<dyn BufRead> = if let (true, Some(sig)) = (path == "-", signal) {
+        Box::new(WatchedStdin::new(sig).context("cannot watch stdin")?)
+    } else if path == "-" {
         Box::new(io::stdin().lock())
     } else {
         let f = File::open(path).with_context(|| format!("cannot open {path}"))?;
@@ -167,7 +171,7 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
 /// CAN FD frames logged for it. Interfaces are opened only once every line has parsed, so a
 /// bad line is reported as such even where sockets cannot be opened.
 fn check_whole(path: &str, label: &str, targets: &mut Targets) -> Result<()> {
-    let mut r = reader(path)?;
+    let mut r = reader(path, None)?;
     // Each logged interface (in order of appearance) and its first CAN FD frame's line.
     let mut ifaces: Vec<(String, Option<u64>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -214,10 +218,19 @@ fn play(
     st: &mut Stats,
 ) -> Result<()> {
     for _ in 0..args.loops {
-        let mut r = reader(&args.log)?;
+        let mut r = reader(&args.log, Some(ev.signal_fd()))?;
         // The instant the pass's first frame went out, and that frame's log timestamp (ns).
         let mut base: Option<(Instant, i128)> = None;
-        while let Some(e) = next(&mut r, label)? {
+        loop {
+            let e = match next(&mut r, label) {
+                Ok(Some(e)) => e,
+                Ok(None) => break,
+                Err(err) => {
+                    // A read cut short by Ctrl-C is the interruption, not a read error.
+                    ev.check_signal()?;
+                    return Err(err);
+                }
+            };
             let ctx = || format!("{label} line {}", e.line);
             let Some(t) = targets.get(&e.rec.iface).with_context(ctx)? else {
                 st.skipped += 1;
@@ -245,4 +258,60 @@ fn play(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn assignments_are_canplayers_write_equals_log() {
+        assert_eq!(
+            assignments(&strings(&["vcan1=can0", "vcan1=can1"])).unwrap(),
+            [
+                ("vcan1".to_string(), "can0".to_string()),
+                ("vcan1".to_string(), "can1".to_string())
+            ]
+        );
+        for (bad, want) in [
+            ("vcan0", "expected WRITEIF=LOGIF"),
+            ("=can0", "'' is not an interface name"),
+            ("vcan0=", "'' is not an interface name"),
+            ("a=b=c", "'b=c' is not an interface name"),
+            ("vcan0=abcdefghijklmnop", "is not an interface name"),
+        ] {
+            let e = assignments(&strings(&[bad])).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
+        let e = assignments(&strings(&["a=x", "b=x"])).unwrap_err();
+        assert_eq!(e.to_string(), "bad --iface 'b=x': x is already assigned");
+        assert_eq!(crate::exit::classify(&e), Code::Usage);
+    }
+
+    #[test]
+    fn unassigned_interfaces_are_skipped_without_a_socket() {
+        let mut t = Targets {
+            assign: strings(&["vcan1", "can0"])
+                .chunks(2)
+                .map(|c| (c[0].clone(), c[1].clone()))
+                .collect(),
+            txs: Vec::new(),
+            by_log: HashMap::new(),
+        };
+        assert!(t.get("can1").unwrap().is_none());
+        assert!(t.get("vcan1").unwrap().is_none());
+        assert!(t.txs.is_empty());
+        for i in 0..MAX_IFACES - 2 {
+            assert!(t.get(&format!("x{i}")).unwrap().is_none());
+        }
+        let e = t.get("one-too-many").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("more than {MAX_IFACES} interfaces named in the log")
+        );
+    }
 }

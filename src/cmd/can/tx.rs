@@ -101,6 +101,11 @@ impl Events {
         Ok(ev)
     }
 
+    /// The signal pipe, for a reader that waits on its own reactor.
+    pub fn signal_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.signals.fd()
+    }
+
     /// `Err(Interrupted)` once SIGINT or SIGTERM has arrived.
     pub fn check_signal(&self) -> Result<()> {
         match self.signals.pending() {
