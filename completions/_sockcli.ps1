@@ -316,7 +316,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
         'sockcli;can;replay' {
             [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Send the frames logged on LOGIF to WRITEIF (canplayer''s assignment order: vcan1=can0 sends can0''s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped')
             [CompletionResult]::new('--loop', '--loop', [CompletionResultType]::ParameterName, 'Play the log N times (1 to 1000000; a file only, not stdin)')
-            [CompletionResult]::new('--realtime', '--realtime', [CompletionResultType]::ParameterName, 'Keep the recorded gaps between frames (each frame is sent at the replay''s start plus its offset from the first frame of the log); without it frames go as fast as the interface takes them')
+            [CompletionResult]::new('--realtime', '--realtime', [CompletionResultType]::ParameterName, 'Keep the recorded gaps: each frame is sent when its timestamp''s offset from the first frame''s has passed since the first frame went out. Without it frames go as fast as the interfaces take them')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'At the end, print on stderr how many frames were sent and skipped')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'At the end, print on stderr how many frames were sent and skipped')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

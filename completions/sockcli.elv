@@ -303,7 +303,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
         &'sockcli;can;replay'= {
             cand --iface 'Send the frames logged on LOGIF to WRITEIF (canplayer''s assignment order: vcan1=can0 sends can0''s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped'
             cand --loop 'Play the log N times (1 to 1000000; a file only, not stdin)'
-            cand --realtime 'Keep the recorded gaps between frames (each frame is sent at the replay''s start plus its offset from the first frame of the log); without it frames go as fast as the interface takes them'
+            cand --realtime 'Keep the recorded gaps: each frame is sent when its timestamp''s offset from the first frame''s has passed since the first frame went out. Without it frames go as fast as the interfaces take them'
             cand -v 'At the end, print on stderr how many frames were sent and skipped'
             cand --verbose 'At the end, print on stderr how many frames were sent and skipped'
             cand -h 'Print help (see more with ''--help'')'

@@ -102,8 +102,8 @@ pub struct SendArgs {
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// The candump -L log ('-': stdin). Blank lines and lines starting with '#' are skipped;
-    /// any other line must be '(SECS.USECS) IFACE FRAME'. A file is checked whole before the
-    /// first frame is sent; stdin is played as it is read.
+    /// any other line must be '(SECS.USECS) IFACE FRAME'. A regular file is checked whole
+    /// before the first frame is sent; stdin or a pipe is played as it is read.
     #[arg(value_name = "LOG")]
     pub log: String,
     /// Send the frames logged on LOGIF to WRITEIF (canplayer's assignment order:
@@ -111,9 +111,9 @@ pub struct ReplayArgs {
     /// interfaces named in the log; with it, frames of interfaces not assigned are skipped.
     #[arg(long = "iface", value_name = "WRITEIF=LOGIF")]
     pub iface: Vec<String>,
-    /// Keep the recorded gaps between frames (each frame is sent at the replay's start plus
-    /// its offset from the first frame of the log); without it frames go as fast as the
-    /// interface takes them.
+    /// Keep the recorded gaps: each frame is sent when its timestamp's offset from the first
+    /// frame's has passed since the first frame went out. Without it frames go as fast as
+    /// the interfaces take them.
     #[arg(long)]
     pub realtime: bool,
     /// Play the log N times (1 to 1000000; a file only, not stdin).
