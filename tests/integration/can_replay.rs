@@ -201,9 +201,11 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
     };
     let rt_sockcli = realtime("sockcli can replay --realtime /tmp/gaps.log");
     let rt_canplayer = realtime("canplayer -I /tmp/gaps.log");
-    let malformed = "candump -L -T 1500 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
+    // From the file nothing goes out; from a pipe (ids changed to 124) the lines before the
+    // bad one do.
+    let malformed = "candump -L -T 5000 -n 2 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
          sockcli can replay /tmp/bad.log; echo rc=$?\n\
-         sockcli can replay - < /tmp/bad.log; echo rc=$?\nwait; echo ==; cat d\n";
+         sed s/123#/124#/ /tmp/bad.log | sockcli can replay -; echo rc=$?\nwait; echo ==; cat d\n";
     let interrupt = "candump -L -n 2 vcan0 > d & c=$!; canbed-wait-rx vcan0 || exit 1\n\
          sockcli can replay --realtime /tmp/long.log 2> err & s=$!\n\
          wait $c; kill -INT $s; wait $s; echo rc=$?; cat err; cat d\n";
@@ -211,6 +213,16 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
     let stdin_interrupt = "candump -L -n 1 vcan0 > d & c=$!; canbed-wait-rx vcan0 || exit 1\n\
          (echo '(1.000000) vcan0 123#01'; sleep 20) | sockcli can replay - 2> err & s=$!\n\
          wait $c; kill -INT $s; wait $s; echo rc=$?; cat err; cat d\n";
+    // An interface deleted, or set down, between two frames: exit 1 with one line.
+    let vanish = "ip link add dev vcan2 type vcan && ip link set up vcan2 || exit 1\n\
+         ip link add dev vcan3 type vcan && ip link set up vcan3 || exit 1\n\
+         printf '(1.000000) vcan2 001#01\\n(9.000000) vcan2 002#02\\n' > gone.log\n\
+         candump -n 1 vcan2 > /dev/null & c=$!; canbed-wait-rx vcan2 || exit 1\n\
+         sockcli can replay --realtime gone.log & s=$!\n\
+         wait $c; ip link del vcan2; wait $s; echo rc=$?\n\
+         candump -n 1 vcan3 > /dev/null & c=$!; canbed-wait-rx vcan3 || exit 1\n\
+         sockcli can gen vcan3 --rate 100 & s=$!\n\
+         wait $c; ip link set vcan3 down; wait $s; echo rc=$?\n";
     let gen_rate = "candump -L -T 5000 -n 1000 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
          sockcli can gen vcan0 --count 1000 --rate 1000 -v || exit 1\nwait $! || exit 1\ncat d\n";
     let gen_inc = "candump -L -T 5000 -n 300 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
@@ -246,6 +258,7 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
         ("malformed", malformed),
         ("interrupt", interrupt),
         ("stdin_interrupt", stdin_interrupt),
+        ("vanish", vanish),
         ("gen_rate", gen_rate),
         ("gen_inc", gen_inc),
         ("gen_fd", gen_fd),
@@ -355,8 +368,8 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
     assert!(m.stdout_str().starts_with("rc=2\nrc=2\n==\n"), "{bed}");
     assert_eq!(
         frames_of(&m.stdout_str()),
-        ["vcan0 123#01", "vcan0 123#02"],
-        "only stdin's first two lines go out:\n{bed}"
+        ["vcan0 124#01", "vcan0 124#02"],
+        "only the pipe's first two lines go out:\n{bed}"
     );
     assert_eq!(
         String::from_utf8_lossy(&m.stderr),
@@ -376,6 +389,15 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
     let si = bed.get("stdin_interrupt").stdout_str();
     assert!(si.starts_with("rc=130\n1 frames sent\n"), "{bed}");
     assert_eq!(frames_of(&si), ["vcan0 123#01"], "{bed}");
+
+    let v = bed.get("vanish");
+    assert_eq!(v.stdout_str(), "rc=1\nrc=1\n", "{bed}");
+    assert_eq!(
+        String::from_utf8_lossy(&v.stderr),
+        "sockcli: gone.log line 2: sending on vcan2 failed: the interface is gone\n\
+         sockcli: sending on vcan3 failed: the interface went down\n",
+        "{bed}"
+    );
 
     // gen --count 1000 --rate 1000: 1000 frames over about a second.
     let g = log_lines(&bed.get("gen_rate").stdout_str());

@@ -165,9 +165,17 @@ impl Events {
                         break Err(e);
                     }
                 }
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ENETDOWN | libc::ENODEV)) => {
+                // Down: ENETDOWN. Deleted: the socket is unbound, so its sends find no
+                // device (ENXIO; ENODEV on the way).
+                Err(e) if e.raw_os_error() == Some(libc::ENETDOWN) => {
                     break Err(anyhow::anyhow!(
                         "sending on {} failed: the interface went down",
+                        tx.name
+                    ));
+                }
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENXIO | libc::ENODEV)) => {
+                    break Err(anyhow::anyhow!(
+                        "sending on {} failed: the interface is gone",
                         tx.name
                     ));
                 }
