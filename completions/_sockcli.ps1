@@ -314,7 +314,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;can;replay' {
-            [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Send the frames logged on LOGIF to WRITEIF (canplayer''s assignment order: vcan1=can0 sends can0''s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped')
+            [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Send the frames logged on LOGIF to WRITEIF (canplayer''s assignment order: vcan1=can0 sends can0''s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped, unless one --iface WRITEIF without ''='' takes them all')
             [CompletionResult]::new('--loop', '--loop', [CompletionResultType]::ParameterName, 'Play the log N times (1 to 1000000; a file only, not stdin)')
             [CompletionResult]::new('--realtime', '--realtime', [CompletionResultType]::ParameterName, 'Keep the recorded gaps: each frame is sent when its timestamp''s offset from the first frame''s has passed since the first frame went out. Without it frames go as fast as the interfaces take them')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'At the end, print on stderr how many frames were sent and skipped')

@@ -301,7 +301,7 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --version 'Print version'
         }
         &'sockcli;can;replay'= {
-            cand --iface 'Send the frames logged on LOGIF to WRITEIF (canplayer''s assignment order: vcan1=can0 sends can0''s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped'
+            cand --iface 'Send the frames logged on LOGIF to WRITEIF (canplayer''s assignment order: vcan1=can0 sends can0''s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped, unless one --iface WRITEIF without ''='' takes them all'
             cand --loop 'Play the log N times (1 to 1000000; a file only, not stdin)'
             cand --realtime 'Keep the recorded gaps: each frame is sent when its timestamp''s offset from the first frame''s has passed since the first frame went out. Without it frames go as fast as the interfaces take them'
             cand -v 'At the end, print on stderr how many frames were sent and skipped'

@@ -18,6 +18,7 @@ EXAMPLES:
   sockcli can replay bus.log                       # a candump -L log, as fast as the bus takes it
   sockcli can replay --realtime --loop 3 bus.log   # keeping the recorded gaps, three times
   sockcli can replay --iface vcan1=can0 bus.log    # can0's frames on vcan1 (canplayer's WRITE=LOG)
+  sockcli can replay --iface vcan0 bus.log         # every frame on vcan0, whatever the log says
   sockcli can gen vcan0 --rate 1000 --count 5000   # 5000 random frames at 1000/s (cangen -g 1 -n 5000)
   sockcli can gen vcan0 --id INCREMENT --data 11223344 --len 4
   sockcli can gen vcan0 --fd --extended --seed 7   # CAN FD, 29-bit ids, the same frames every run
@@ -108,8 +109,9 @@ pub struct ReplayArgs {
     pub log: String,
     /// Send the frames logged on LOGIF to WRITEIF (canplayer's assignment order:
     /// vcan1=can0 sends can0's frames on vcan1). Repeatable. Without it, frames go to the
-    /// interfaces named in the log; with it, frames of interfaces not assigned are skipped.
-    #[arg(long = "iface", value_name = "WRITEIF=LOGIF")]
+    /// interfaces named in the log; with it, frames of interfaces not assigned are skipped,
+    /// unless one --iface WRITEIF without '=' takes them all.
+    #[arg(long = "iface", value_name = "WRITEIF[=LOGIF]")]
     pub iface: Vec<String>,
     /// Keep the recorded gaps: each frame is sent when its timestamp's offset from the first
     /// frame's has passed since the first frame went out. Without it frames go as fast as

@@ -72,8 +72,8 @@ fn can_replay_and_gen_bad_input_exits_2_before_any_socket() {
             "line 3: expected the second hex digit of a data byte, found the end at position 32",
         ),
         (
-            &["can", "replay", "--iface", "vcan0", bad],
-            "sockcli: bad --iface 'vcan0': expected WRITEIF=LOGIF",
+            &["can", "replay", "--iface", "vcan0=", bad],
+            "sockcli: bad --iface 'vcan0=': '' is not an interface name (WRITEIF=LOGIF",
         ),
         (
             &["can", "replay", "--iface", "a=x", "--iface", "b=x", bad],
@@ -186,6 +186,10 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
     let map2_sockcli =
         assign("sockcli can replay --iface vcan0=can0 --iface vcan1=can1 /tmp/two.log");
     let map2_canplayer = assign("canplayer -t -I /tmp/two.log vcan0=can0 vcan1=can1");
+    // A bare --iface takes every interface no assignment names.
+    let mixed_sockcli = assign("sockcli can replay --iface vcan0=can1 --iface vcan1 /tmp/two.log");
+    let mixed_canplayer = assign("canplayer -t -I /tmp/two.log vcan0=can1 vcan1=can0");
+    let catchall = assign("sockcli can replay --iface vcan1 /tmp/two.log");
     let unmapped = "candump -L -T 1500 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
          sockcli can replay /tmp/two.log; echo rc=$?\nwait; cat d\n";
     let loop3 = "candump -L -T 3000 -n 21 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
@@ -251,6 +255,9 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
         ("map_canplayer", map_canplayer.as_str()),
         ("map2_sockcli", map2_sockcli.as_str()),
         ("map2_canplayer", map2_canplayer.as_str()),
+        ("mixed_sockcli", mixed_sockcli.as_str()),
+        ("mixed_canplayer", mixed_canplayer.as_str()),
+        ("catchall", catchall.as_str()),
         ("unmapped", unmapped),
         ("loop3", loop3),
         ("rt_sockcli", rt_sockcli.as_str()),
@@ -296,6 +303,7 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
     for (s, c) in [
         ("map_sockcli", "map_canplayer"),
         ("map2_sockcli", "map2_canplayer"),
+        ("mixed_sockcli", "mixed_canplayer"),
     ] {
         let (s, c) = (bed.get(s).stdout_str(), bed.get(c).stdout_str());
         assert!(!c.is_empty(), "canplayer sent nothing:\n{bed}");
@@ -307,6 +315,17 @@ fn can_replay_and_gen_against_candump_in_the_vm() {
         "{bed}"
     );
     assert_eq!(frames_of(&bed.get("map2_sockcli").stdout_str()).len(), 5);
+    assert_eq!(
+        frames_of(&bed.get("catchall").stdout_str()),
+        [
+            "vcan1 123#01",
+            "vcan1 1F334455#02",
+            "vcan1 123##5AABB",
+            "vcan1 7FF#R",
+            "vcan1 00000123#0304"
+        ],
+        "{bed}"
+    );
     // Without assignments the log's own interfaces are used: can0 does not exist here.
     assert_eq!(bed.get("unmapped").stdout_str(), "rc=2\n", "{bed}");
     assert!(

@@ -30,23 +30,31 @@ const MAX_GAP: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Fast replays look at the signal pipe once every this many frames.
 const SIGNAL_EVERY: u64 = 64;
 
-/// `--iface WRITEIF=LOGIF` assignments, checked.
+/// `--iface WRITEIF=LOGIF` assignments, checked; a bare `--iface WRITEIF` (SPEC §8's
+/// `--iface vcan0`) is kept with an empty LOGIF: it takes every interface not assigned.
 fn assignments(args: &[String]) -> Result<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = Vec::with_capacity(args.len());
     for a in args {
         let bad = |why: &str| usage(format!("bad --iface '{a}': {why}"));
-        let Some((write, logif)) = a.split_once('=') else {
-            return Err(bad(
-                "expected WRITEIF=LOGIF (vcan1=can0 sends can0's frames on vcan1)",
-            ));
+        let (write, logif) = a.split_once('=').unwrap_or((a, ""));
+        let names: &[&str] = if a.contains('=') {
+            &[write, logif]
+        } else {
+            &[write]
         };
-        for name in [write, logif] {
+        for name in names {
             if name.is_empty() || name.len() > 15 || name.contains(['/', ' ', '=']) {
-                return Err(bad(&format!("'{name}' is not an interface name")));
+                return Err(bad(&format!(
+                    "'{name}' is not an interface name (WRITEIF=LOGIF: vcan1=can0 sends can0's frames on vcan1)"
+                )));
             }
         }
         if out.iter().any(|(_, l)| l == logif) {
-            return Err(bad(&format!("{logif} is already assigned")));
+            return Err(bad(&if logif.is_empty() {
+                "only one --iface may take every interface (no '=')".to_string()
+            } else {
+                format!("{logif} is already assigned")
+            }));
         }
         out.push((write.to_string(), logif.to_string()));
     }
@@ -74,9 +82,9 @@ impl Targets {
         let write = if self.assign.is_empty() {
             Some(logif)
         } else {
-            self.assign
-                .iter()
-                .find(|(_, l)| l == logif)
+            let assigned = |l: &str| self.assign.iter().find(|(_, x)| x == l);
+            assigned(logif)
+                .or_else(|| assigned(""))
                 .map(|(w, _)| w.as_str())
         };
         let t = match write {
@@ -277,8 +285,20 @@ mod tests {
                 ("vcan1".to_string(), "can1".to_string())
             ]
         );
+        assert_eq!(
+            assignments(&strings(&["vcan0", "vcan1=can1"])).unwrap(),
+            [
+                ("vcan0".to_string(), String::new()),
+                ("vcan1".to_string(), "can1".to_string())
+            ]
+        );
+        assert!(
+            assignments(&strings(&["vcan0", "vcan1"]))
+                .unwrap_err()
+                .to_string()
+                .contains("only one --iface may take every interface")
+        );
         for (bad, want) in [
-            ("vcan0", "expected WRITEIF=LOGIF"),
             ("=can0", "'' is not an interface name"),
             ("vcan0=", "'' is not an interface name"),
             ("a=b=c", "'b=c' is not an interface name"),
@@ -313,5 +333,10 @@ mod tests {
             e.to_string(),
             format!("more than {MAX_IFACES} interfaces named in the log")
         );
+        // A catch-all is taken when no assignment names the interface: opening vcan9 fails
+        // here (no AF_CAN on the build host, or no vcan9).
+        t.assign.push(("vcan9".into(), String::new()));
+        t.by_log.clear();
+        assert!(t.get("can1").is_err());
     }
 }
