@@ -147,10 +147,14 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
         txs: Vec::new(),
         by_log: HashMap::new(),
     };
-    if twice {
-        check_whole(&args.log, label, &mut targets)?;
-    }
     let mut ev = Events::new()?;
+    if twice {
+        check_whole(&args.log, label, &mut targets, &ev).inspect_err(|e| {
+            if is_interrupt(e) {
+                let _ = writeln!(io::stderr().lock(), "0 frames sent");
+            }
+        })?;
+    }
     let mut st = Stats::default();
     let started = Instant::now();
     match play(args, label, &mut targets, &mut ev, &mut st) {
@@ -178,12 +182,18 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
 /// The first pass over a file: every line parses, every interface opens, and each takes the
 /// CAN FD frames logged for it. Interfaces are opened only once every line has parsed, so a
 /// bad line is reported as such even where sockets cannot be opened.
-fn check_whole(path: &str, label: &str, targets: &mut Targets) -> Result<()> {
+fn check_whole(path: &str, label: &str, targets: &mut Targets, ev: &Events) -> Result<()> {
     let mut r = reader(path, None)?;
     // Each logged interface (in order of appearance) and its first CAN FD frame's line.
     let mut ifaces: Vec<(String, Option<u64>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
+    let mut entries = 0u64;
     while let Some(e) = next(&mut r, label)? {
+        // A long log takes a while: Ctrl-C is looked for as it is read.
+        entries += 1;
+        if entries.is_multiple_of(4096) {
+            ev.check_signal()?;
+        }
         let i = match index.get(&e.rec.iface) {
             Some(&i) => i,
             None => {
@@ -229,6 +239,7 @@ fn play(
         let mut r = reader(&args.log, Some(ev.signal_fd()))?;
         // The instant the pass's first frame went out, and that frame's log timestamp (ns).
         let mut base: Option<(Instant, i128)> = None;
+        let mut entries = 0u64;
         loop {
             let e = match next(&mut r, label) {
                 Ok(Some(e)) => e,
@@ -239,6 +250,11 @@ fn play(
                     return Err(err);
                 }
             };
+            // Counted over every entry, so a log whose frames are all skipped still stops.
+            entries += 1;
+            if entries.is_multiple_of(SIGNAL_EVERY) {
+                ev.check_signal()?;
+            }
             let ctx = || format!("{label} line {}", e.line);
             let Some(t) = targets.get(&e.rec.iface).with_context(ctx)? else {
                 st.skipped += 1;
@@ -247,9 +263,6 @@ fn play(
             let tx = &mut targets.txs[t];
             tx.check_fits(&e.rec.frame)
                 .with_context(|| format!("cannot replay {label} line {}", e.line))?;
-            if st.sent.is_multiple_of(SIGNAL_EVERY) {
-                ev.check_signal()?;
-            }
             let ts = log::ts_nanos(&e.rec);
             if args.realtime
                 && let Some((t0, ts0)) = base
