@@ -12,10 +12,7 @@ use std::io;
 use anyhow::{Context, Result};
 
 use crate::cli::can::{CanArgs, CanCommand};
-use crate::cmd::usage;
 use crate::exit::Code;
-use crate::sys::can::CanSocket;
-use crate::sys::packet;
 
 pub fn run(args: &CanArgs) -> Result<Code> {
     match &args.command {
@@ -24,31 +21,7 @@ pub fn run(args: &CanArgs) -> Result<Code> {
     }
 }
 
-/// The one line for a kernel without SocketCAN (exit 1, documented in `can --help`).
-pub(crate) fn no_can(e: io::Error) -> anyhow::Error {
-    match e.raw_os_error() {
-        Some(libc::EAFNOSUPPORT) => anyhow::anyhow!(
-            "this kernel has no AF_CAN sockets: the 'can' kernel module is missing or not loaded (modprobe can can-raw)"
-        ),
-        Some(libc::EPROTONOSUPPORT) => anyhow::anyhow!(
-            "this kernel has no CAN_RAW sockets: the 'can-raw' kernel module is missing or not loaded (modprobe can-raw)"
-        ),
-        _ => anyhow::Error::new(e).context("cannot open a CAN socket"),
-    }
-}
-
-/// A CAN_RAW socket, or the no-AF_CAN line.
-pub(crate) fn open() -> Result<CanSocket> {
-    CanSocket::open().map_err(no_can)
-}
-
-/// The index of CAN interface `name` (0 for `any`).
-pub(crate) fn ifindex(name: &str) -> Result<u32> {
-    if name == "any" {
-        return Ok(0);
-    }
-    packet::if_index(name).map_err(|_| usage(format!("no such CAN interface '{name}'")))
-}
+pub(crate) use crate::can::link::{ifindex, open};
 
 /// A closed stdout (`| head`) ends a dump quietly: `Ok(false)`.
 pub(crate) fn write_result(r: io::Result<()>) -> Result<bool> {
