@@ -118,6 +118,10 @@ impl CanCodec {
             }
             let len = self.partial.len();
             if len > 8 && len == self.frame_size()? {
+                if len == CAN_MTU {
+                    // `__pad`, which told this frame from a CAN FD one, means nothing to the kernel.
+                    self.partial[5] = 0;
+                }
                 let frame = std::mem::take(&mut self.partial);
                 self.put(&frame, out);
                 self.offset += len as u64;
