@@ -163,7 +163,23 @@ fn can_bridges_over_udp_and_tcp_lose_nothing_in_the_vm() {
         sockcli pair file:junk can:vcan0; echo rc=$?\n\
         printf 'abc' > short\n\
         sockcli pair file:short can:vcan0; echo rc=$?\n";
+    // pair -k: every TCP client gets its own CAN socket on vcan0, so each sees the bus.
+    let many = format!(
+        "{PRELUDE}\
+         sockcli pair -k tcp-listen:127.0.0.1:29538 can:vcan0 2> k.err & K=$!\n\
+         wait_listen 29538 || exit 1\n\
+         sockcli pair can:vcan1 tcp:127.0.0.1:29538 & B=$!\n\
+         sockcli pair tcp:127.0.0.1:29538 create:c2.bin & F=$!\n\
+         canbed-wait-rx vcan0 2 || exit 1\n\
+         candump -L -n 1 -T 5000 vcan1 > r & C=$! ; canbed-wait-rx vcan1 2 || exit 1\n\
+         cansend vcan0 1F334455#0102\n\
+         wait $C; cut -d' ' -f3 r\n\
+         i=0; while [ $(wc -c < c2.bin) -lt 16 ] && [ $i -lt 100 ]; do usleep 20000; i=$((i + 1)); done\n\
+         od -An -tx1 -v c2.bin\n\
+         kill -INT $B $F; wait $B $F; kill -INT $K; wait $K; echo rcK=$?; cat k.err >&2\n"
+    );
     let scenarios = [
+        ("many", many.as_str()),
         ("udp", udp.as_str()),
         ("tcp", tcp.as_str()),
         ("file", file),
@@ -190,6 +206,12 @@ fn can_bridges_over_udp_and_tcp_lose_nothing_in_the_vm() {
     );
     assert!(
         bed.get("tcp").stdout_str().ends_with("rcB=130\nrcA=0\n"),
+        "{bed}"
+    );
+
+    assert_eq!(
+        bed.get("many").stdout_str(),
+        "1F334455#0102\n 55 44 33 9f 02 00 00 00 01 02 00 00 00 00 00 00\nrcK=130\n",
         "{bed}"
     );
 
