@@ -2,8 +2,11 @@
 //! frames).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
+
+use super::value;
 
 pub const CAN_EXAMPLES: &str = "\
 EXAMPLES:
@@ -15,12 +18,16 @@ EXAMPLES:
   sockcli can dump -c 100 -w bus.pcap vcan0        # 100 frames into a pcap file (tcpdump -r)
   sockcli can send vcan0 123#DEADBEEF 1F334455#11 123#R 123##1112233
   sockcli can send vcan0 - < bus.log               # frames from stdin: cansend or candump -L lines
+  sockcli can send --every 10ms --count 50 vcan0 123#DEADBEEF   # 50 frames, the kernel's BCM timing
+  sockcli can send --every 100ms vcan0 100#01 200#02 # the two in turn, one each 100 ms, until Ctrl-C
 
 EXIT CODES:
   1    no AF_CAN in this kernel (load the can and can-raw modules), an interface that is
        down or a frame it refuses (a CAN FD frame on a classic interface, MTU 16)
-  2    bad frame, filter or interface name (the position in the text is named)
-  130  dump: interrupted by SIGINT (143: SIGTERM), after printing every frame received";
+  2    bad frame, filter or interface name (the position in the text is named), a bad
+       --every interval or --count
+  130  dump: interrupted by SIGINT (143: SIGTERM), after printing every frame received;
+       send --every: interrupted, the kernel's cyclic job deleted (no frame after exit)";
 
 #[derive(Debug, Args)]
 pub struct CanArgs {
@@ -84,4 +91,14 @@ pub struct SendArgs {
     /// lines (their timestamp and interface are ignored).
     #[arg(value_name = "FRAME", required = true)]
     pub frames: Vec<String>,
+    /// Send cyclically through the kernel's broadcast manager (CAN_BCM): one frame every DUR
+    /// (e.g. 10ms; whole microseconds, up to 400 days), timed by the kernel; several frames
+    /// go out in turn, one per interval (at most 256, all classic or all CAN FD). Runs until
+    /// Ctrl-C, which deletes the job, unless --count is given.
+    #[arg(long, value_name = "DUR", value_parser = value::bcm_interval)]
+    pub every: Option<Duration>,
+    /// With --every: send N frames in all (cycling through the frames given), then exit.
+    #[arg(long, value_name = "N", requires = "every",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub count: Option<u32>,
 }

@@ -5,6 +5,7 @@
 //! the no-AF_CAN message) is here.
 
 mod dump;
+mod every;
 mod send;
 
 use std::io;
@@ -17,7 +18,10 @@ use crate::exit::Code;
 pub fn run(args: &CanArgs) -> Result<Code> {
     match &args.command {
         CanCommand::Dump(a) => dump::run(a),
-        CanCommand::Send(a) => send::run(a),
+        CanCommand::Send(a) => match a.every {
+            Some(every) => every::run(a, every),
+            None => send::run(a),
+        },
     }
 }
 
