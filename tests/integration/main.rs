@@ -1,5 +1,6 @@
 mod badinput;
 mod can;
+mod can_every;
 mod can_pair;
 mod canbed;
 mod connect;

@@ -58,8 +58,10 @@ pub fn run(args: &SendArgs, every: Duration) -> Result<Code> {
     let _signal_watch =
         watch_read(&mut reactor, signals.fd(), SIGNAL).context("cannot watch for signals")?;
     let _bcm_watch = watch_read(&mut reactor, &bcm, BCM).context("cannot watch the BCM socket")?;
-    bcm.tx_setup(&job)
-        .with_context(|| format!("cannot set up cyclic sending on {name}"))?;
+    bcm.tx_setup(&job).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENETDOWN | libc::ENODEV | libc::ENOTCONN) => gone(e, name),
+        _ => anyhow::Error::new(e).context(format!("cannot set up cyclic sending on {name}")),
+    })?;
     // The kernel sends the first frame inside TX_SETUP and counts it; a job of one frame has
     // no timer left to run, so no TX_EXPIRED ever comes.
     if args.count == Some(1) {
@@ -179,7 +181,8 @@ fn no_bcm(e: io::Error) -> anyhow::Error {
     }
 }
 
-/// The BCM socket's error: the interface went down (ENETDOWN) or away (ENODEV).
+/// The BCM socket's error: the interface went down (ENETDOWN) or away (ENODEV; a TX_SETUP
+/// after that finds the socket unbound, ENOTCONN).
 fn gone(e: io::Error, name: &str) -> anyhow::Error {
     match e.raw_os_error() {
         Some(libc::ENETDOWN) => {
