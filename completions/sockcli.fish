@@ -238,6 +238,8 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_sub
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from dump" -l json -d 'One JSON object per frame (fields in the README)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from send" -l every -d 'Send cyclically through the kernel\'s broadcast manager (CAN_BCM): one frame every DUR (e.g. 10ms; whole microseconds, up to 400 days), timed by the kernel; several frames go out in turn, one per interval (at most 256, all classic or all CAN FD). Runs until Ctrl-C, which deletes the job, unless --count is given' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from send" -l count -d 'With --every: send N frames in all (cycling through the frames given), then exit' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Print the frames received on CAN interfaces (candump\'s formats), or write a pcap file'
