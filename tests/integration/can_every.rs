@@ -223,11 +223,12 @@ fn can_every_sends_through_the_bcm_as_candump_sees_it_in_the_vm() {
     );
     // The kernel never sends early: every gap is at least 8 ms, always checked. Late is what
     // a TCG guest gives when the host starves its vCPU thread: on this 2-core host shared
-    // with other VMs, 1 to 19 of the 49 gaps per run (nine runs) were over 12 ms (up to 113 ms, most
-    // often the first ones), while the typical gap is 10.2-10.5 ms (the BCM re-arms its timer
-    // from the expiry handler, so the handler's latency adds up). So by default the median
-    // must be within 10 ms ± 2 ms and every gap is printed; CANBED_STRICT_TIMING=1 (a KVM or
-    // idle host) demands 10 ms ± 2 ms of every gap, as the issue states it.
+    // with other VMs, 1 to 19 of the 49 gaps per run (nine runs) were over 12 ms (up to
+    // 113 ms, most often the first ones), while the typical gap is 10.2-10.5 ms (the BCM
+    // re-arms its timer from the expiry handler, so the handler's latency adds up). So by
+    // default the median must be within 10 ms ± 2 ms and every gap is printed;
+    // CANBED_STRICT_TIMING=1 (a KVM or idle host) demands 10 ms ± 2 ms of every gap, as the
+    // issue states it.
     let mut sorted = gaps.to_vec();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
