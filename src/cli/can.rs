@@ -18,12 +18,13 @@ EXAMPLES:
   sockcli can dump -c 100 -w bus.pcap vcan0        # 100 frames into a pcap file (tcpdump -r)
   sockcli can send vcan0 123#DEADBEEF 1F334455#11 123#R 123##1112233
   sockcli can send vcan0 - < bus.log               # frames from stdin: cansend or candump -L lines
-  sockcli can send --every 10ms --count 50 vcan0 123#DEADBEEF   # 50 frames, the kernel's BCM timing
-  sockcli can send --every 100ms vcan0 100#01 200#02 # the two in turn, one each 100 ms, until Ctrl-C
+  sockcli can send --every 10ms --count 50 vcan0 123#11  # 50 frames 10 ms apart, timed by the BCM
+  sockcli can send --every 1s vcan0 100#01 200#02  # the two in turn, one a second, until Ctrl-C
 
 EXIT CODES:
-  1    no AF_CAN in this kernel (load the can and can-raw modules), an interface that is
-       down or a frame it refuses (a CAN FD frame on a classic interface, MTU 16)
+  1    no AF_CAN in this kernel (load the can and can-raw modules; can-bcm for --every), an
+       interface that is down (or goes down during send --every) or a frame it refuses (a
+       CAN FD frame on a classic interface, MTU 16)
   2    bad frame, filter or interface name (the position in the text is named), a bad
        --every interval or --count
   130  dump: interrupted by SIGINT (143: SIGTERM), after printing every frame received;
