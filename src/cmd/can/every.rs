@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::{ifindex, no_can};
+use super::ifindex;
+use crate::can::link::no_can;
 use crate::can::{Frame, parse};
 use crate::cli::can::SendArgs;
 use crate::cmd::usage;
