@@ -1,8 +1,8 @@
 //! `sockcli can send --every DUR [--count N]` (cyclic sending through the kernel's BCM): bad
-//! input on this host (exit 2 before any socket; exit 1 without AF_CAN), and one VM boot
-//! (`canbed::boot`) in which candump is the oracle for the frames, their order and their
-//! timing, for what Ctrl-C, SIGTERM and SIGKILL leave behind (no frame after exit), for the
-//! interface going down and for a CAN FD frame on a classic interface.
+//! input on this host (exit 2 before any socket; exit 1 without AF_CAN), one VM boot
+//! (`canbed::boot`) in which candump is the oracle for the frames, their order, what Ctrl-C,
+//! SIGTERM and SIGKILL leave behind (no frame after exit), the interface going down and a CAN
+//! FD frame on a classic interface, and one boot with a steady guest clock for the timing.
 
 use crate::canbed;
 use crate::util::*;
@@ -125,11 +125,6 @@ const WAIT_LINES: &str = "wait_lines() { i=0; while [ $(wc -l < $1) -lt $2 ] && 
 
 #[test]
 fn can_every_sends_through_the_bcm_as_candump_sees_it_in_the_vm() {
-    // 50 frames 10 ms apart: candump -td stamps each with the kernel's receive time; it ends
-    // 3 s after the last frame, so a 51st frame would be counted.
-    let count50 = "candump -td -T 3000 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
-         sockcli can send --every 10ms --count 50 vcan0 123#DEADBEEF || exit 1\n\
-         wait; cat d\n";
     // cansend puts each frame on the bus once (the oracle's lines), then the job cycles them.
     let cycle = "candump -L -T 3000 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
          for f in 100#01 200#R 1F334455#0303; do cansend vcan0 $f; done\n\
@@ -174,7 +169,6 @@ fn can_every_sends_through_the_bcm_as_candump_sees_it_in_the_vm() {
          sockcli can send --every 10ms c17 123#11; echo rc=$?\n"
     );
     let scenarios = [
-        ("count50", count50),
         ("cycle", cycle),
         ("fd", fd),
         ("stdin", stdin),
@@ -191,58 +185,6 @@ fn can_every_sends_through_the_bcm_as_candump_sees_it_in_the_vm() {
     assert!(bed.errors.is_empty(), "bed setup failed:\n{bed}");
     for (name, _) in &scenarios {
         assert_eq!(bed.get(name).rc, 0, "scenario {name} failed:\n{bed}");
-    }
-
-    // Exactly 50 frames; the gaps as candump stamps them.
-    let dump = bed.get("count50").stdout_str();
-    let lines: Vec<&str> = dump.lines().collect();
-    assert_eq!(lines.len(), 50, "{bed}");
-    let mut gaps_ms = Vec::new();
-    for l in &lines {
-        assert!(
-            l.ends_with("  vcan0  123   [4]  DE AD BE EF"),
-            "{l:?}\n{bed}"
-        );
-        let secs: f64 = l
-            .trim_start()
-            .strip_prefix('(')
-            .and_then(|r| r.split_once(')'))
-            .and_then(|(t, _)| t.parse().ok())
-            .unwrap_or_else(|| panic!("no -td stamp in {l:?}\n{bed}"));
-        gaps_ms.push(secs * 1000.0);
-    }
-    let gaps = &gaps_ms[1..];
-    let within = gaps.iter().filter(|g| (8.0..=12.0).contains(*g)).count();
-    println!(
-        "count50: {within} of {} gaps within 10 ms ± 2 ms; gaps (ms): {}",
-        gaps.len(),
-        gaps.iter()
-            .map(|g| format!("{g:.3}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    // The kernel never sends early: every gap is at least 8 ms, always checked. Late is what
-    // a TCG guest gives when the host starves its vCPU thread: on this 2-core host shared
-    // with other VMs, 1 to 19 of the 49 gaps per run (nine runs) were over 12 ms (up to
-    // 113 ms, most often the first ones), while the typical gap is 10.2-10.5 ms (the BCM
-    // re-arms its timer from the expiry handler, so the handler's latency adds up). So by
-    // default the median must be within 10 ms ± 2 ms and every gap is printed;
-    // CANBED_STRICT_TIMING=1 (a KVM or idle host) demands 10 ms ± 2 ms of every gap, as the
-    // issue states it.
-    let mut sorted = gaps.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
-    assert!(gaps.iter().all(|&g| g >= 8.0), "a gap under 8 ms:\n{bed}");
-    assert!(
-        (8.0..=12.0).contains(&median),
-        "median gap {median} ms:\n{bed}"
-    );
-    if std::env::var_os("CANBED_STRICT_TIMING").is_some_and(|v| v == "1") {
-        assert_eq!(
-            within,
-            gaps.len(),
-            "CANBED_STRICT_TIMING: gaps outside 10 ms ± 2 ms:\n{bed}"
-        );
     }
 
     // Several frames go out in turn, as cansend's copies of them print.
@@ -324,4 +266,51 @@ fn can_every_sends_through_the_bcm_as_candump_sees_it_in_the_vm() {
          sockcli: cannot send on c17: the interface is down\n",
         "{bed}"
     );
+}
+
+#[test]
+fn can_every_10ms_gaps_are_10ms_as_candump_stamps_them_in_the_vm() {
+    // 50 frames 10 ms apart: candump -td stamps each with the kernel's receive time; it ends
+    // 3 s after the last frame, so a 51st frame would be counted.
+    let count50 = "candump -td -T 3000 vcan0 > d & canbed-wait-rx vcan0 || exit 1\n\
+         sockcli can send --every 10ms --count 50 vcan0 123#DEADBEEF || exit 1\n\
+         wait; cat d\n";
+    // Guest time that host load cannot stretch (see canbed::STEADY_CLOCK).
+    let scenarios = [("count50", count50)];
+    let Some(bed) = canbed::boot_with(&scenarios, true, canbed::STEADY_CLOCK) else {
+        return;
+    };
+    assert!(bed.errors.is_empty(), "bed setup failed:\n{bed}");
+    assert_eq!(bed.get("count50").rc, 0, "{bed}");
+    // Exactly 50 frames; the gaps as candump stamps them.
+    let dump = bed.get("count50").stdout_str();
+    let lines: Vec<&str> = dump.lines().collect();
+    assert_eq!(lines.len(), 50, "{bed}");
+    let mut gaps_ms = Vec::new();
+    for l in &lines {
+        assert!(
+            l.ends_with("  vcan0  123   [4]  DE AD BE EF"),
+            "{l:?}\n{bed}"
+        );
+        let secs: f64 = l
+            .trim_start()
+            .strip_prefix('(')
+            .and_then(|r| r.split_once(')'))
+            .and_then(|(t, _)| t.parse().ok())
+            .unwrap_or_else(|| panic!("no -td stamp in {l:?}\n{bed}"));
+        gaps_ms.push(secs * 1000.0);
+    }
+    let gaps = &gaps_ms[1..];
+    let within = gaps.iter().filter(|g| (8.0..=12.0).contains(*g)).count();
+    println!(
+        "count50: {within} of {} gaps within 10 ms ± 2 ms; gaps (ms): {}",
+        gaps.len(),
+        gaps.iter()
+            .map(|g| format!("{g:.3}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    // Every gap within 10 ms ± 2 ms, as the issue asks. Under icount the guest's clock is
+    // not stretched by host load (plain TCG on this loaded host gave 1-19 late gaps of 49).
+    assert_eq!(within, gaps.len(), "gaps outside 10 ms ± 2 ms:\n{bed}");
 }
