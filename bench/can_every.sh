@@ -9,6 +9,9 @@
 # Environment knobs (optional):
 #   SOCKCLI=path   binary to test (default: <repo>/target/release/sockcli, built first)
 #   N=5000         frames per sender
+#   CANBED_QEMU=.. extra qemu options (default "-icount shift=0,sleep=off": a guest clock that
+#                  host load cannot stretch, see tests/integration/canbed.rs STEADY_CLOCK;
+#                  CANBED_QEMU= (empty) for plain TCG, where a loaded host's scheduling shows)
 #
 # For each sender: the N-1 gaps candump stamped (its -td deltas, the kernel's receive
 # timestamps), their mean, and the deviation of each from 1 ms: mean, p50, p99 and max of
@@ -21,12 +24,13 @@ set -euo pipefail
 export LC_ALL=C
 
 CMDLINE="bash bench/can_every.sh"
-for v in N SOCKCLI; do   # record knobs given in the environment
+for v in N SOCKCLI CANBED_QEMU; do   # record knobs given in the environment
     if [[ -n ${!v:-} ]]; then CMDLINE="$v=$(printf '%q' "${!v}") $CMDLINE"; fi
 done
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 N=${N:-5000}
+export CANBED_QEMU=${CANBED_QEMU-"-icount shift=0,sleep=off"}
 [[ $N =~ ^[1-9][0-9]*$ && $N -ge 3 ]] || { echo "can_every.sh: N must be an integer >= 3" >&2; exit 2; }
 
 if [[ -z ${SOCKCLI:-} ]]; then
@@ -79,7 +83,7 @@ kernel=$(sed -n 's/^@@BED kernel=//p' <<<"$out")
 frames=$(grep '^frames ' <<<"$out")
 s=$(grep '^sockcli gaps=' <<<"$out")
 c=$(grep '^cangen gaps=' <<<"$out")
-echo "# VM kernel $kernel (qemu TCG), $frames"
+echo "# VM kernel $kernel (qemu TCG${CANBED_QEMU:+ $CANBED_QEMU}), $frames"
 printf '%-8s %6s %12s   %s\n' sender gaps "mean gap us" "|gap - 1000 us|: mean p50 p99 max"
 val() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 for line in "$s" "$c"; do
