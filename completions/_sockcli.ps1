@@ -307,6 +307,8 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;can;send' {
+            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Send cyclically through the kernel''s broadcast manager (CAN_BCM): one frame every DUR (e.g. 10ms; whole microseconds, up to 400 days), timed by the kernel; several frames go out in turn, one per interval (at most 256, all classic or all CAN FD). Runs until Ctrl-C, which deletes the job, unless --count is given')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'With --every: send N frames in all (cycling through the frames given), then exit')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

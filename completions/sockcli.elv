@@ -295,6 +295,8 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --version 'Print version'
         }
         &'sockcli;can;send'= {
+            cand --every 'Send cyclically through the kernel''s broadcast manager (CAN_BCM): one frame every DUR (e.g. 10ms; whole microseconds, up to 400 days), timed by the kernel; several frames go out in turn, one per interval (at most 256, all classic or all CAN FD). Runs until Ctrl-C, which deletes the job, unless --count is given'
+            cand --count 'With --every: send N frames in all (cycling through the frames given), then exit'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

@@ -107,6 +107,8 @@ ENDPOINTS:
   file:PATH                  read PATH; create:PATH / append:PATH write it
   fd:N                       an inherited file descriptor
   pty                        a pseudo-terminal (a virtual serial port; -v prints its path)
+  can:IFACE                  a SocketCAN interface: frames in the kernel's layout, one per
+                             datagram, self-delimiting in a stream (README: CAN over IP)
   Options follow commas: tcp:h:p,nodelay  tcp-listen:8080,reuseport,bind=::1
   unix-listen:/run/x.sock,mode=600,unlink  pty,link=/tmp/ttyV0
 
@@ -118,7 +120,9 @@ EXAMPLES:
   sockcli pair -v pty,link=/tmp/ttyV0 tcp:device:4001      # a virtual serial port
   sockcli pair unix-listen:/tmp/a.sock tcp:127.0.0.1:22    # unix socket to TCP
   sockcli pair --pcap s.pcap tcp-listen:8080 tcp:h:80      # record the session as a capture
-  sockcli pair exec:'producer' exec:'consumer'             # two processes joined";
+  sockcli pair exec:'producer' exec:'consumer'             # two processes joined
+  sockcli pair can:can0 udp-listen:29536                   # CAN over IP: this host's bus ...
+  sockcli pair can:can1 udp:host-a:29536                   # ... joined to another host's";
 
 const RESOLVE_EXAMPLES: &str = "\
 EXAMPLES:

@@ -155,7 +155,8 @@ pub fn parse_values(data: &[u8]) {
 
 /// A `--frame` stream: the first byte picks the framing (raw, line, len16/32, LE or not) and
 /// where the input is cut into reads; decoding and encoding must never panic, and what the
-/// decoder emits is bounded by what it was fed plus one newline per message.
+/// decoder emits is bounded by what it was fed plus one newline per message. The bytes also
+/// go through the CAN stream codec (see `can_stream`).
 pub fn frame_stream(data: &[u8]) {
     use crate::event::frame::{Decoder, Encoder, Framing, Outbox, Prefix};
     let [sel, input @ ..] = data else {
@@ -195,6 +196,46 @@ pub fn frame_stream(data: &[u8]) {
         }
     }
     let _ = enc.finish(&mut eout);
+    can_stream(input, cut);
+}
+
+/// The same input as a byte stream of CAN frames (`pair can:IFACE tcp:...`): whatever comes
+/// out is whole 16- or 72-byte frames, and they make the same stream again.
+fn can_stream(input: &[u8], cut: usize) {
+    use crate::event::can_codec::{CanCodec, CanDir};
+    use crate::event::frame::Outbox;
+    let mut dec = CanCodec::new(CanDir::FromStream, true);
+    let mut out = Outbox::new(true);
+    let mut used = 0;
+    for chunk in input.chunks(cut) {
+        if dec.feed(chunk, &mut out).is_err() {
+            break;
+        }
+        used += chunk.len();
+    }
+    let mut frames = Vec::new();
+    while !out.is_empty() {
+        let f = out.next().to_vec();
+        out.consume(f.len());
+        assert!(
+            f.len() == 16 || f.len() == 72,
+            "a {}-byte CAN frame",
+            f.len()
+        );
+        frames.push(f);
+    }
+    let whole: usize = frames.iter().map(Vec::len).sum();
+    assert!(whole <= used);
+    if dec.finish().is_ok() && used == input.len() {
+        assert_eq!(whole, input.len());
+    }
+    let mut enc = CanCodec::new(CanDir::ToStream, true);
+    let mut again = Outbox::new(false);
+    for f in &frames {
+        enc.feed(f, &mut again).expect("a frame the decoder made");
+    }
+    let again = again.next().to_vec();
+    assert_eq!(again, frames.concat(), "the stream re-encodes to itself");
 }
 
 /// One `conv` input line through every operation and output format (the stdin filter mode).

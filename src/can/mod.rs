@@ -1,6 +1,7 @@
-//! SocketCAN frames without I/O: the frame type, cansend's frame syntax, candump's output
-//! formats (default, `-L` log lines, timestamp styles), candump's filter strings and error
-//! frames in words. `sys::can` moves frames to and from the kernel; `cmd::can` runs the loops.
+//! SocketCAN frames: the frame type, cansend's frame syntax, candump's output formats
+//! (default, `-L` log lines, timestamp styles), candump's filter strings and error frames in
+//! words, all without I/O; `link` opens the sockets (with the no-AF_CAN message). `sys::can`
+//! moves frames to and from the kernel; `cmd::can` runs the loops.
 //!
 //! Everything here follows can-utils (2020.11, Debian's), which the VM tests use as the oracle:
 //! `lib.c`'s `parse_canframe`, `sprint_canframe`, `sprint_long_canframe` and
@@ -9,6 +10,7 @@
 pub mod error;
 pub mod filter;
 pub mod format;
+pub mod link;
 pub mod log;
 pub mod parse;
 

@@ -2,8 +2,11 @@
 //! frames).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
+
+use super::value;
 
 pub const CAN_EXAMPLES: &str = "\
 EXAMPLES:
@@ -15,19 +18,24 @@ EXAMPLES:
   sockcli can dump -c 100 -w bus.pcap vcan0        # 100 frames into a pcap file (tcpdump -r)
   sockcli can send vcan0 123#DEADBEEF 1F334455#11 123#R 123##1112233
   sockcli can send vcan0 - < bus.log               # frames from stdin: cansend or candump -L lines
+  sockcli can send --every 10ms --count 50 vcan0 123#11  # 50 frames 10 ms apart, timed by the BCM
+  sockcli can send --every 1s vcan0 100#01 200#02  # the two in turn, one a second, until Ctrl-C
   sockcli can replay bus.log                       # a candump -L log, as fast as the bus takes it
   sockcli can replay --realtime --loop 3 bus.log   # keeping the recorded gaps, three times
-  sockcli can replay --iface vcan1=can0 bus.log    # can0's frames on vcan1 (canplayer's WRITE=LOG)
+  sockcli can replay --iface vcan1=can0 bus.log    # can0's frames on vcan1 (canplayer's order)
   sockcli can replay --iface vcan0 bus.log         # every frame on vcan0, whatever the log says
-  sockcli can gen vcan0 --rate 1000 --count 5000   # 5000 random frames at 1000/s (cangen -g 1 -n 5000)
+  sockcli can gen vcan0 --rate 1000 --count 5000   # 5000 random frames, 1000/s (cangen -g 1)
   sockcli can gen vcan0 --id INCREMENT --data 11223344 --len 4
   sockcli can gen vcan0 --fd --extended --seed 7   # CAN FD, 29-bit ids, the same frames every run
 
 EXIT CODES:
-  1    no AF_CAN in this kernel (load the can and can-raw modules), an interface that is
-       down or a frame it refuses (a CAN FD frame on a classic interface, MTU 16)
-  2    bad frame, filter or interface name (the position in the text is named)
+  1    no AF_CAN in this kernel (load the can and can-raw modules; can-bcm for --every), an
+       interface that is down (or goes down during send --every, replay or gen) or a frame
+       it refuses (a CAN FD frame on a classic interface, MTU 16)
+  2    bad frame, filter or interface name (the position in the text is named), a bad
+       --every interval or --count, a bad log line (its line number is named)
   130  dump: interrupted by SIGINT (143: SIGTERM), after printing every frame received;
+       send --every: interrupted, the kernel's cyclic job deleted (no frame after exit);
        replay, gen: interrupted, after printing how many frames were sent";
 
 #[derive(Debug, Args)]
@@ -98,6 +106,16 @@ pub struct SendArgs {
     /// lines (their timestamp and interface are ignored).
     #[arg(value_name = "FRAME", required = true)]
     pub frames: Vec<String>,
+    /// Send cyclically through the kernel's broadcast manager (CAN_BCM): one frame every DUR
+    /// (e.g. 10ms; whole microseconds, up to 400 days), timed by the kernel; several frames
+    /// go out in turn, one per interval (at most 256, all classic or all CAN FD). Runs until
+    /// Ctrl-C, which deletes the job, unless --count is given.
+    #[arg(long, value_name = "DUR", value_parser = value::bcm_interval)]
+    pub every: Option<Duration>,
+    /// With --every: send N frames in all (cycling through the frames given), then exit.
+    #[arg(long, value_name = "N", requires = "every",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub count: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,24 @@ pub fn duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("invalid duration '{s}': {e} (e.g. 500ms, 5s, 1m30s)"))
 }
 
+/// `can send --every`: a duration the kernel's broadcast manager can keep, more than 0, in
+/// whole microseconds (its timers take a `struct timeval`), at most 400 days (its limit).
+pub fn bcm_interval(s: &str) -> Result<Duration, String> {
+    let d = duration(s)?;
+    if d.is_zero() {
+        return Err(format!("interval '{s}' must be more than 0"));
+    }
+    if d.subsec_nanos() % 1000 != 0 {
+        return Err(format!(
+            "interval '{s}' is not a whole number of microseconds (the BCM's resolution)"
+        ));
+    }
+    if d > crate::sys::can_bcm::MAX_INTERVAL {
+        return Err(format!("interval '{s}' is over 400 days (the BCM's limit)"));
+    }
+    Ok(d)
+}
+
 /// A byte count for socket buffers: a number with an optional `k`/`m` (KiB/MiB) suffix.
 pub fn bytes(s: &str) -> Result<usize, String> {
     let lower = s.trim().to_ascii_lowercase();
@@ -50,6 +68,21 @@ mod tests {
         assert_eq!(duration("1m30s"), Ok(Duration::from_secs(90)));
         assert!(duration("-1").unwrap_err().contains("'-1'"));
         assert!(duration("soon").unwrap_err().contains("'soon'"));
+    }
+
+    #[test]
+    fn bcm_intervals() {
+        assert_eq!(bcm_interval("10ms"), Ok(Duration::from_millis(10)));
+        assert_eq!(bcm_interval("1us"), Ok(Duration::from_micros(1)));
+        assert_eq!(
+            bcm_interval("400days"),
+            Ok(Duration::from_secs(400 * 86400))
+        );
+        assert!(bcm_interval("0").unwrap_err().contains("more than 0"));
+        assert!(bcm_interval("0ms").unwrap_err().contains("more than 0"));
+        assert!(bcm_interval("1500ns").unwrap_err().contains("microseconds"));
+        assert!(bcm_interval("401days").unwrap_err().contains("400 days"));
+        assert!(bcm_interval("soon").unwrap_err().contains("'soon'"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::{nonzero, shape, usage};
 use crate::cli::{FrameArg, PairArgs};
 use crate::endpoint::open::{self, Ctx};
 use crate::endpoint::{Endpoint, Kind};
-use crate::event::end::{Addrs, Opened};
+use crate::event::end::{Addrs, Io, Opened};
 use crate::event::hexdump::Dir;
 use crate::event::log::{Event, Log};
 use crate::event::pcap_tap::Conversation;
@@ -88,6 +88,8 @@ pub fn run(args: &PairArgs) -> Result<Code> {
     if let Some(p) = &shape.pcap {
         p.begin(conversation(&l, &r));
     }
+    hello(&l, &right, &r);
+    hello(&r, &left, &l);
     let dirs = [
         flow(&l, &r, !s.recv_only, &shape, Dir::Sent)?,
         flow(&r, &l, !s.send_only, &shape, Dir::Received)?,
@@ -154,6 +156,19 @@ pub fn run(args: &PairArgs) -> Result<Code> {
     }
 }
 
+/// A CAN bus bridged to `udp:` announces itself with an empty datagram, so that a
+/// `udp-listen:` bridge on the other host learns where to send its bus's frames before this
+/// bus has sent any (CAN ends ignore empty datagrams).
+fn hello(can: &Opened, other: &Endpoint, opened: &Opened) {
+    if can.can.is_some()
+        && matches!(other.kind, Kind::Udp(_))
+        && let Io::Socket(sock) = &opened.io
+    {
+        // Best effort: a lost hello is the same as a late one; the first frame also does it.
+        let _ = sock.send(&[]);
+    }
+}
+
 /// What pair refuses before opening anything.
 fn check(args: &PairArgs, left: &Endpoint, right: &Endpoint) -> Result<()> {
     let d = &args.data;
@@ -169,6 +184,15 @@ fn check(args: &PairArgs, left: &Endpoint, right: &Endpoint) -> Result<()> {
     }
     if matches!(left.kind, Kind::Stdio) && matches!(right.kind, Kind::Stdio) {
         return Err(usage("stdio can be only one of the two endpoints"));
+    }
+    if d.pcap.is_some()
+        && let Some(ep) = [left, right]
+            .into_iter()
+            .find(|e| matches!(e.kind, Kind::Can(_)))
+    {
+        return Err(usage(format!(
+            "--pcap records TCP/UDP conversations; it cannot record '{ep}' (use can dump -w)"
+        )));
     }
     if args.keep_open {
         if !left.kind.is_listen() {
@@ -265,10 +289,7 @@ fn flow(
     dir: Dir,
 ) -> Result<Option<crate::event::flow::Flow>> {
     let (s, d) = (src.end()?, dst.end()?);
-    let (Some(sk), Some(dk)) = (s.rd_kind(), d.wr_kind()) else {
-        return Ok(None);
-    };
-    Ok(wanted.then(|| shape.tap_flow(sk, dk, s.dgram, d.dgram, dir)))
+    Ok(shape.flow_between(&s, &d, dir).filter(|_| wanted))
 }
 
 /// A session's failure as one line naming the endpoint.

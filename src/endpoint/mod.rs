@@ -15,6 +15,7 @@
 //! - `exec:COMMAND` (split like a shell, no shell run), `sh:COMMAND` (`/bin/sh -c COMMAND`): the
 //!   whole rest is the command, commas included, so these take no options
 //! - `fd:N`
+//! - `can:IFACE`: a SocketCAN interface (`pair can:vcan0 udp:HOST:PORT` bridges a bus)
 
 pub mod open;
 mod parse;
@@ -66,6 +67,8 @@ pub enum Kind {
     Fd(i32),
     /// `pty`: a new pseudo-terminal (options `link=PATH`, `raw`).
     Pty,
+    /// `can:IFACE`: a SocketCAN interface, one frame per message in the kernel's layout.
+    Can(String),
 }
 
 /// The options after the address. Everything is off or unset by default; which options a kind
@@ -182,6 +185,7 @@ impl Kind {
             Kind::Append(_) => "append",
             Kind::Fd(_) => "fd",
             Kind::Pty => "pty",
+            Kind::Can(_) => "can",
         }
     }
 

@@ -14,6 +14,7 @@ use anyhow::{Context, Result, anyhow};
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use super::{Endpoint, Kind};
+use crate::event::can_codec::CanLink;
 use crate::event::end::{Addrs, Io, Keep, Opened};
 use crate::event::forward::{DgramUpstream, Start, Upstream};
 use crate::event::reactor::{self, Reactor};
@@ -361,6 +362,18 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
             ))
         }
         Kind::Pty => open_pty(ep),
+        Kind::Can(name) => {
+            let (can, fd) = crate::can::link::bound(name)?;
+            let sock = Socket::from(OwnedFd::from(can));
+            let mut o = Opened::new(
+                Io::Socket(sock),
+                true,
+                format!("can:{name}"),
+                Addrs::default(),
+            );
+            o.can = Some(CanLink { fd });
+            Ok(o)
+        }
         Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
             Err(anyhow!("'{ep}' is a listening endpoint"))
         }

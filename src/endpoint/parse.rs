@@ -28,6 +28,7 @@ enum Base {
     Append,
     Fd,
     Pty,
+    Can,
 }
 
 /// Every kind name and alias (lower case), with the family an alias implies.
@@ -69,10 +70,11 @@ const KINDS: &[(&str, Base, Option<Family>)] = &[
     ("append", Base::Append, None),
     ("fd", Base::Fd, None),
     ("pty", Base::Pty, None),
+    ("can", Base::Can, None),
 ];
 
 const KIND_LIST: &str = "-, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, \
-                         unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty";
+                         unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can";
 
 impl Base {
     fn lookup(kind: &str) -> Option<(Base, Option<Family>)> {
@@ -100,6 +102,7 @@ impl Base {
             Base::Append => "append",
             Base::Fd => "fd",
             Base::Pty => "pty",
+            Base::Can => "can",
         }
     }
 
@@ -121,6 +124,7 @@ impl Base {
             Base::Append => "append:PATH",
             Base::Fd => "fd:N",
             Base::Pty => "pty[,link=PATH][,raw]",
+            Base::Can => "can:IFACE",
         }
     }
 
@@ -366,6 +370,7 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
         Base::Create => Kind::Create(path(base, address)?),
         Base::Append => Kind::Append(path(base, address)?),
         Base::Fd => Kind::Fd(fd(address)?),
+        Base::Can => Kind::Can(can_iface(address)?),
         Base::Exec | Base::Sh => unreachable!("handled above"),
     };
 
@@ -499,6 +504,27 @@ fn set_option(
         }
     }
     Ok(())
+}
+
+/// A CAN interface name, as the kernel takes it (IFNAMSIZ: at most 15 bytes, no '/',
+/// whitespace or ':'); `any` receives from every interface but cannot send, so it is refused.
+fn can_iface(name: &str) -> Result<String, String> {
+    if name.is_empty() {
+        return Err("missing interface name (expected can:IFACE, e.g. can:vcan0)".into());
+    }
+    if name == "any" {
+        return Err("can:any cannot send: name one interface (can:vcan0)".into());
+    }
+    if name.len() > 15 {
+        return Err(format!("interface name '{name}' is longer than 15 bytes"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|&c| c == '/' || c == ':' || c.is_whitespace() || c.is_control())
+    {
+        return Err(format!("interface name '{name}' contains {c:?}"));
+    }
+    Ok(name.to_string())
 }
 
 /// A decimal number in `lo..=hi`.
@@ -784,6 +810,7 @@ pub(super) fn canonical(kind: &Kind, opts: &EndpointOpts) -> String {
         // The command is the rest of the string, commas and all: it takes no options.
         Kind::Exec { shown, .. } => return format!("{}:{shown}", kind.name()),
         Kind::Fd(n) => format!("fd:{n}"),
+        Kind::Can(name) => format!("can:{name}"),
     };
     let mut flag = |on: bool, name: &str| {
         if on {

@@ -704,11 +704,34 @@ fn inet_options() {
 }
 
 #[test]
+fn can_interfaces() {
+    assert_eq!(kind("can:vcan0"), Kind::Can("vcan0".into()));
+    assert_eq!(kind("CAN:can1"), Kind::Can("can1".into()));
+    assert_eq!(
+        Endpoint::parse("can:vcan0").unwrap().canonical(),
+        "can:vcan0"
+    );
+    err_has("can:", &["missing interface name (expected can:IFACE"]);
+    err_has("can", &["missing address (expected can:IFACE)"]);
+    err_has("can:any", &["can:any cannot send"]);
+    err_has("can:abcdefghijklmnop", &["longer than 15 bytes"]);
+    err_has("can:a/b", &["contains '/'"]);
+    err_has(
+        "can:vcan0,nodelay",
+        &["option 'nodelay' does not apply to can"],
+    );
+    err_has(
+        "can:vcan0,x",
+        &["unknown option 'x' for can (can takes no options)"],
+    );
+}
+
+#[test]
 fn unknown_kinds() {
     err_has(
         "tpc:h:1",
         &[
-            "unknown kind 'tpc' (expected one of: -, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty)",
+            "unknown kind 'tpc' (expected one of: -, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can)",
         ],
     );
     err_has("localhost:80", &["unknown kind 'localhost'"]);
@@ -747,6 +770,7 @@ fn names_and_predicates() {
         ("append:/f", "append", false, false),
         ("fd:3", "fd", false, false),
         ("pty", "pty", false, false),
+        ("can:vcan0", "can", false, false),
     ];
     for &(s, name, listen, dgram) in table {
         let k = kind(s);

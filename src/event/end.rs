@@ -10,6 +10,7 @@ use std::process::Child;
 
 use socket2::Socket;
 
+use super::can_codec::CanLink;
 use super::session::End;
 use super::stdio::NonBlocking;
 use crate::sock::UnixPathGuard;
@@ -51,6 +52,8 @@ pub struct Opened {
     pub child: Option<Child>,
     /// This end is a child's stdin/stdout: the child may stop reading or exit at any time.
     pub is_child: bool,
+    /// A CAN socket, and whether its interface carries CAN FD.
+    pub can: Option<CanLink>,
     /// Things removed or closed when the end goes: a unix socket path, a pty link, the pty's
     /// slave (kept open so the master never sees a hang-up between two users of the port).
     _keep: Vec<Keep>,
@@ -79,6 +82,7 @@ impl Opened {
             addrs,
             child: None,
             is_child: false,
+            can: None,
             _keep: Vec::new(),
         }
     }
@@ -94,6 +98,7 @@ impl Opened {
             Io::Socket(s) => {
                 let mut e = End::socket(s.as_fd(), self.dgram);
                 e.reader_may_leave = self.is_child;
+                e.can = self.can;
                 e
             }
             Io::Duplex(fd) => {

@@ -27,7 +27,6 @@ use anyhow::{Context, Result};
 use socket2::Socket;
 
 use super::end::{Addrs, Opened};
-use super::flow::Flow;
 use super::hexdump::Dir;
 use super::log::Event;
 use super::reactor::{self, Interest, Reactor, Ready, Token, Watch};
@@ -503,10 +502,10 @@ impl Server<'_> {
                 return;
             }
         };
-        let flow = |s: &End<'_>, d: &End<'_>, dir| -> Option<Flow> {
-            Some(shape.tap_flow(s.rd_kind()?, d.wr_kind()?, s.dgram, d.dgram, dir))
-        };
-        let dirs = [flow(&l, &r, Dir::Sent), flow(&r, &l, Dir::Received)];
+        let dirs = [
+            shape.flow_between(&l, &r, Dir::Sent),
+            shape.flow_between(&r, &l, Dir::Received),
+        ];
         let mut rules = self.opts.rules.clone();
         rules.deadline = None;
         rules.progress = false;

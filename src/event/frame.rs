@@ -123,6 +123,9 @@ pub enum FrameError {
         size: usize,
         len: Option<usize>,
     },
+    /// A byte stream of CAN frames (`pair can:IFACE tcp:...`) out of step: the frame at
+    /// `offset` says a length its struct cannot hold.
+    BadCanFrame { offset: u64, len: u8, fd: bool },
 }
 
 impl fmt::Display for FrameError {
@@ -170,6 +173,13 @@ impl fmt::Display for FrameError {
             } => write!(
                 f,
                 "a datagram holds {size} bytes after its {name} prefix, which says {len}"
+            ),
+            FrameError::BadCanFrame { offset, len, fd } => write!(
+                f,
+                "the CAN frame at byte {offset} of the stream says {len} data bytes, more than a \
+                 {} holds ({}): the stream is not CAN frames",
+                if *fd { "canfd_frame" } else { "can_frame" },
+                if *fd { 64 } else { 8 }
             ),
         }
     }

@@ -5,6 +5,7 @@
 //! and `listen`; the many-client [`server`] of `listen -k` and the [`forward`] engine of
 //! `pair -k`.
 
+pub mod can_codec;
 pub mod child;
 pub mod end;
 pub mod flow;

@@ -13,6 +13,7 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
+use super::can_codec::CanLink;
 use super::flow::{Flow, FlowError, Side, Wait};
 use super::hexdump::Dir;
 use super::progress::Progress;
@@ -67,6 +68,8 @@ pub struct End<'a> {
     /// A reader that may stop reading (an `exec:` child that closed its stdin): a broken pipe
     /// writing to it ends that direction quietly; the child's exit status tells the rest.
     pub reader_may_leave: bool,
+    /// A CAN socket (`can:IFACE`): frames cross to the other end through a CAN codec.
+    pub can: Option<CanLink>,
 }
 
 impl<'a> End<'a> {
@@ -80,6 +83,7 @@ impl<'a> End<'a> {
             dgram,
             keyboard: false,
             reader_may_leave: false,
+            can: None,
         }
     }
 
@@ -97,6 +101,7 @@ impl<'a> End<'a> {
             dgram: false,
             keyboard: false,
             reader_may_leave: false,
+            can: None,
         })
     }
 
@@ -111,6 +116,7 @@ impl<'a> End<'a> {
             dgram: false,
             keyboard: false,
             reader_may_leave: false,
+            can: None,
         })
     }
 

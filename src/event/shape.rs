@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
+use super::can_codec::{CanCodec, CanDir};
 use super::flow::{Flow, MAX_DATAGRAM};
 use super::frame::{DEFAULT_MAX_FRAME, Decoder, Encoder, Framing, Outbox};
 use super::hexdump::{Dir, HexSink, Tap};
 use super::pcap_tap::{PcapSink, PcapTap};
+use super::session::End;
 pub use super::shaper::frame_error;
 use super::shaper::{Codec, Shaper};
 use super::stdio::Kind;
@@ -103,6 +105,32 @@ impl Shape {
     /// A `pair` direction between any two ends: bytes pass unchanged; with `-x` they are
     /// dumped as they are read (`dir` marks the direction), otherwise the flow keeps the
     /// zero-copy mechanisms of [`Flow::new`].
+    /// The flow from `src` to `dst` of a `pair` (one-shot or `-k`), `None` when one of them
+    /// lacks that direction. A CAN end puts a CAN codec in the way (see `can_codec`).
+    pub fn flow_between(&self, src: &End<'_>, dst: &End<'_>, dir: Dir) -> Option<Flow> {
+        let (sk, dk) = (src.rd_kind()?, dst.wr_kind()?);
+        let can_dir = match (src.can, dst.can) {
+            (None, None) => None,
+            (Some(_), None) if dst.dgram => Some(CanDir::ToDatagrams),
+            (Some(_), None) => Some(CanDir::ToStream),
+            (_, Some(_)) if src.dgram => Some(CanDir::FromDatagrams),
+            (_, Some(_)) => Some(CanDir::FromStream),
+        };
+        let Some(can_dir) = can_dir else {
+            return Some(self.tap_flow(sk, dk, src.dgram, dst.dgram, dir));
+        };
+        let shaper = Shaper {
+            codec: Codec::Can(CanCodec::new(can_dir, dst.can.is_some_and(|c| c.fd))),
+            tap: self.hexdump.clone().map(|s| Tap::new(s, dir)),
+            pcap: None,
+            out: Outbox::new(dst.dgram),
+            failed: None,
+            read_limit: usize::MAX,
+            src_dgram: src.dgram,
+        };
+        Some(Flow::shaped(sk, dk, src.dgram, dst.dgram, shaper))
+    }
+
     pub fn tap_flow(
         &self,
         src: Kind,

@@ -271,3 +271,9 @@ pub fn is_up(name: &str) -> io::Result<bool> {
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "unreadable flags"))?;
     Ok(flags & libc::IFF_UP as u32 != 0)
 }
+
+impl From<CanSocket> for OwnedFd {
+    fn from(s: CanSocket) -> OwnedFd {
+        s.fd
+    }
+}

@@ -8,6 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::ptr;
 
 pub mod can;
+pub mod can_bcm;
 pub mod netdb;
 // The capture layer for `sniff`; cmd::sniff, its user, comes last.
 #[allow(dead_code)]

@@ -80,7 +80,9 @@ results=$work/results
 fast="mitigations=off nokaslr i8042.noaux i8042.nokbd i8042.nopnp tsc=reliable no_timer_check"
 start=$(date +%s.%N)
 set +e
-timeout -k 5 "$limit" "$qemu" -accel tcg -m 512 -smp 1 -nodefaults -display none -no-reboot \
+# CANBED_QEMU adds qemu options (e.g. "-icount shift=0,sleep=off" for guest time that host load cannot stretch).
+# shellcheck disable=SC2086
+timeout -k 5 "$limit" "$qemu" -accel tcg -m 512 -smp 1 -nodefaults -display none -no-reboot ${CANBED_QEMU:-} \
     -kernel "$kernel" -initrd "$work/initrd" \
     -append "console=ttyS0 ${CANBED_APPEND:-quiet} panic=-1 canbed.timeout=$step $fast" \
     -serial "file:$console" -serial "file:$results" </dev/null

@@ -86,8 +86,21 @@ const BOOT_LIMIT: u64 = 120;
 /// `with_sockcli`, the sockcli under test and its libraries are in the VM's /usr/bin. Panics
 /// when the bed fails; `None` (after printing `skipped: <reason>`) when a tool is missing.
 pub fn boot(scenarios: &[(&str, &str)], with_sockcli: bool) -> Option<Bed> {
+    boot_with(scenarios, with_sockcli, "")
+}
+
+/// qemu options for a guest whose clock host load cannot stretch: each guest instruction
+/// counts 1 ns of guest time (`-icount shift=0`) and idle time is skipped (`sleep=off`), so a
+/// starved vCPU thread delays the guest as a whole, not one timer against the others. Timing
+/// tests (`can send --every`'s gaps) boot with it: under plain TCG on a loaded 2-core host, 1
+/// to 19 of 49 10-ms gaps came late (up to 113 ms); under icount every gap was 10.00x ms.
+pub const STEADY_CLOCK: &str = "-icount shift=0,sleep=off";
+
+/// [`boot`] with extra qemu options (`CANBED_QEMU`, see `tests/canbed/run.sh`).
+pub fn boot_with(scenarios: &[(&str, &str)], with_sockcli: bool, qemu: &str) -> Option<Bed> {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new("bash");
+    cmd.env("CANBED_QEMU", qemu);
     cmd.arg(canbed_dir().join("run.sh"))
         .args(["-t", &BOOT_LIMIT.to_string(), "-s", "30"]);
     if with_sockcli {

@@ -1,5 +1,7 @@
 mod badinput;
 mod can;
+mod can_every;
+mod can_pair;
 mod can_replay;
 mod canbed;
 mod connect;

@@ -1,0 +1,53 @@
+//! Opening CAN_RAW sockets for the `can` subcommands and the `can:IFACE` endpoint: the one
+//! message for a kernel without SocketCAN, interface names to indexes, and a socket bound
+//! for sending and receiving on one interface.
+
+use std::io;
+
+use anyhow::{Context, Result};
+
+use crate::cmd::usage;
+use crate::sys::can::{self as sock, CanSocket};
+use crate::sys::packet;
+
+/// The one line for a kernel without SocketCAN (exit 1, documented in `can --help`).
+pub fn no_can(e: io::Error) -> anyhow::Error {
+    match e.raw_os_error() {
+        Some(libc::EAFNOSUPPORT) => anyhow::anyhow!(
+            "this kernel has no AF_CAN sockets: the 'can' kernel module is missing or not loaded (modprobe can can-raw)"
+        ),
+        Some(libc::EPROTONOSUPPORT) => anyhow::anyhow!(
+            "this kernel has no CAN_RAW sockets: the 'can-raw' kernel module is missing or not loaded (modprobe can-raw)"
+        ),
+        _ => anyhow::Error::new(e).context("cannot open a CAN socket"),
+    }
+}
+
+/// A CAN_RAW socket, or the no-AF_CAN line.
+pub fn open() -> Result<CanSocket> {
+    CanSocket::open().map_err(no_can)
+}
+
+/// The index of CAN interface `name` (0 for `any`); an unknown name is a usage error.
+pub fn ifindex(name: &str) -> Result<u32> {
+    if name == "any" {
+        return Ok(0);
+    }
+    packet::if_index(name).map_err(|_| usage(format!("no such CAN interface '{name}'")))
+}
+
+/// A socket bound to interface `name` for both directions: CAN FD on when the interface
+/// carries it (MTU 72), and `true` returned with it then. An interface that is down is an
+/// error (exit 1), as writing to it would be.
+pub fn bound(name: &str) -> Result<(CanSocket, bool)> {
+    let s = open()?;
+    let index = ifindex(name)?;
+    let mtu = sock::mtu(name).unwrap_or(sock::CANFD_MTU as u32);
+    let fd = mtu as usize >= sock::CANFD_MTU && s.enable_fd().is_ok();
+    s.bind(index)
+        .with_context(|| format!("cannot bind a CAN socket to {name}"))?;
+    if !sock::is_up(name).unwrap_or(true) {
+        anyhow::bail!("cannot use {name}: the interface is down");
+    }
+    Ok((s, fd))
+}
