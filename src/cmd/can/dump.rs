@@ -22,9 +22,6 @@ use crate::sniff::pcap::{self, Precision};
 use crate::sys::can as sock;
 use crate::sys::packet;
 
-/// pcap's LINKTYPE_CAN_SOCKETCAN: the kernel's frame with the id in network byte order.
-pub const LINKTYPE_CAN_SOCKETCAN: LinkType = LinkType(227);
-
 /// One `IFACE[,FILTER]...` argument, with `--filter` added.
 fn interface_spec(arg: &str, extra: &[String]) -> Result<(String, Filters)> {
     let (name, rest) = match arg.split_once(',') {
@@ -97,7 +94,7 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
             let path = path.to_string_lossy();
             let w = pcap::Writer::create(
                 &path,
-                LINKTYPE_CAN_SOCKETCAN,
+                LinkType::CAN_SOCKETCAN,
                 sock::CANFD_MTU as u32,
                 Precision::Micro,
             )
