@@ -72,7 +72,7 @@ pub struct Fields {
     /// Direction from a cooked header (used when `Meta::pkttype` is `None`).
     pub pkttype: Option<PacketType>,
     /// `"arp"`, `"ip"` (IPv4 without a decoded transport), `"ip6"`, `"tcp"`, `"udp"`,
-    /// `"icmp"`, `"icmp6"`, or `None` for a packet not decoded that far.
+    /// `"icmp"`, `"icmp6"`, `"can"`, or `None` for a packet not decoded that far.
     pub proto: Option<&'static str>,
     /// The IP protocol number (IPv6: the last next-header value).
     pub ip_proto: Option<u8>,

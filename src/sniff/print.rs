@@ -7,7 +7,7 @@
 //! (`"In"`, `"Out"`, `"B"`, `"M"`, `"P"`, `"?"`), `len` (wire length), `caplen`, `link`
 //! (pcap LINKTYPE number), `src_mac`, `dst_mac`, `ethertype`, `vlan` (array of ids,
 //! outermost first), `proto` (`"arp"`, `"ip"`, `"ip6"`, `"tcp"`, `"udp"`, `"icmp"`,
-//! `"icmp6"`), `ip_proto`, `src`, `dst`, `sport`, `dport`, `tcp_flags` (tcpdump letters,
+//! `"icmp6"`, `"can"`), `ip_proto`, `src`, `dst`, `sport`, `dport`, `tcp_flags` (tcpdump letters,
 //! e.g. `"S."`), `seq`, `ack`, `win`, `icmp_type`, `icmp_code`, `truncated` (bool), `can`
 //! (a CAN frame's fields as `can dump --json` has them, from `id` to `error_words`),
 //! `summary` (the text line without timestamp).

@@ -15,6 +15,7 @@ mod resolve;
 mod scan;
 mod server;
 mod sniff;
+mod sniff_can;
 mod tty;
 mod udp;
 mod unix;

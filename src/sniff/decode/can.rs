@@ -64,6 +64,7 @@ impl Dec<'_> {
         }
         if rtr {
             self.s(" remote request");
+            self.f.proto = Some("can");
             self.f.can = Some(f);
             return;
         }
@@ -247,7 +248,12 @@ mod tests {
 
     #[test]
     fn every_prefix_of_every_record_decodes() {
-        for text in ["123#DEADBEEF", "123##3AABB", "2000000C#0010041200000000", "123#R"] {
+        for text in [
+            "123#DEADBEEF",
+            "123##3AABB",
+            "2000000C#0010041200000000",
+            "123#R",
+        ] {
             let rec = record(&frame(text));
             for n in 0..=rec.len() {
                 for wire in [n, rec.len(), 200] {
