@@ -22,6 +22,13 @@ use crate::sniff::pcap::{self, Precision};
 use crate::sys::can as sock;
 use crate::sys::packet;
 
+/// recvmmsg batches taken from one socket per wake-up, so that one flooded interface does
+/// not starve the others or the output.
+const PER_WAKE: usize = 16;
+/// After a signal a socket is drained until a short batch; this bounds it beyond any receive
+/// buffer (262144 frames; a CAN frame takes several hundred bytes of one).
+const DRAIN_BATCHES: usize = 4096;
+
 /// One `IFACE[,FILTER]...` argument, with `--filter` added.
 fn interface_spec(arg: &str, extra: &[String]) -> Result<(String, Filters)> {
     let (name, rest) = match arg.split_once(',') {
@@ -121,6 +128,7 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
     let limit = args.count;
     let mut stop: Option<Result<Code>> = None;
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
+    let mut batch = sock::RecvBatch::default();
     let end = loop {
         ready.clear();
         fired.clear();
@@ -139,44 +147,53 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
                 .collect()
         };
         'socks: for i in which {
-            loop {
-                if limit.is_some_and(|l| count >= l) {
+            // One recvmmsg takes up to BATCH frames; a short batch means the queue is empty
+            // (no extra call to see EAGAIN). A flood is taken PER_WAKE batches at a time, the
+            // reactor being level-triggered; after a signal, everything already queued.
+            let rounds = if signal.is_some() {
+                DRAIN_BATCHES
+            } else {
+                PER_WAKE
+            };
+            for _ in 0..rounds {
+                if let Err(e) = socks[i].recv_batch(&mut batch) {
+                    let name = &specs[i].0;
+                    let e = if e.raw_os_error() == Some(libc::ENETDOWN) {
+                        anyhow::anyhow!("receiving on {name} ended: the interface went down")
+                    } else {
+                        anyhow::Error::new(e).context(format!("receiving on {name} failed"))
+                    };
+                    stop = Some(Err(e));
                     break 'socks;
                 }
-                let r = match socks[i].recv() {
-                    Ok(Some(r)) => r,
-                    Ok(None) => break,
-                    Err(e) => {
-                        let name = &specs[i].0;
-                        let e = if e.raw_os_error() == Some(libc::ENETDOWN) {
-                            anyhow::anyhow!("receiving on {name} ended: the interface went down")
-                        } else {
-                            anyhow::Error::new(e).context(format!("receiving on {name} failed"))
-                        };
-                        stop = Some(Err(e));
+                for r in &batch.frames {
+                    if limit.is_some_and(|l| count >= l) {
                         break 'socks;
                     }
-                };
-                if let Some(d) = r.drops {
-                    drops[i] = d;
+                    if let Some(d) = r.drops {
+                        drops[i] = d;
+                    }
+                    count += 1;
+                    let res = match &mut sink {
+                        Sink::Print { printer, buf } => {
+                            let name = names.entry(r.ifindex).or_insert_with(|| {
+                                packet::if_name(r.ifindex).unwrap_or_else(|_| r.ifindex.to_string())
+                            });
+                            printer.frame(name, r.ts_sec, r.ts_nsec, &r.frame, buf);
+                            Ok(())
+                        }
+                        Sink::Pcap(w) => {
+                            let rec = pcap_record(&r.frame);
+                            w.write(r.ts_sec, r.ts_nsec, rec.len() as u32, &rec)
+                        }
+                    };
+                    if let Err(e) = res {
+                        stop = Some(write_result(Err(e)).map(|_| Code::Success));
+                        break 'socks;
+                    }
                 }
-                count += 1;
-                let res = match &mut sink {
-                    Sink::Print { printer, buf } => {
-                        let name = names.entry(r.ifindex).or_insert_with(|| {
-                            packet::if_name(r.ifindex).unwrap_or_else(|_| r.ifindex.to_string())
-                        });
-                        printer.frame(name, r.ts_sec, r.ts_nsec, &r.frame, buf);
-                        Ok(())
-                    }
-                    Sink::Pcap(w) => {
-                        let rec = pcap_record(&r.frame);
-                        w.write(r.ts_sec, r.ts_nsec, rec.len() as u32, &rec)
-                    }
-                };
-                if let Err(e) = res {
-                    stop = Some(write_result(Err(e)).map(|_| Code::Success));
-                    break 'socks;
+                if batch.frames.len() < sock::BATCH || limit.is_some_and(|l| count >= l) {
+                    break;
                 }
             }
         }
