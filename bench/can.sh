@@ -11,6 +11,8 @@
 #   REPS=1         rounds; each round runs every configuration once, interleaved
 #   GEN="-g 0 -I i -L 8 -D i"   cangen's options besides -n (add -p 10 to poll on ENOBUFS)
 #   MODES="alone both"          alone: each tool by itself; both: the two on the same burst
+#   SOCKCLI_OLD=path  another sockcli build, run alone too (as `sockcli-old`): before/after
+#                  figures from one boot
 #   OUT=file       file: receivers write into a file in the VM's RAM (/tmp), so lines can be
 #                  counted; null: > /dev/null (CPU only: sockcli's figures then come from its
 #                  exit line, candump's seen and dropped are unknown, its DROPCOUNT lines being
@@ -40,6 +42,13 @@ if [[ -z ${SOCKCLI:-} ]]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+bins=(-b "$SOCKCLI")
+OLD=""
+if [[ -n ${SOCKCLI_OLD:-} ]]; then
+    cp "$SOCKCLI_OLD" "$tmp/sockcli-old"
+    bins+=(-b "$tmp/sockcli-old")
+    OLD=sockold
+fi
 
 # The scenario (busybox sh in the VM). RESULT lines: round mode tool seen dropped_by_counter
 # cpu_ns lines_check.
@@ -49,6 +58,7 @@ GEN="$GEN"
 REPS=$REPS
 MODES="$MODES"
 OUT=$OUT
+OLD=$OLD
 EOF
 cat >>"$tmp/bench.sh" <<'EOF'
 cpu() { # on-CPU ns of pid $1 (0 when gone)
@@ -68,6 +78,7 @@ run() {
         case $t in
         candump) candump -d -L vcan0 > "$(dest c.out)" 2> c.err & ;;
         sockcli) sockcli can dump -L vcan0 > "$(dest s.out)" 2> s.err & ;;
+        sockold) sockcli-old can dump -L vcan0 > "$(dest s.out)" 2> s.err & ;;
         esac
         eval "pid_$t=\$!"
         k=$((k + 1))
@@ -100,7 +111,7 @@ run() {
             [ "$OUT" = null ] && drops=-
             check=-
             ;;
-        sockcli)
+        sockcli | sockold)
             line=$(grep 'frames received' s.err)
             rec=${line%% frames*}
             drops=$(echo "$line" | sed 's/.*, \([0-9]*\) dropped.*/\1/')
@@ -115,7 +126,7 @@ r=1
 while [ $r -le $REPS ]; do
     for m in $MODES; do
         case $m in
-        alone) run $r alone candump; run $r alone sockcli ;;
+        alone) run $r alone candump; run $r alone sockcli; [ -z "$OLD" ] || run $r alone $OLD ;;
         both) run $r both candump sockcli ;;
         esac
     done
@@ -125,7 +136,7 @@ echo "kernel $(uname -r), $(nproc) CPU"
 EOF
 
 echo "booting the CAN bed (N=$N, REPS=$REPS, cangen $GEN, output: $OUT)..." >&2
-bash "$root/tests/canbed/run.sh" -b "$SOCKCLI" -t 900 -s 840 "$tmp/bench.sh" >"$tmp/out" || {
+bash "$root/tests/canbed/run.sh" "${bins[@]}" -t 1500 -s 1440 "$tmp/bench.sh" >"$tmp/out" || {
     echo "run.sh failed (rc $?)" >&2
     cat "$tmp/out" >&2
     exit 1
@@ -149,13 +160,15 @@ END {
         s = noseen[key] ? "-" : sprintf("%.0f", seen[key] / r)
         per[key] = (noseen[key] || seen[key] == 0) ? 0 : cpu[key] / seen[key] * 100000
         printf "| %s | %s | %d | %s | %.0f | %.3f | %s | %.1f |\n", p[1], \
-            (p[2] == "sockcli" ? "sockcli can dump -L" : "candump -d -L"), n, s, drops[key] / r, \
+            (p[2] == "sockcli" ? "sockcli can dump -L" : p[2] == "sockold" ? "sockcli-old can dump -L" : "candump -d -L"), n, s, drops[key] / r, \
             cpu[key] / r, (per[key] ? sprintf("%.3f", per[key]) : "-"), gen[key] / r / 1000
         if (mismatch[key] != "") printf "  (sockcli exit line disagrees with its lines:%s)\n", mismatch[key]
     }
     for (m in runs) { split(m, p, " "); modes[p[1]] = 1 }
     for (m in modes) {
-        a = per[m " sockcli"]; b = per[m " candump"]
+        a = per[m " sockcli"]; b = per[m " candump"]; o = per[m " sockold"]
+        if (o && b)
+            printf "%s: sockcli-old/candump CPU per 100k frames = %.2f; drops sockcli-old %.0f\n", m, o / b, drops[m " sockold"] / runs[m " sockold"]
         if (a && b)
             printf "%s: sockcli/candump CPU per 100k frames = %.2f; drops sockcli %.0f, candump %.0f\n", \
                 m, a / b, drops[m " sockcli"] / runs[m " sockcli"], drops[m " candump"] / runs[m " candump"]

@@ -3,7 +3,8 @@
 //! counters are summed and printed at exit.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -22,6 +23,10 @@ use crate::sniff::pcap::{self, Precision};
 use crate::sys::can as sock;
 use crate::sys::packet;
 
+/// How long and how much printed output may wait, when stdout is not a terminal (candump's
+/// stdio holds 4 KiB with no time limit).
+const HOLD: Duration = Duration::from_millis(50);
+const HOLD_BYTES: usize = 32 * 1024;
 /// recvmmsg batches taken from one socket per wake-up, so that one flooded interface does
 /// not starve the others or the output.
 const PER_WAKE: usize = 16;
@@ -129,13 +134,23 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
     let mut stop: Option<Result<Code>> = None;
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
     let mut batch = sock::RecvBatch::default();
+    // Lines for a terminal go out at every wake-up; for a pipe or file they are held until
+    // HOLD_BYTES or HOLD has passed, so frames arriving one by one do not cost a write each.
+    let hold = !io::stdout().is_terminal();
+    let mut flush_by: Option<Instant> = None;
     let end = loop {
         ready.clear();
         fired.clear();
         reactor
-            .wait(None, &mut ready, &mut fired)
+            .wait(flush_by, &mut ready, &mut fired)
             .context("poll failed")?;
-        let signal = signals.pending();
+        // The handler sets its flag before it writes the pipe, so the pipe's readiness says
+        // when to look (a read of the empty pipe per frame otherwise).
+        let signal = if ready.iter().any(|r| r.token == SIGNAL) {
+            signals.pending()
+        } else {
+            None
+        };
         // On a signal every socket is drained first, so nothing already received is lost.
         let which: Vec<usize> = if signal.is_some() {
             (0..socks.len()).collect()
@@ -206,7 +221,13 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
         }
         if let Sink::Print { buf, .. } = &mut sink
             && !buf.is_empty()
+            && (!hold
+                || stop.is_some()
+                || signal.is_some()
+                || buf.len() >= HOLD_BYTES
+                || flush_by.is_some_and(|t| Instant::now() >= t))
         {
+            flush_by = None;
             let r = {
                 let mut out = io::stdout().lock();
                 out.write_all(buf.as_bytes()).and_then(|_| out.flush())
@@ -215,6 +236,12 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
             if !write_result(r)? {
                 stop = Some(Ok(Code::Success));
             }
+        }
+        if let Sink::Print { buf, .. } = &sink
+            && !buf.is_empty()
+            && flush_by.is_none()
+        {
+            flush_by = Some(Instant::now() + HOLD);
         }
         if let Some(end) = stop.take() {
             break end;
