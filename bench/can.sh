@@ -132,7 +132,7 @@ while [ $r -le $REPS ]; do
     done
     r=$((r + 1))
 done
-echo "kernel $(uname -r), $(nproc) CPU"
+echo "kernel $(uname -r), $(nproc) CPU, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
 EOF
 
 echo "booting the CAN bed (N=$N, REPS=$REPS, cangen $GEN, output: $OUT)..." >&2

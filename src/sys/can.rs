@@ -145,27 +145,20 @@ impl CanSocket {
     pub fn recv_batch(&self, batch: &mut RecvBatch) -> io::Result<()> {
         batch.frames.clear();
         let b = &mut *batch.bufs;
-        // SAFETY: an all-zero mmsghdr is valid; its pointers are set below.
-        let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
-        for (k, h) in hdrs.iter_mut().enumerate() {
-            b.iov[k] = libc::iovec {
-                iov_base: b.data[k].as_mut_ptr().cast(),
-                iov_len: CANFD_MTU,
-            };
-            let m = &mut h.msg_hdr;
-            m.msg_name = (&mut b.addr[k] as *mut libc::sockaddr_can).cast();
-            m.msg_namelen = size_of::<libc::sockaddr_can>() as libc::socklen_t;
-            m.msg_iov = &mut b.iov[k];
-            m.msg_iovlen = 1;
-            m.msg_control = b.control[k].as_mut_ptr().cast();
-            m.msg_controllen = std::mem::size_of_val(&b.control[k]) as _;
+        // The kernel rewrote the lengths of the headers it used last time (and perhaps of
+        // the one after): only those are reset, the pointers stay as set up once.
+        for h in &mut b.hdrs[..(b.used + 1).min(BATCH)] {
+            h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_can>() as libc::socklen_t;
+            h.msg_hdr.msg_controllen = CONTROL_LEN as _;
+            h.msg_hdr.msg_flags = 0;
         }
-        // SAFETY: every header points into `b`'s arrays, alive and of the sizes given, for
-        // the duration of the call; no timeout pointer.
+        b.used = 0;
+        // SAFETY: every header points into `b`'s boxed (so unmoving) arrays, alive and of
+        // the sizes given, for the duration of the call; no timeout pointer.
         let n = unsafe {
             libc::recvmmsg(
                 self.fd.as_raw_fd(),
-                hdrs.as_mut_ptr(),
+                b.hdrs.as_mut_ptr(),
                 BATCH as libc::c_uint,
                 libc::MSG_DONTWAIT,
                 std::ptr::null_mut(),
@@ -178,7 +171,8 @@ impl CanSocket {
                 _ => Err(e),
             };
         }
-        for (k, h) in hdrs.iter().enumerate().take(n as usize) {
+        b.used = n as usize;
+        for (k, h) in b.hdrs.iter().enumerate().take(n as usize) {
             let len = h.msg_len as usize;
             let frame = frame_from_bytes(&b.data[k][..len.min(CANFD_MTU)]).ok_or_else(|| {
                 io::Error::new(
@@ -215,21 +209,46 @@ pub struct RecvBatch {
     bufs: Box<BatchBufs>,
 }
 
+/// Bytes of one message's control buffer (a timestamp and a drop counter need 48).
+const CONTROL_LEN: usize = 128;
+
 struct BatchBufs {
     data: [[u8; CANFD_MTU]; BATCH],
     addr: [libc::sockaddr_can; BATCH],
     // u64 elements keep each control buffer aligned for cmsghdr.
-    control: [[u64; 16]; BATCH],
+    control: [[u64; CONTROL_LEN / 8]; BATCH],
     iov: [libc::iovec; BATCH],
+    /// Each points into the arrays above (set once: the box never moves them).
+    hdrs: [libc::mmsghdr; BATCH],
+    /// Headers the last call filled.
+    used: usize,
 }
 
 impl Default for RecvBatch {
     fn default() -> Self {
+        // SAFETY: all-zero bytes, sockaddr_can, u64s, iovecs and mmsghdrs (null pointers,
+        // set below before any use) and a zero count are valid values.
+        let mut b: Box<BatchBufs> = Box::new(unsafe { zeroed() });
+        for k in 0..BATCH {
+            b.iov[k] = libc::iovec {
+                iov_base: b.data[k].as_mut_ptr().cast(),
+                iov_len: CANFD_MTU,
+            };
+            let name = (&mut b.addr[k] as *mut libc::sockaddr_can).cast();
+            let control = b.control[k].as_mut_ptr().cast();
+            let iov = &mut b.iov[k] as *mut libc::iovec;
+            let m = &mut b.hdrs[k].msg_hdr;
+            m.msg_name = name;
+            m.msg_iov = iov;
+            m.msg_iovlen = 1;
+            m.msg_control = control;
+        }
+        // recv_batch sets the lengths of the first header (used + 1) before each call; the
+        // others start as if used.
+        b.used = BATCH;
         RecvBatch {
             frames: Vec::with_capacity(BATCH),
-            // SAFETY: all-zero bytes, sockaddr_can, u64s and iovecs (null pointers, never
-            // read before recv_batch sets them) are valid values.
-            bufs: Box::new(unsafe { zeroed() }),
+            bufs: b,
         }
     }
 }
