@@ -14,7 +14,7 @@ pub fn print_packet(data: &[u8]) {
     let [link, sel, pkt @ ..] = data else {
         return;
     };
-    const LINKS: [LinkType; 9] = [
+    const LINKS: [LinkType; 10] = [
         LinkType::ETHERNET,
         LinkType::LINUX_SLL,
         LinkType::LINUX_SLL2,
@@ -24,6 +24,7 @@ pub fn print_packet(data: &[u8]) {
         LinkType::NULL,
         LinkType::LOOP,
         LinkType::ARCNET_LINUX,
+        LinkType::CAN_SOCKETCAN,
     ];
     let sel = *sel;
     let meta = Meta {

@@ -18,6 +18,7 @@ mod resolve;
 mod scan;
 mod server;
 mod sniff;
+mod sniff_can;
 mod tty;
 mod udp;
 mod unix;
