@@ -139,10 +139,10 @@ impl CanSocket {
         self.setsockopt(libc::SOL_SOCKET, SO_RXQ_OVFL, &[1 as libc::c_int])
     }
 
-    /// Up to [`BATCH`] waiting frames in one `recvmmsg` call, into `batch` (cleared first);
-    /// an empty batch when none is waiting (EAGAIN). One syscall for a burst instead of one
+    /// Up to `max` (at most [`BATCH`]) waiting frames in one `recvmmsg` call, into `batch`
+    /// (cleared first); an empty batch when none is waiting (EAGAIN). One syscall for a burst instead of one
     /// `recvmsg` per frame and a last one for EAGAIN.
-    pub fn recv_batch(&self, batch: &mut RecvBatch) -> io::Result<()> {
+    pub fn recv_batch(&self, batch: &mut RecvBatch, max: usize) -> io::Result<()> {
         batch.frames.clear();
         let b = &mut *batch.bufs;
         // The kernel rewrote the lengths of the headers it used last time (and perhaps of
@@ -159,7 +159,7 @@ impl CanSocket {
             libc::recvmmsg(
                 self.fd.as_raw_fd(),
                 b.hdrs.as_mut_ptr(),
-                BATCH as libc::c_uint,
+                max.clamp(1, BATCH) as libc::c_uint,
                 libc::MSG_DONTWAIT,
                 std::ptr::null_mut(),
             )

@@ -1,8 +1,8 @@
 //! `pair can:IFACE ...`: CAN over IP. On this host (no AF_CAN) a `can:` endpoint exits 1 with
 //! the missing module named; in the CAN test bed (one boot) two bridges join vcan0 and vcan1
 //! over UDP and over TCP with candump as the oracle on both buses, frames go to a file and
-//! back, and a bad interface, a vanished one and a stream that is not CAN frames each end
-//! with one line.
+//! back, and a bad interface, a vanished one (under `pair` and under `can dump`) and a stream
+//! that is not CAN frames each end with one line.
 
 use crate::canbed;
 use crate::util::*;
@@ -159,6 +159,13 @@ fn can_bridges_over_udp_and_tcp_lose_nothing_in_the_vm() {
         ip link del gone0\n\
         i=0; while kill -0 $P 2>/dev/null && [ $i -lt 100 ]; do usleep 50000; i=$((i + 1)); done\n\
         wait $P; echo rc=$?; cat g.err\n\
+        ip link add dev gone1 type vcan && ip link set up gone1 || exit 1\n\
+        sockcli can dump gone1 > d1 2> d1.err & P=$!\n\
+        canbed-wait-rx gone1 1 || exit 1\n\
+        cansend gone1 123#02; i=0; while [ ! -s d1 ] && [ $i -lt 100 ]; do usleep 20000; i=$((i + 1)); done\n\
+        ip link del gone1\n\
+        i=0; while kill -0 $P 2>/dev/null && [ $i -lt 100 ]; do usleep 50000; i=$((i + 1)); done\n\
+        wait $P; echo rc=$?; cat d1 d1.err\n\
         printf 'xxxxxxxxxxxxxxxxxxxxxxx' > junk\n\
         sockcli pair file:junk can:vcan0; echo rc=$?\n\
         printf 'abc' > short\n\
@@ -243,8 +250,17 @@ fn can_bridges_over_udp_and_tcp_lose_nothing_in_the_vm() {
         lines[3], "sockcli: read from can:gone0 failed: network is down",
         "{bed}"
     );
+    // can dump on an interface deleted under it (the kernel downs it first): what it
+    // received, the totals, one line.
     assert_eq!(lines[4], "rc=1", "{bed}");
-    assert_eq!(lines[5], "rc=1", "{bed}");
+    assert_eq!(lines[5], "  gone1  123   [1]  02", "{bed}");
+    assert_eq!(lines[6], "1 frames received, 0 dropped by kernel", "{bed}");
+    assert_eq!(
+        lines[7], "sockcli: receiving on gone1 ended: the interface went down",
+        "{bed}"
+    );
+    assert_eq!(lines[8], "rc=1", "{bed}");
+    assert_eq!(lines[9], "rc=1", "{bed}");
     let stderr = String::from_utf8_lossy(&bed.get("errors").stderr).into_owned();
     for line in [
         "sockcli: no such CAN interface 'nosuch0'\n",

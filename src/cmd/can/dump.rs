@@ -171,12 +171,18 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
                 PER_WAKE
             };
             for _ in 0..rounds {
-                if let Err(e) = socks[i].recv_batch(&mut batch) {
+                // With -c, no more frames are taken off the socket than will be printed.
+                let max = limit.map_or(sock::BATCH, |l| l.saturating_sub(count) as usize);
+                if let Err(e) = socks[i].recv_batch(&mut batch, max) {
                     let name = &specs[i].0;
-                    let e = if e.raw_os_error() == Some(libc::ENETDOWN) {
-                        anyhow::anyhow!("receiving on {name} ended: the interface went down")
-                    } else {
-                        anyhow::Error::new(e).context(format!("receiving on {name} failed"))
+                    let e = match e.raw_os_error() {
+                        Some(libc::ENETDOWN) => {
+                            anyhow::anyhow!("receiving on {name} ended: the interface went down")
+                        }
+                        Some(libc::ENODEV) => {
+                            anyhow::anyhow!("receiving on {name} ended: the interface was removed")
+                        }
+                        _ => anyhow::Error::new(e).context(format!("receiving on {name} failed")),
                     };
                     stop = Some(Err(e));
                     break 'socks;
