@@ -36,18 +36,36 @@ pub fn ifindex(name: &str) -> Result<u32> {
     packet::if_index(name).map_err(|_| usage(format!("no such CAN interface '{name}'")))
 }
 
-/// A socket bound to interface `name` for both directions: CAN FD on when the interface
-/// carries it (MTU 72), and `true` returned with it then. An interface that is down is an
-/// error (exit 1), as writing to it would be.
-pub fn bound(name: &str) -> Result<(CanSocket, bool)> {
-    let s = open()?;
+/// What [`bound`] opens: the socket, bound to one interface.
+pub struct Bound {
+    pub sock: CanSocket,
+    /// The interface carries CAN FD (MTU 72) and the socket has it enabled.
+    pub fd: bool,
+    pub mtu: u32,
+}
+
+/// A socket bound to interface `name` (not `any`: a frame is sent on one interface), CAN FD
+/// on when the interface carries it. `receive` false: a sender that never reads gets an empty
+/// filter, so frames others send do not fill its buffer (its own are not looped back to it
+/// either: CAN_RAW_RECV_OWN_MSGS stays off). An interface that is down is an error (exit 1):
+/// `cannot VERB NAME: the interface is down`, VERB being e.g. "send on".
+pub fn bound(name: &str, receive: bool, verb: &str) -> Result<Bound> {
+    if name == "any" {
+        return Err(usage(format!(
+            "cannot {verb} 'any': frames are sent on one interface each"
+        )));
+    }
+    let sock = open()?;
     let index = ifindex(name)?;
     let mtu = sock::mtu(name).unwrap_or(sock::CANFD_MTU as u32);
-    let fd = mtu as usize >= sock::CANFD_MTU && s.enable_fd().is_ok();
-    s.bind(index)
-        .with_context(|| format!("cannot bind a CAN socket to {name}"))?;
-    if !sock::is_up(name).unwrap_or(true) {
-        anyhow::bail!("cannot use {name}: the interface is down");
+    if !receive {
+        sock.set_filters(&[]).context("cannot set the filters")?;
     }
-    Ok((s, fd))
+    let fd = mtu as usize >= sock::CANFD_MTU && sock.enable_fd().is_ok();
+    sock.bind(index)
+        .with_context(|| format!("cannot {verb} {name}"))?;
+    if !sock::is_up(name).unwrap_or(true) {
+        anyhow::bail!("cannot {verb} {name}: the interface is down");
+    }
+    Ok(Bound { sock, fd, mtu })
 }

@@ -363,8 +363,8 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
         }
         Kind::Pty => open_pty(ep),
         Kind::Can(name) => {
-            let (can, fd) = crate::can::link::bound(name)?;
-            let sock = Socket::from(OwnedFd::from(can));
+            let b = crate::can::link::bound(name, true, "use")?;
+            let (sock, fd) = (Socket::from(OwnedFd::from(b.sock)), b.fd);
             let mut o = Opened::new(
                 Io::Socket(sock),
                 true,

@@ -6,7 +6,7 @@
 //! the exit, the socket closes with it and the kernel deletes its jobs, so nothing keeps
 //! sending after sockcli is gone.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -31,7 +31,9 @@ pub fn run(args: &SendArgs, every: Duration) -> Result<Code> {
     let frames = frames(args)?;
     let name = &args.iface;
     if name == "any" {
-        return Err(usage("can send needs one interface, not 'any'"));
+        return Err(usage(
+            "cannot send on 'any': frames are sent on one interface each",
+        ));
     }
     let bcm = BcmSocket::open().map_err(no_bcm)?;
     let index = ifindex(name)?;
@@ -116,24 +118,10 @@ pub fn run(args: &SendArgs, every: Duration) -> Result<Code> {
 fn frames(args: &SendArgs) -> Result<Vec<Frame>> {
     let mut out: Vec<(Frame, String)> = Vec::new();
     if args.frames.len() == 1 && args.frames[0] == "-" {
-        let mut input = io::stdin().lock();
-        let mut line = String::new();
-        let mut n = 0u64;
-        loop {
-            line.clear();
-            if input.read_line(&mut line).context("cannot read stdin")? == 0 {
-                break;
-            }
-            n += 1;
-            let text = line.trim_end_matches(['\n', '\r']);
-            if text.trim().is_empty() {
-                continue;
-            }
-            let f = parse::input_line(text)
-                .map_err(|e| usage(format!("bad frame on stdin line {n} '{text}': {e}")))?;
+        super::send::stdin_frames(|f, n| {
             out.push((f, format!("stdin line {n}")));
-            check(&out)?;
-        }
+            check(&out)
+        })?;
         if out.is_empty() {
             return Err(usage("no frames on stdin for --every"));
         }

@@ -7,13 +7,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::{ifindex, open};
+use crate::can::link;
 use crate::can::{Frame, parse};
 use crate::cli::can::SendArgs;
 use crate::cmd::usage;
 use crate::event::reactor::{self, Interest};
 use crate::exit::Code;
-use crate::sys::can as sock;
 
 /// How long one frame may wait for room in the interface's queue (ENOBUFS) before send gives up.
 const SEND_WAIT: Duration = Duration::from_secs(5);
@@ -32,21 +31,12 @@ pub fn run(args: &SendArgs) -> Result<Code> {
             })
             .collect::<Result<_>>()?
     };
-    let s = open()?;
     let name = &args.iface;
-    if name == "any" {
-        return Err(usage("can send needs one interface, not 'any'"));
-    }
-    let index = ifindex(name)?;
-    let mtu = sock::mtu(name).unwrap_or(sock::CANFD_MTU as u32);
-    // Frames sent are not received back on this socket.
-    s.set_filters(&[]).context("cannot set the filters")?;
-    let fd_ok = mtu as usize >= sock::CANFD_MTU && s.enable_fd().is_ok();
-    s.bind(index)
-        .with_context(|| format!("cannot send on {name}"))?;
-    if !sock::is_up(name).unwrap_or(true) {
-        anyhow::bail!("cannot send on {name}: the interface is down");
-    }
+    let link::Bound {
+        sock: s,
+        fd: fd_ok,
+        mtu,
+    } = link::bound(name, false, "send on")?;
     let put = |f: &Frame, what: &dyn Fn() -> String| -> Result<()> {
         if f.fd && !fd_ok {
             anyhow::bail!(
@@ -85,14 +75,20 @@ pub fn run(args: &SendArgs) -> Result<Code> {
         }
         return Ok(Code::Success);
     }
-    let stdin = io::stdin();
+    stdin_frames(|f, n| put(&f, &|| format!("line {n}")))?;
+    Ok(Code::Success)
+}
+
+/// Each frame of stdin (cansend syntax or candump -L lines; blank lines skipped) with its line
+/// number, as it is read; a bad line is exit 2 naming it.
+pub(super) fn stdin_frames(mut each: impl FnMut(Frame, u64) -> Result<()>) -> Result<()> {
+    let mut input = io::stdin().lock();
     let mut line = String::new();
     let mut n = 0u64;
-    let mut input = stdin.lock();
     loop {
         line.clear();
         if input.read_line(&mut line).context("cannot read stdin")? == 0 {
-            break;
+            return Ok(());
         }
         n += 1;
         let text = line.trim_end_matches(['\n', '\r']);
@@ -101,7 +97,6 @@ pub fn run(args: &SendArgs) -> Result<Code> {
         }
         let f = parse::input_line(text)
             .map_err(|e| usage(format!("bad frame on stdin line {n} '{text}': {e}")))?;
-        put(&f, &|| format!("line {n}"))?;
+        each(f, n)?;
     }
-    Ok(Code::Success)
 }

@@ -8,13 +8,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::{ifindex, open};
 use crate::can::Frame;
-use crate::cmd::usage;
+use crate::can::link;
 use crate::event::Interrupted;
 use crate::event::reactor::{Interest, Reactor, Ready, Token, Watch, watch_read};
 use crate::event::signals::Signals;
-use crate::sys::can::{self as sock, CanSocket};
+use crate::sys::can::CanSocket;
 
 /// How long one frame may wait for room in the interface's queue before the send gives up.
 const SEND_WAIT: Duration = Duration::from_secs(5);
@@ -37,21 +36,11 @@ pub struct Tx {
 impl Tx {
     /// Opens and binds a socket on `name`; `token` is its reactor token (its index).
     pub fn open(name: &str, token: Token) -> Result<Tx> {
-        if name == "any" {
-            return Err(usage("frames are sent on one interface each, not 'any'"));
-        }
-        let s = open()?;
-        let index = ifindex(name)?;
-        let mtu = sock::mtu(name).unwrap_or(sock::CANFD_MTU as u32);
-        // Receives nothing: frames others send would only fill its buffer. (Its own frames
-        // are not looped back to it either: CAN_RAW_RECV_OWN_MSGS stays off.)
-        s.set_filters(&[]).context("cannot set the filters")?;
-        let fd_ok = mtu as usize >= sock::CANFD_MTU && s.enable_fd().is_ok();
-        s.bind(index)
-            .with_context(|| format!("cannot send on {name}"))?;
-        if !sock::is_up(name).unwrap_or(true) {
-            anyhow::bail!("cannot send on {name}: the interface is down");
-        }
+        let link::Bound {
+            sock: s,
+            fd: fd_ok,
+            mtu,
+        } = link::bound(name, false, "send on")?;
         Ok(Tx {
             name: name.to_string(),
             sock: s,
