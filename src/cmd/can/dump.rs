@@ -34,6 +34,17 @@ const PER_WAKE: usize = 16;
 /// buffer (262144 frames; a CAN frame takes several hundred bytes of one).
 const DRAIN_BATCHES: usize = 4096;
 
+/// A frame received this long before it is read says the socket has fallen behind.
+const LATE: Duration = Duration::from_millis(1);
+
+/// The kernel stamped `r` more than [`LATE`] ago.
+fn is_late(r: &sock::Received) -> bool {
+    let stamped = Duration::new(r.ts_sec.max(0) as u64, r.ts_nsec);
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .is_ok_and(|now| now.saturating_sub(stamped) > LATE)
+}
+
 /// One `IFACE[,FILTER]...` argument, with `--filter` added.
 fn interface_spec(arg: &str, extra: &[String]) -> Result<(String, Filters)> {
     let (name, rest) = match arg.split_once(',') {
@@ -129,6 +140,7 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
     }
     let mut names: HashMap<u32, String> = HashMap::new();
     let mut drops = vec![0u32; socks.len()];
+    let mut behind = vec![false; socks.len()];
     let mut count = 0u64;
     let limit = args.count;
     let mut stop: Option<Result<Code>> = None;
@@ -152,27 +164,26 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
             None
         };
         // On a signal every socket is drained first, so nothing already received is lost.
-        let which: Vec<usize> = if signal.is_some() {
-            (0..socks.len()).collect()
-        } else {
-            ready
-                .iter()
-                .filter(|r| r.token != SIGNAL)
-                .map(|r| r.token)
-                .collect()
-        };
-        'socks: for i in which {
+        let drain_all = signal.is_some();
+        'socks: for i in 0..socks.len() {
+            if !drain_all && !ready.iter().any(|r| r.token == i) {
+                continue;
+            }
             // One recvmmsg takes up to BATCH frames; a short batch means the queue is empty
             // (no extra call to see EAGAIN). A flood is taken PER_WAKE batches at a time, the
             // reactor being level-triggered; after a signal, everything already queued.
-            let rounds = if signal.is_some() {
-                DRAIN_BATCHES
-            } else {
-                PER_WAKE
-            };
+            let rounds = if drain_all { DRAIN_BATCHES } else { PER_WAKE };
             for _ in 0..rounds {
+                // A socket that is keeping up takes one frame a wake-up: recvmmsg asked for
+                // more looks for a second (in the kernel) and finds none, which cost 7% of
+                // the CPU per frame of a paced bus. One that fell behind takes batches.
+                let want = if behind[i] || drain_all {
+                    sock::BATCH
+                } else {
+                    1
+                };
                 // With -c, no more frames are taken off the socket than will be printed.
-                let max = limit.map_or(sock::BATCH, |l| l.saturating_sub(count) as usize);
+                let max = limit.map_or(want, |l| (l.saturating_sub(count) as usize).min(want));
                 if let Err(e) = socks[i].recv_batch(&mut batch, max) {
                     let name = &specs[i].0;
                     let e = match e.raw_os_error() {
@@ -213,9 +224,19 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
                         break 'socks;
                     }
                 }
-                if batch.frames.len() < sock::BATCH || limit.is_some_and(|l| count >= l) {
+                if batch.frames.len() < max {
+                    behind[i] = false;
                     break;
                 }
+                if limit.is_some_and(|l| count >= l) {
+                    break;
+                }
+                // One frame taken and it was fresh: the socket keeps up, epoll says when the
+                // next one comes. An old one means more are queued: batches from here.
+                if want == 1 && batch.frames.last().is_none_or(|r| !is_late(r)) {
+                    break;
+                }
+                behind[i] = true;
             }
         }
         if stop.is_none() {
