@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use super::{Target, compile, parse, run};
+use super::{Insn, Target, compile, parse, run};
 use crate::sniff::link::LinkType;
 use crate::sniff::pcap::{Reader, read_all};
 
@@ -386,10 +386,7 @@ fn kernel_accepts_programs() {
             let prog: Vec<socket2::SockFilter> = compile(&parse(e).unwrap(), t, 65535)
                 .unwrap()
                 .into_iter()
-                .map(|i| {
-                    let f = i.to_sock_filter();
-                    socket2::SockFilter::new(f.code, f.jt, f.jf, f.k)
-                })
+                .map(Insn::to_sock_filter)
                 .collect();
             let r = sock.attach_filter(&prog);
             assert!(r.is_ok(), "'{e}' {t:?}: {r:?}");
