@@ -27,8 +27,6 @@ use crate::sys::{
     ring::RingConfig,
 };
 
-/// tcpdump's default snap length.
-const SNAPLEN: u32 = pcap::MAX_SNAPLEN;
 /// Default ring: 16 MiB, like a generous `tcpdump -B 16384`, enough for a 1M-packet burst.
 const RING_KIB: u32 = 16 * 1024;
 /// Printed text is written out once this much is waiting (or at the end of each batch).
@@ -45,7 +43,7 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
             .flatten();
         Some(parse_filter(&expr_text, first_word)?)
     };
-    let snaplen = args.snaplen.unwrap_or(SNAPLEN);
+    let snaplen = args.snaplen.unwrap_or(pcap::MAX_SNAPLEN);
     if args.dump_filter {
         return dump_filter(args, iface.as_deref(), expr.as_ref(), snaplen);
     }
@@ -243,7 +241,10 @@ fn write_result(r: io::Result<()>) -> Result<bool> {
 fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>) -> Result<Code> {
     let mut reader = pcap::Reader::open(path)
         .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {path}")))?;
-    let snaplen = args.snaplen.or(reader.snaplen()).unwrap_or(SNAPLEN);
+    let snaplen = args
+        .snaplen
+        .or(reader.snaplen())
+        .unwrap_or(pcap::MAX_SNAPLEN);
     let mut sink: Option<Sink> = None;
     let mut programs: HashMap<LinkType, Vec<Insn>> = HashMap::new();
     let mut first_link: Option<LinkType> = None;

@@ -737,9 +737,10 @@ pub fn dump(prog: &[Insn]) -> String {
 mod tests {
     use super::*;
     use crate::sniff::filter::parse;
+    use crate::sniff::pcap::MAX_SNAPLEN;
 
     fn prog(s: &str, t: Target) -> Vec<Insn> {
-        compile(&parse(s).unwrap(), t, 262_144).unwrap()
+        compile(&parse(s).unwrap(), t, MAX_SNAPLEN).unwrap()
     }
 
     #[test]
@@ -839,7 +840,7 @@ mod tests {
         let e = compile(
             &parse(&s).unwrap(),
             Target::Link(LinkType::ETHERNET),
-            262_144,
+            MAX_SNAPLEN,
         );
         let msg = e.unwrap_err().msg;
         assert!(msg.starts_with("expression too long ("), "{msg}");
