@@ -282,6 +282,8 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Play a candump -L log back onto CAN interfaces (canplayer)')
+            [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Generate frames for load and bus tests (cangen)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -313,9 +315,45 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sockcli;can;replay' {
+            [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'Send the frames logged on LOGIF to WRITEIF (canplayer''s assignment order: vcan1=can0 sends can0''s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped, unless one --iface WRITEIF without ''='' takes them all')
+            [CompletionResult]::new('--loop', '--loop', [CompletionResultType]::ParameterName, 'Play the log N times (1 to 1000000; a file only, not stdin)')
+            [CompletionResult]::new('--realtime', '--realtime', [CompletionResultType]::ParameterName, 'Keep the recorded gaps: each frame is sent when its timestamp''s offset from the first frame''s has passed since the first frame went out. Without it frames go as fast as the interfaces take them')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'At the end, print on stderr how many frames were sent and skipped')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'At the end, print on stderr how many frames were sent and skipped')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sockcli;can;gen' {
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Frames per second (1 to 10000000), timer-driven; ''--rate 1000'' is about ''cangen -g 1''. Without it, frames go as fast as the interface takes them')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Stop after N frames (default: until Ctrl-C)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N frames (default: until Ctrl-C)')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Identifiers: RANDOM, INCREMENT (from 0, wrapping) or a fixed hex id (cangen -I)')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Payload: RANDOM, INCREMENT (a 64-bit little-endian counter in the first 8 bytes, as cangen -D i) or fixed hex bytes (cangen -D)')
+            [CompletionResult]::new('--len', '--len', [CompletionResultType]::ParameterName, 'Payload length: a number (0-8; CAN FD: 0-8, 12, 16, 20, 24, 32, 48 or 64) or RANDOM (default; the length of a fixed --data when one is given)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for the random ids, lengths and data (default: from the clock), so a run can be repeated frame for frame')
+            [CompletionResult]::new('--fd', '--fd', [CompletionResultType]::ParameterName, 'CAN FD frames (up to 64 bytes)')
+            [CompletionResult]::new('--brs', '--brs', [CompletionResultType]::ParameterName, 'CAN FD frames with the bit rate switch flag (implies --fd)')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, '29-bit (extended) identifiers')
+            [CompletionResult]::new('--extended', '--extended', [CompletionResultType]::ParameterName, '29-bit (extended) identifiers')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Remote frames (classic CAN only)')
+            [CompletionResult]::new('--rtr', '--rtr', [CompletionResultType]::ParameterName, 'Remote frames (classic CAN only)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'At the end, print on stderr how many frames were sent, and at what rate')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'At the end, print on stderr how many frames were sent, and at what rate')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'sockcli;can;help' {
             [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Play a candump -L log back onto CAN interfaces (canplayer)')
+            [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Generate frames for load and bus tests (cangen)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -323,6 +361,12 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
             break
         }
         'sockcli;can;help;send' {
+            break
+        }
+        'sockcli;can;help;replay' {
+            break
+        }
+        'sockcli;can;help;gen' {
             break
         }
         'sockcli;can;help;help' {
@@ -360,12 +404,20 @@ Register-ArgumentCompleter -Native -CommandName 'sockcli' -ScriptBlock {
         'sockcli;help;can' {
             [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Play a candump -L log back onto CAN interfaces (canplayer)')
+            [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Generate frames for load and bus tests (cangen)')
             break
         }
         'sockcli;help;can;dump' {
             break
         }
         'sockcli;help;can;send' {
+            break
+        }
+        'sockcli;help;can;replay' {
+            break
+        }
+        'sockcli;help;can;gen' {
             break
         }
         'sockcli;help;help' {

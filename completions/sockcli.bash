@@ -43,8 +43,14 @@ _sockcli() {
             sockcli__subcmd__can,dump)
                 cmd="sockcli__subcmd__can__subcmd__dump"
                 ;;
+            sockcli__subcmd__can,gen)
+                cmd="sockcli__subcmd__can__subcmd__gen"
+                ;;
             sockcli__subcmd__can,help)
                 cmd="sockcli__subcmd__can__subcmd__help"
+                ;;
+            sockcli__subcmd__can,replay)
+                cmd="sockcli__subcmd__can__subcmd__replay"
                 ;;
             sockcli__subcmd__can,send)
                 cmd="sockcli__subcmd__can__subcmd__send"
@@ -52,8 +58,14 @@ _sockcli() {
             sockcli__subcmd__can__subcmd__help,dump)
                 cmd="sockcli__subcmd__can__subcmd__help__subcmd__dump"
                 ;;
+            sockcli__subcmd__can__subcmd__help,gen)
+                cmd="sockcli__subcmd__can__subcmd__help__subcmd__gen"
+                ;;
             sockcli__subcmd__can__subcmd__help,help)
                 cmd="sockcli__subcmd__can__subcmd__help__subcmd__help"
+                ;;
+            sockcli__subcmd__can__subcmd__help,replay)
+                cmd="sockcli__subcmd__can__subcmd__help__subcmd__replay"
                 ;;
             sockcli__subcmd__can__subcmd__help,send)
                 cmd="sockcli__subcmd__can__subcmd__help__subcmd__send"
@@ -85,6 +97,12 @@ _sockcli() {
             sockcli__subcmd__help__subcmd__can,dump)
                 cmd="sockcli__subcmd__help__subcmd__can__subcmd__dump"
                 ;;
+            sockcli__subcmd__help__subcmd__can,gen)
+                cmd="sockcli__subcmd__help__subcmd__can__subcmd__gen"
+                ;;
+            sockcli__subcmd__help__subcmd__can,replay)
+                cmd="sockcli__subcmd__help__subcmd__can__subcmd__replay"
+                ;;
             sockcli__subcmd__help__subcmd__can,send)
                 cmd="sockcli__subcmd__help__subcmd__can__subcmd__send"
                 ;;
@@ -109,7 +127,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__can)
-            opts="-h -V --help --version dump send help"
+            opts="-h -V --help --version dump send replay gen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,8 +182,50 @@ _sockcli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sockcli__subcmd__can__subcmd__gen)
+            opts="-n -e -R -v -h -V --rate --count --id --data --len --fd --brs --extended --rtr --seed --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --len)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sockcli__subcmd__can__subcmd__help)
-            opts="dump send help"
+            opts="dump send replay gen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +239,20 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__can__subcmd__help__subcmd__dump)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can__subcmd__help__subcmd__gen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -206,6 +280,20 @@ _sockcli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sockcli__subcmd__can__subcmd__help__subcmd__replay)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sockcli__subcmd__can__subcmd__help__subcmd__send)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -213,6 +301,28 @@ _sockcli() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__can__subcmd__replay)
+            opts="-v -h -V --iface --realtime --loop --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -405,7 +515,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help__subcmd__can)
-            opts="dump send"
+            opts="dump send replay gen"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,6 +529,34 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__help__subcmd__can__subcmd__dump)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__help__subcmd__can__subcmd__gen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockcli__subcmd__help__subcmd__can__subcmd__replay)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

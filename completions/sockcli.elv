@@ -272,6 +272,8 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand --version 'Print version'
             cand dump 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file'
             cand send 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')'
+            cand replay 'Play a candump -L log back onto CAN interfaces (canplayer)'
+            cand gen 'Generate frames for load and bus tests (cangen)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;can;dump'= {
@@ -300,14 +302,52 @@ set edit:completion:arg-completer[sockcli] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sockcli;can;replay'= {
+            cand --iface 'Send the frames logged on LOGIF to WRITEIF (canplayer''s assignment order: vcan1=can0 sends can0''s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped, unless one --iface WRITEIF without ''='' takes them all'
+            cand --loop 'Play the log N times (1 to 1000000; a file only, not stdin)'
+            cand --realtime 'Keep the recorded gaps: each frame is sent when its timestamp''s offset from the first frame''s has passed since the first frame went out. Without it frames go as fast as the interfaces take them'
+            cand -v 'At the end, print on stderr how many frames were sent and skipped'
+            cand --verbose 'At the end, print on stderr how many frames were sent and skipped'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sockcli;can;gen'= {
+            cand --rate 'Frames per second (1 to 10000000), timer-driven; ''--rate 1000'' is about ''cangen -g 1''. Without it, frames go as fast as the interface takes them'
+            cand -n 'Stop after N frames (default: until Ctrl-C)'
+            cand --count 'Stop after N frames (default: until Ctrl-C)'
+            cand --id 'Identifiers: RANDOM, INCREMENT (from 0, wrapping) or a fixed hex id (cangen -I)'
+            cand --data 'Payload: RANDOM, INCREMENT (a 64-bit little-endian counter in the first 8 bytes, as cangen -D i) or fixed hex bytes (cangen -D)'
+            cand --len 'Payload length: a number (0-8; CAN FD: 0-8, 12, 16, 20, 24, 32, 48 or 64) or RANDOM (default; the length of a fixed --data when one is given)'
+            cand --seed 'Seed for the random ids, lengths and data (default: from the clock), so a run can be repeated frame for frame'
+            cand --fd 'CAN FD frames (up to 64 bytes)'
+            cand --brs 'CAN FD frames with the bit rate switch flag (implies --fd)'
+            cand -e '29-bit (extended) identifiers'
+            cand --extended '29-bit (extended) identifiers'
+            cand -R 'Remote frames (classic CAN only)'
+            cand --rtr 'Remote frames (classic CAN only)'
+            cand -v 'At the end, print on stderr how many frames were sent, and at what rate'
+            cand --verbose 'At the end, print on stderr how many frames were sent, and at what rate'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sockcli;can;help'= {
             cand dump 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file'
             cand send 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')'
+            cand replay 'Play a candump -L log back onto CAN interfaces (canplayer)'
+            cand gen 'Generate frames for load and bus tests (cangen)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockcli;can;help;dump'= {
         }
         &'sockcli;can;help;send'= {
+        }
+        &'sockcli;can;help;replay'= {
+        }
+        &'sockcli;can;help;gen'= {
         }
         &'sockcli;can;help;help'= {
         }
@@ -336,10 +376,16 @@ set edit:completion:arg-completer[sockcli] = {|@words|
         &'sockcli;help;can'= {
             cand dump 'Print the frames received on CAN interfaces (candump''s formats), or write a pcap file'
             cand send 'Send frames written in cansend''s syntax, from the arguments or stdin (''-'')'
+            cand replay 'Play a candump -L log back onto CAN interfaces (canplayer)'
+            cand gen 'Generate frames for load and bus tests (cangen)'
         }
         &'sockcli;help;can;dump'= {
         }
         &'sockcli;help;can;send'= {
+        }
+        &'sockcli;help;can;replay'= {
+        }
+        &'sockcli;help;can;gen'= {
         }
         &'sockcli;help;help'= {
         }

@@ -221,11 +221,13 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s d -l dump-filt
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -l json -d 'One JSON object per packet (fields in the README)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand sniff" -s V -l version -d 'Print version'
-complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send help" -s V -l version -d 'Print version'
-complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send help" -f -a "dump" -d 'Print the frames received on CAN interfaces (candump\'s formats), or write a pcap file'
-complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send help" -f -a "send" -d 'Send frames written in cansend\'s syntax, from the arguments or stdin (\'-\')'
-complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send replay gen help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send replay gen help" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send replay gen help" -f -a "dump" -d 'Print the frames received on CAN interfaces (candump\'s formats), or write a pcap file'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send replay gen help" -f -a "send" -d 'Send frames written in cansend\'s syntax, from the arguments or stdin (\'-\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send replay gen help" -f -a "replay" -d 'Play a candump -L log back onto CAN interfaces (canplayer)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send replay gen help" -f -a "gen" -d 'Generate frames for load and bus tests (cangen)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and not __fish_seen_subcommand_from dump send replay gen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from dump" -s f -l filter -d 'Filters for every interface, in the same syntax (repeatable, comma-separated)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from dump" -s t -d 'Timestamps: a absolute, d delta from the previous frame, z since the first frame, A absolute with the local date' -r -f -a "a\t''
 d\t''
@@ -242,8 +244,29 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_sub
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from send" -l count -d 'With --every: send N frames in all (cycling through the frames given), then exit' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from replay" -l iface -d 'Send the frames logged on LOGIF to WRITEIF (canplayer\'s assignment order: vcan1=can0 sends can0\'s frames on vcan1). Repeatable. Without it, frames go to the interfaces named in the log; with it, frames of interfaces not assigned are skipped, unless one --iface WRITEIF without \'=\' takes them all' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from replay" -l loop -d 'Play the log N times (1 to 1000000; a file only, not stdin)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from replay" -l realtime -d 'Keep the recorded gaps: each frame is sent when its timestamp\'s offset from the first frame\'s has passed since the first frame went out. Without it frames go as fast as the interfaces take them'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from replay" -s v -l verbose -d 'At the end, print on stderr how many frames were sent and skipped'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from replay" -s V -l version -d 'Print version'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -l rate -d 'Frames per second (1 to 10000000), timer-driven; \'--rate 1000\' is about \'cangen -g 1\'. Without it, frames go as fast as the interface takes them' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -s n -l count -d 'Stop after N frames (default: until Ctrl-C)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -l id -d 'Identifiers: RANDOM, INCREMENT (from 0, wrapping) or a fixed hex id (cangen -I)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -l data -d 'Payload: RANDOM, INCREMENT (a 64-bit little-endian counter in the first 8 bytes, as cangen -D i) or fixed hex bytes (cangen -D)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -l len -d 'Payload length: a number (0-8; CAN FD: 0-8, 12, 16, 20, 24, 32, 48 or 64) or RANDOM (default; the length of a fixed --data when one is given)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -l seed -d 'Seed for the random ids, lengths and data (default: from the clock), so a run can be repeated frame for frame' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -l fd -d 'CAN FD frames (up to 64 bytes)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -l brs -d 'CAN FD frames with the bit rate switch flag (implies --fd)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -s e -l extended -d '29-bit (extended) identifiers'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -s R -l rtr -d 'Remote frames (classic CAN only)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -s v -l verbose -d 'At the end, print on stderr how many frames were sent, and at what rate'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from gen" -s V -l version -d 'Print version'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Print the frames received on CAN interfaces (candump\'s formats), or write a pcap file'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send frames written in cansend\'s syntax, from the arguments or stdin (\'-\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from help" -f -a "replay" -d 'Play a candump -L log back onto CAN interfaces (canplayer)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from help" -f -a "gen" -d 'Generate frames for load and bus tests (cangen)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand can; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff can help" -f -a "connect" -d 'Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout'
 complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff can help" -f -a "listen" -d 'Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many (-k, --echo, --broker, --exec)'
@@ -255,3 +278,5 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_see
 complete -c sockcli -n "__fish_sockcli_using_subcommand help; and not __fish_seen_subcommand_from connect listen pair resolve conv sniff can help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand help; and __fish_seen_subcommand_from can" -f -a "dump" -d 'Print the frames received on CAN interfaces (candump\'s formats), or write a pcap file'
 complete -c sockcli -n "__fish_sockcli_using_subcommand help; and __fish_seen_subcommand_from can" -f -a "send" -d 'Send frames written in cansend\'s syntax, from the arguments or stdin (\'-\')'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and __fish_seen_subcommand_from can" -f -a "replay" -d 'Play a candump -L log back onto CAN interfaces (canplayer)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand help; and __fish_seen_subcommand_from can" -f -a "gen" -d 'Generate frames for load and bus tests (cangen)'

@@ -23,7 +23,7 @@ DATA = ROOT / "tests" / "data"
 OUT = FUZZ / "seeds"
 
 # Index into LINKS in src/fuzzing.rs (the first selector byte).
-LINKS = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7, 129: 8}
+LINKS = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7, 129: 8, 227: 9}
 # Upper selector bits to cycle through: plain; iface+pkttype Host; -e; -XX + cut; all of them.
 VARIANTS = [0x00, 0x18, 0x20, 0xC0, 0x38 | 0x40 | 0x80 | 0x20]
 PER_FILE = 24  # packets taken from one public capture file

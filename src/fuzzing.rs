@@ -14,7 +14,7 @@ pub fn print_packet(data: &[u8]) {
     let [link, sel, pkt @ ..] = data else {
         return;
     };
-    const LINKS: [LinkType; 9] = [
+    const LINKS: [LinkType; 10] = [
         LinkType::ETHERNET,
         LinkType::LINUX_SLL,
         LinkType::LINUX_SLL2,
@@ -24,6 +24,7 @@ pub fn print_packet(data: &[u8]) {
         LinkType::NULL,
         LinkType::LOOP,
         LinkType::ARCNET_LINUX,
+        LinkType::CAN_SOCKETCAN,
     ];
     let sel = *sel;
     let meta = Meta {
@@ -274,9 +275,11 @@ pub fn conv_line(data: &[u8]) {
 
 /// Parses arbitrary UTF-8 as a cansend frame, a candump `-L` line and a candump filter list.
 /// An error must be one line naming a position inside the text (or just past its end); a
-/// frame must print (log syntax and candump's default line) and parse back to itself.
+/// frame must print (log syntax and candump's default line) and parse back to itself. The
+/// bytes (UTF-8 or not) are also read as a whole candump `-L` log, as `can replay` reads it.
 pub fn parse_can(data: &[u8]) {
     use crate::can::{filter, format, parse};
+    read_can_log(data);
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -303,5 +306,54 @@ pub fn parse_can(data: &[u8]) {
     }
     if let Err(e) = filter::parse(text) {
         check(&e);
+    }
+}
+
+/// Reads bytes as a candump `-L` log (`can replay`'s reader) to its end or first error. Line
+/// numbers must grow and stay within the lines there are; an entry must print back as a log
+/// line that parses to the same entry; an error must be one line.
+fn read_can_log(data: &[u8]) {
+    use crate::can::format::{Printer, TsStyle};
+    use crate::can::log::{LogError, Reader, ts_nanos};
+    use crate::can::parse;
+    let lines = data.split(|&b| b == b'\n').count() as u64;
+    let mut r = Reader::new(data);
+    let mut last = 0;
+    let mut p = Printer::new(TsStyle::None, true, false, false, 0);
+    loop {
+        match r.next_entry() {
+            Ok(Some(e)) => {
+                assert!(
+                    e.line > last && e.line <= lines,
+                    "line {} of {lines}",
+                    e.line
+                );
+                last = e.line;
+                assert!(e.rec.nsec < 1_000_000_000);
+                let _ = ts_nanos(&e.rec);
+                let mut s = String::new();
+                p.frame(
+                    &e.rec.iface,
+                    e.rec.sec as i64,
+                    e.rec.nsec,
+                    &e.rec.frame,
+                    &mut s,
+                );
+                let again = parse::log_line(s.trim_end())
+                    .unwrap_or_else(|err| panic!("{:?} -> {s:?}: {err}", e.rec));
+                assert_eq!(again.iface, e.rec.iface);
+                assert_eq!(again.sec, e.rec.sec);
+                assert_eq!(again.nsec / 1000, e.rec.nsec / 1000);
+                assert_eq!(again.frame.can_id, e.rec.frame.can_id, "{s:?}");
+                assert_eq!(again.frame.payload(), e.rec.frame.payload(), "{s:?}");
+            }
+            Ok(None) => break,
+            Err(LogError::Bad { line, msg }) => {
+                assert!(line > last && line <= lines, "line {line} of {lines}");
+                assert!(!msg.contains('\n'), "{msg:?}");
+                break;
+            }
+            Err(LogError::Io(e)) => panic!("reading memory failed: {e}"),
+        }
     }
 }

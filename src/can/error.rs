@@ -101,7 +101,9 @@ pub fn describe(f: &Frame, sep: &str, out: &mut String) {
     }
 }
 
-fn words(f: &Frame, sep: &str, out: &mut String) {
+/// The words alone: nothing when no known class is set and the counters are zero (where
+/// [`describe`] falls back to candump's frame line). `sniff` puts them on the frame's line.
+pub fn words(f: &Frame, sep: &str, out: &mut String) {
     let class = f.can_id & EFF_MASK;
     if class > 1 << CLASSES.len() {
         return;

@@ -181,32 +181,39 @@ impl Printer {
     }
 
     fn json_line(&mut self, iface: &str, sec: i64, nsec: u32, f: &Frame, out: &mut String) {
-        let mut data = String::with_capacity(2 * f.payload().len());
-        for b in f.payload() {
-            let _ = write!(data, "{b:02X}");
-        }
-        let mut frame = String::new();
-        compact(f, &mut frame);
-        let mut o = Obj::new()
+        let o = Obj::new()
             .num("ts", format_args!("{sec}.{:09}", nsec))
-            .str("iface", iface)
-            .num("id", f.id())
-            .num("extended", f.is_extended())
-            .num("rtr", f.is_rtr())
-            .num("error", f.is_error())
-            .num("fd", f.fd);
-        if f.fd {
-            o = o
-                .num("brs", f.flags & super::FD_BRS != 0)
-                .num("esi", f.flags & super::FD_ESI != 0);
-        }
-        o = o.num("len", f.len).str("data", &data).str("frame", &frame);
-        if f.is_error() {
-            let mut words = String::new();
-            error::describe(f, ",", &mut words);
-            o = o.str("error_words", &words);
-        }
-        out.push_str(&o.finish());
+            .str("iface", iface);
+        out.push_str(&json_fields(o, f).finish());
         out.push('\n');
     }
+}
+
+/// The frame's fields of the `--json` record (`id` to `error_words`), added to `o`; `sniff
+/// --json` puts the same ones in its `can` object.
+pub fn json_fields(o: Obj, f: &Frame) -> Obj {
+    let mut data = String::with_capacity(2 * f.payload().len());
+    for b in f.payload() {
+        let _ = write!(data, "{b:02X}");
+    }
+    let mut frame = String::new();
+    compact(f, &mut frame);
+    let mut o = o
+        .num("id", f.id())
+        .num("extended", f.is_extended())
+        .num("rtr", f.is_rtr())
+        .num("error", f.is_error())
+        .num("fd", f.fd);
+    if f.fd {
+        o = o
+            .num("brs", f.flags & super::FD_BRS != 0)
+            .num("esi", f.flags & super::FD_ESI != 0);
+    }
+    o = o.num("len", f.len).str("data", &data).str("frame", &frame);
+    if f.is_error() {
+        let mut words = String::new();
+        error::describe(f, ",", &mut words);
+        o = o.str("error_words", &words);
+    }
+    o
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod filter;
 pub mod format;
 pub mod link;
+pub mod log;
 pub mod parse;
 
 #[cfg(test)]

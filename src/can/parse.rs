@@ -229,8 +229,10 @@ pub fn log_line(line: &str) -> Result<LogLine, ParseError> {
             format!("expected the timestamp's seconds, found {}", what(s, i)),
         ));
     }
+    // Up to i64::MAX, as a timestamp (time_t) can hold and candump's format prints.
     let sec: u64 = line[start..i]
-        .parse()
+        .parse::<i64>()
+        .map(|s| s as u64)
         .map_err(|_| err(start, "timestamp seconds out of range"))?;
     if s.get(i) != Some(&b'.') {
         return Err(err(

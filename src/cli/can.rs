@@ -20,15 +20,23 @@ EXAMPLES:
   sockcli can send vcan0 - < bus.log               # frames from stdin: cansend or candump -L lines
   sockcli can send --every 10ms --count 50 vcan0 123#11  # 50 frames 10 ms apart, timed by the BCM
   sockcli can send --every 1s vcan0 100#01 200#02  # the two in turn, one a second, until Ctrl-C
+  sockcli can replay bus.log                       # a candump -L log, as fast as the bus takes it
+  sockcli can replay --realtime --loop 3 bus.log   # keeping the recorded gaps, three times
+  sockcli can replay --iface vcan1=can0 bus.log    # can0's frames on vcan1 (canplayer's order)
+  sockcli can replay --iface vcan0 bus.log         # every frame on vcan0, whatever the log says
+  sockcli can gen vcan0 --rate 1000 --count 5000   # 5000 random frames, 1000/s (cangen -g 1)
+  sockcli can gen vcan0 --id INCREMENT --data 11223344 --len 4
+  sockcli can gen vcan0 --fd --extended --seed 7   # CAN FD, 29-bit ids, the same frames every run
 
 EXIT CODES:
   1    no AF_CAN in this kernel (load the can and can-raw modules; can-bcm for --every), an
-       interface that is down (or goes down during send --every) or a frame it refuses (a
-       CAN FD frame on a classic interface, MTU 16)
+       interface that is down (or goes down during send --every, replay or gen) or a frame
+       it refuses (a CAN FD frame on a classic interface, MTU 16)
   2    bad frame, filter or interface name (the position in the text is named), a bad
-       --every interval or --count
+       --every interval or --count, a bad log line (its line number is named)
   130  dump: interrupted by SIGINT (143: SIGTERM), after printing every frame received;
-       send --every: interrupted, the kernel's cyclic job deleted (no frame after exit)";
+       send --every: interrupted, the kernel's cyclic job deleted (no frame after exit);
+       replay, gen: interrupted, after printing how many frames were sent";
 
 #[derive(Debug, Args)]
 pub struct CanArgs {
@@ -44,6 +52,12 @@ pub enum CanCommand {
     /// Send frames written in cansend's syntax, from the arguments or stdin ('-').
     #[command(after_long_help = CAN_EXAMPLES)]
     Send(SendArgs),
+    /// Play a candump -L log back onto CAN interfaces (canplayer).
+    #[command(after_long_help = CAN_EXAMPLES)]
+    Replay(ReplayArgs),
+    /// Generate frames for load and bus tests (cangen).
+    #[command(after_long_help = CAN_EXAMPLES)]
+    Gen(GenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -102,4 +116,85 @@ pub struct SendArgs {
     #[arg(long, value_name = "N", requires = "every",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub count: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The candump -L log ('-': stdin). Blank lines and lines starting with '#' are skipped;
+    /// any other line must be '(SECS.USECS) IFACE FRAME'. A regular file is checked whole
+    /// before the first frame is sent; stdin or a pipe is played as it is read.
+    #[arg(value_name = "LOG")]
+    pub log: String,
+    /// Send the frames logged on LOGIF to WRITEIF (canplayer's assignment order:
+    /// vcan1=can0 sends can0's frames on vcan1). Repeatable. Without it, frames go to the
+    /// interfaces named in the log; with it, frames of interfaces not assigned are skipped,
+    /// unless one --iface WRITEIF without '=' takes them all.
+    #[arg(long = "iface", value_name = "WRITEIF[=LOGIF]")]
+    pub iface: Vec<String>,
+    /// Keep the recorded gaps: each frame is sent when its timestamp's offset from the first
+    /// frame's has passed since the first frame went out. Without it frames go as fast as
+    /// the interfaces take them.
+    #[arg(long)]
+    pub realtime: bool,
+    /// Play the log N times (1 to 1000000; a file only, not stdin).
+    #[arg(long = "loop", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub loops: u32,
+    /// At the end, print on stderr how many frames were sent and skipped.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// The CAN interface to send on.
+    #[arg(value_name = "IFACE")]
+    pub iface: String,
+    /// Frames per second (1 to 10000000), timer-driven; '--rate 1000' is about 'cangen -g 1'.
+    /// Without it, frames go as fast as the interface takes them.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub rate: Option<u64>,
+    /// Stop after N frames (default: until Ctrl-C).
+    #[arg(short = 'n', long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Identifiers: RANDOM, INCREMENT (from 0, wrapping) or a fixed hex id (cangen -I).
+    #[arg(
+        long = "id",
+        value_name = "RANDOM|INCREMENT|HEX",
+        default_value = "RANDOM"
+    )]
+    pub id: String,
+    /// Payload: RANDOM, INCREMENT (a 64-bit little-endian counter in the first 8 bytes, as
+    /// cangen -D i) or fixed hex bytes (cangen -D).
+    #[arg(
+        long = "data",
+        value_name = "RANDOM|INCREMENT|HEX",
+        default_value = "RANDOM"
+    )]
+    pub data: String,
+    /// Payload length: a number (0-8; CAN FD: 0-8, 12, 16, 20, 24, 32, 48 or 64) or RANDOM
+    /// (default; the length of a fixed --data when one is given).
+    #[arg(long = "len", value_name = "N|RANDOM")]
+    pub len: Option<String>,
+    /// CAN FD frames (up to 64 bytes).
+    #[arg(long)]
+    pub fd: bool,
+    /// CAN FD frames with the bit rate switch flag (implies --fd).
+    #[arg(long)]
+    pub brs: bool,
+    /// 29-bit (extended) identifiers.
+    #[arg(short = 'e', long)]
+    pub extended: bool,
+    /// Remote frames (classic CAN only).
+    #[arg(short = 'R', long, conflicts_with_all = ["fd", "brs"])]
+    pub rtr: bool,
+    /// Seed for the random ids, lengths and data (default: from the clock), so a run can be
+    /// repeated frame for frame.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// At the end, print on stderr how many frames were sent, and at what rate.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }

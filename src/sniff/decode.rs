@@ -6,7 +6,8 @@
 //! headers etherparse does not cover, or checks more strictly than a printer should (Linux
 //! cooked v1/v2, BSD loopback), and the TCP option list are read with bounds-checked
 //! `get`s. Nothing here indexes unchecked, so malformed input prints `[|proto]` and never
-//! panics. Nothing allocates either: text goes into the caller's reused `Vec<u8>`.
+//! panics. Nothing allocates either (but a CAN error frame's words, built by `crate::can`):
+//! text goes into the caller's reused `Vec<u8>`.
 //!
 //! Differences from tcpdump, on purpose:
 //! - sequence numbers are absolute (as `tcpdump -S`), never relative to the first packet;
@@ -14,7 +15,7 @@
 //!   (`ptp.rs`, also over Ethernet), syslog (`syslog.rs`), ESP in UDP (`esp.rs`), VXLAN
 //!   and Geneve (`tunnel.rs`, with the packet they carry) are decoded; others print `UDP, length N`, and a TCP segment's line ends at
 //!   `length N`; IPv6 mobility headers are `mobility.rs`, MPTCP options `mptcp.rs`, Linux
-//!   ARCnet frames `arcnet.rs`;
+//!   ARCnet frames `arcnet.rs`, SocketCAN frames (link type 227) `can.rs`, in candump's words;
 //! - IPv6 routing headers print as `RT6 `, AH as `AH `, without their details;
 //! - less common ICMP/ICMPv6 types print their name only.
 
@@ -30,6 +31,7 @@ use crate::digits::put_hex_min;
 pub use crate::digits::{put_dec, put_hex, put_ipv4, put_ipv6};
 
 mod arcnet;
+mod can;
 mod dhcp;
 mod dns;
 mod esp;
@@ -73,7 +75,7 @@ pub struct Fields {
     /// Direction from a cooked header (used when `Meta::pkttype` is `None`).
     pub pkttype: Option<PacketType>,
     /// `"arp"`, `"ip"` (IPv4 without a decoded transport), `"ip6"`, `"tcp"`, `"udp"`,
-    /// `"icmp"`, `"icmp6"`, or `None` for a packet not decoded that far.
+    /// `"icmp"`, `"icmp6"`, `"can"`, or `None` for a packet not decoded that far.
     pub proto: Option<&'static str>,
     /// The IP protocol number (IPv6: the last next-header value).
     pub ip_proto: Option<u8>,
@@ -90,6 +92,8 @@ pub struct Fields {
     pub payload_hex: Option<usize>,
     /// A `[|proto]` or `bad-len` was printed: the packet was cut or malformed.
     pub truncated: bool,
+    /// A whole CAN frame (LINKTYPE_CAN_SOCKETCAN), for the JSON record's `can` object.
+    pub can: Option<crate::can::Frame>,
 }
 
 /// Decode one packet: append its summary line (without timestamp or newline) to `out`.
@@ -136,6 +140,10 @@ pub fn decode(meta: &Meta<'_>, data: &[u8], link_header: bool, out: &mut Vec<u8>
         LinkType::ARCNET_LINUX => {
             d.iface_prefix(meta, None);
             d.arcnet(data, wire);
+        }
+        LinkType::CAN_SOCKETCAN => {
+            d.iface_prefix(meta, None);
+            d.can(data, wire);
         }
         LinkType::NULL | LinkType::LOOP => {
             d.iface_prefix(meta, None);

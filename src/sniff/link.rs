@@ -20,6 +20,9 @@ impl LinkType {
     pub const ARCNET_LINUX: LinkType = LinkType(129);
     /// Linux cooked capture v1 (16-byte header): what `sniff` writes for "all interfaces".
     pub const LINUX_SLL: LinkType = LinkType(113);
+    /// SocketCAN: the kernel's `can_frame`/`canfd_frame` with the id big-endian (what
+    /// libpcap captures on a CAN interface and `can dump -w` writes).
+    pub const CAN_SOCKETCAN: LinkType = LinkType(227);
     /// Raw IPv4 only.
     pub const IPV4: LinkType = LinkType(228);
     /// Raw IPv6 only.

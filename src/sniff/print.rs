@@ -7,8 +7,9 @@
 //! (`"In"`, `"Out"`, `"B"`, `"M"`, `"P"`, `"?"`), `len` (wire length), `caplen`, `link`
 //! (pcap LINKTYPE number), `src_mac`, `dst_mac`, `ethertype`, `vlan` (array of ids,
 //! outermost first), `proto` (`"arp"`, `"ip"`, `"ip6"`, `"tcp"`, `"udp"`, `"icmp"`,
-//! `"icmp6"`), `ip_proto`, `src`, `dst`, `sport`, `dport`, `tcp_flags` (tcpdump letters,
-//! e.g. `"S."`), `seq`, `ack`, `win`, `icmp_type`, `icmp_code`, `truncated` (bool),
+//! `"icmp6"`, `"can"`), `ip_proto`, `src`, `dst`, `sport`, `dport`, `tcp_flags` (tcpdump letters,
+//! e.g. `"S."`), `seq`, `ack`, `win`, `icmp_type`, `icmp_code`, `truncated` (bool), `can`
+//! (a CAN frame's fields as `can dump --json` has them, from `id` to `error_words`),
 //! `summary` (the text line without timestamp).
 
 use super::decode::{self, Addr, Fields, put_dec, put_ipv4, put_ipv6, put_mac};
@@ -271,6 +272,14 @@ impl Printer {
         } else {
             b",\"truncated\":false"
         });
+        out.extend_from_slice(b",\"can\":");
+        match &f.can {
+            Some(c) => {
+                let o = crate::can::format::json_fields(crate::json::Obj::new(), c);
+                out.extend_from_slice(o.finish().as_bytes());
+            }
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(b",\"summary\":");
         crate::json::escape_bytes(&self.line, out);
         out.extend_from_slice(b"}\n");
@@ -480,7 +489,7 @@ mod tests {
              \"proto\":\"udp\",\"ip_proto\":17,\"src\":\"127.0.0.1\",\"dst\":\"127.0.0.1\",\
              \"sport\":40000,\"dport\":9,\"tcp_flags\":null,\"seq\":null,\"ack\":null,\
              \"win\":null,\"icmp_type\":null,\"icmp_code\":null,\"truncated\":false,\
-             \"summary\":\"IP 127.0.0.1.40000 > 127.0.0.1.9: UDP, length 5\"}\n"
+             \"can\":null,\"summary\":\"IP 127.0.0.1.40000 > 127.0.0.1.9: UDP, length 5\"}\n"
         );
     }
 

@@ -1,6 +1,6 @@
 //! AF_CAN raw sockets (SocketCAN, `CAN_RAW`): open, bind to an interface (or all of them),
 //! kernel filters, CAN FD, and frames in and out with their timestamp, interface and the
-//! socket's drop counter (SO_RXQ_OVFL). Frames cross the boundary as bytes in the kernel's
+//! socket's drop counter (SO_RXQ_OVFL), received in batches (recvmmsg). Frames cross the boundary as bytes in the kernel's
 //! layout (`struct can_frame`, 16 bytes; `struct canfd_frame`, 72 bytes), converted to and
 //! from [`Frame`] here.
 //!
@@ -133,82 +133,56 @@ impl CanSocket {
         )
     }
 
-    /// SO_TIMESTAMPNS and SO_RXQ_OVFL, so [`CanSocket::recv`] reports both.
+    /// SO_TIMESTAMPNS and SO_RXQ_OVFL, so [`CanSocket::recv_batch`] reports both.
     pub fn enable_rx_meta(&self) -> io::Result<()> {
         self.setsockopt(libc::SOL_SOCKET, SO_TIMESTAMPNS, &[1 as libc::c_int])?;
         self.setsockopt(libc::SOL_SOCKET, SO_RXQ_OVFL, &[1 as libc::c_int])
     }
 
-    /// One frame, or `None` when none is waiting (EAGAIN).
-    pub fn recv(&self) -> io::Result<Option<Received>> {
-        let mut buf = [0u8; CANFD_MTU];
-        // SAFETY: an all-zero sockaddr_can is valid; the kernel fills it.
-        let mut sa: libc::sockaddr_can = unsafe { zeroed() };
-        // u64 elements keep the control buffer aligned for cmsghdr.
-        let mut control = [0u64; 16];
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
+    /// Up to [`BATCH`] waiting frames in one `recvmmsg` call, into `batch` (cleared first);
+    /// an empty batch when none is waiting (EAGAIN). One syscall for a burst instead of one
+    /// `recvmsg` per frame and a last one for EAGAIN.
+    pub fn recv_batch(&self, batch: &mut RecvBatch) -> io::Result<()> {
+        batch.frames.clear();
+        let b = &mut *batch.bufs;
+        // The kernel rewrote the lengths of the headers it used last time (and perhaps of
+        // the one after): only those are reset, the pointers stay as set up once.
+        for h in &mut b.hdrs[..(b.used + 1).min(BATCH)] {
+            h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_can>() as libc::socklen_t;
+            h.msg_hdr.msg_controllen = CONTROL_LEN as _;
+            h.msg_hdr.msg_flags = 0;
+        }
+        b.used = 0;
+        // SAFETY: every header points into `b`'s boxed (so unmoving) arrays, alive and of
+        // the sizes given, for the duration of the call; no timeout pointer.
+        let n = unsafe {
+            libc::recvmmsg(
+                self.fd.as_raw_fd(),
+                b.hdrs.as_mut_ptr(),
+                BATCH as libc::c_uint,
+                libc::MSG_DONTWAIT,
+                std::ptr::null_mut(),
+            )
         };
-        // SAFETY: an all-zero msghdr is valid; its pointers are set below.
-        let mut msg: libc::msghdr = unsafe { zeroed() };
-        msg.msg_name = (&mut sa as *mut libc::sockaddr_can).cast();
-        msg.msg_namelen = size_of::<libc::sockaddr_can>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = std::mem::size_of_val(&control) as _;
-        // SAFETY: every pointer in `msg` is to a live local of the size given with it.
-        let n = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &mut msg, 0) };
         if n < 0 {
             let e = io::Error::last_os_error();
             return match e.kind() {
-                io::ErrorKind::WouldBlock => Ok(None),
-                io::ErrorKind::Interrupted => Ok(None),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(()),
                 _ => Err(e),
             };
         }
-        let frame = frame_from_bytes(&buf[..n as usize]).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("the kernel delivered a {n}-byte CAN frame"),
-            )
-        })?;
-        let (mut ts_sec, mut ts_nsec, mut drops) = (0i64, 0u32, None);
-        // SAFETY: `msg` was filled by recvmsg; CMSG_FIRSTHDR/NXTHDR stay within
-        // msg_controllen, and each payload read is bounds-checked against cmsg_len.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                let h = &*c;
-                let data = libc::CMSG_DATA(c);
-                let room = h.cmsg_len as usize - (data as usize - c as usize);
-                if h.cmsg_level == libc::SOL_SOCKET {
-                    if h.cmsg_type == SO_TIMESTAMPNS && room >= size_of::<libc::timespec>() {
-                        let t: libc::timespec = std::ptr::read_unaligned(data.cast());
-                        ts_sec = t.tv_sec;
-                        ts_nsec = t.tv_nsec as u32;
-                    } else if h.cmsg_type == SO_RXQ_OVFL && room >= 4 {
-                        drops = Some(std::ptr::read_unaligned(data.cast::<u32>()));
-                    }
-                }
-                c = libc::CMSG_NXTHDR(&msg, c);
-            }
+        b.used = n as usize;
+        for (k, h) in b.hdrs.iter().enumerate().take(n as usize) {
+            let len = h.msg_len as usize;
+            let frame = frame_from_bytes(&b.data[k][..len.min(CANFD_MTU)]).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("the kernel delivered a {len}-byte CAN frame"),
+                )
+            })?;
+            batch.frames.push(received(frame, &b.addr[k], &h.msg_hdr));
         }
-        if ts_sec == 0 && ts_nsec == 0 {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            ts_sec = now.as_secs() as i64;
-            ts_nsec = now.subsec_nanos();
-        }
-        Ok(Some(Received {
-            frame,
-            ifindex: sa.can_ifindex as u32,
-            ts_sec,
-            ts_nsec,
-            drops,
-        }))
+        Ok(())
     }
 
     /// Writes one frame (a `can_frame` or, for CAN FD, a `canfd_frame`).
@@ -222,6 +196,100 @@ impl CanSocket {
             ));
         }
         Ok(())
+    }
+}
+
+/// Frames [`CanSocket::recv_batch`] takes in one call.
+pub const BATCH: usize = 64;
+
+/// What one `recvmmsg` call receives into: the frames, and the buffers the kernel fills
+/// (allocated once, reused for every call).
+pub struct RecvBatch {
+    pub frames: Vec<Received>,
+    bufs: Box<BatchBufs>,
+}
+
+/// Bytes of one message's control buffer (a timestamp and a drop counter need 48).
+const CONTROL_LEN: usize = 128;
+
+struct BatchBufs {
+    data: [[u8; CANFD_MTU]; BATCH],
+    addr: [libc::sockaddr_can; BATCH],
+    // u64 elements keep each control buffer aligned for cmsghdr.
+    control: [[u64; CONTROL_LEN / 8]; BATCH],
+    iov: [libc::iovec; BATCH],
+    /// Each points into the arrays above (set once: the box never moves them).
+    hdrs: [libc::mmsghdr; BATCH],
+    /// Headers the last call filled.
+    used: usize,
+}
+
+impl Default for RecvBatch {
+    fn default() -> Self {
+        // SAFETY: all-zero bytes, sockaddr_can, u64s, iovecs and mmsghdrs (null pointers,
+        // set below before any use) and a zero count are valid values.
+        let mut b: Box<BatchBufs> = Box::new(unsafe { zeroed() });
+        for k in 0..BATCH {
+            b.iov[k] = libc::iovec {
+                iov_base: b.data[k].as_mut_ptr().cast(),
+                iov_len: CANFD_MTU,
+            };
+            let name = (&mut b.addr[k] as *mut libc::sockaddr_can).cast();
+            let control = b.control[k].as_mut_ptr().cast();
+            let iov = &mut b.iov[k] as *mut libc::iovec;
+            let m = &mut b.hdrs[k].msg_hdr;
+            m.msg_name = name;
+            m.msg_iov = iov;
+            m.msg_iovlen = 1;
+            m.msg_control = control;
+        }
+        // recv_batch sets the lengths of the first header (used + 1) before each call; the
+        // others start as if used.
+        b.used = BATCH;
+        RecvBatch {
+            frames: Vec::with_capacity(BATCH),
+            bufs: b,
+        }
+    }
+}
+
+/// A received frame with what the control messages of `msg` said: the kernel's timestamp
+/// (now, when there is none) and the drop counter.
+fn received(frame: Frame, sa: &libc::sockaddr_can, msg: &libc::msghdr) -> Received {
+    let (mut ts_sec, mut ts_nsec, mut drops) = (0i64, 0u32, None);
+    // SAFETY: `msg` was filled by recvmsg/recvmmsg; CMSG_FIRSTHDR/NXTHDR stay within
+    // msg_controllen, and each payload read is bounds-checked against cmsg_len.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(msg);
+        while !c.is_null() {
+            let h = &*c;
+            let data = libc::CMSG_DATA(c);
+            let room = h.cmsg_len as usize - (data as usize - c as usize);
+            if h.cmsg_level == libc::SOL_SOCKET {
+                if h.cmsg_type == SO_TIMESTAMPNS && room >= size_of::<libc::timespec>() {
+                    let t: libc::timespec = std::ptr::read_unaligned(data.cast());
+                    ts_sec = t.tv_sec;
+                    ts_nsec = t.tv_nsec as u32;
+                } else if h.cmsg_type == SO_RXQ_OVFL && room >= 4 {
+                    drops = Some(std::ptr::read_unaligned(data.cast::<u32>()));
+                }
+            }
+            c = libc::CMSG_NXTHDR(msg, c);
+        }
+    }
+    if ts_sec == 0 && ts_nsec == 0 {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        ts_sec = now.as_secs() as i64;
+        ts_nsec = now.subsec_nanos();
+    }
+    Received {
+        frame,
+        ifindex: sa.can_ifindex as u32,
+        ts_sec,
+        ts_nsec,
+        drops,
     }
 }
 

@@ -320,6 +320,30 @@ fn can_send_and_dump_match_candump_in_the_vm() {
         }
         Err(e) => println!("tcpdump not run: {e}"),
     }
+    // sniff -r prints candump's words for each record (single-spaced, FD flags added).
+    let sniff = sockcli()
+        .args(["sniff", "-t", "-r", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let words = |l: &str| -> String {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        w.into_iter()
+            .filter(|t| !matches!(*t, "CAN" | "vcan0" | "BRS" | "ESI"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let ours: Vec<String> = String::from_utf8_lossy(&sniff.stdout)
+        .lines()
+        .map(words)
+        .collect();
+    let candump: Vec<String> = default
+        .split("==\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .map(words)
+        .collect();
+    assert_eq!(ours, candump, "{}", String::from_utf8_lossy(&sniff.stdout));
     // The first record: 123#DEADBEEF, id big-endian, then len and the data.
     assert_eq!(
         &bytes[24 + 16..24 + 16 + 12],

@@ -3,7 +3,8 @@
 //! counters are summed and printed at exit.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -22,8 +23,16 @@ use crate::sniff::pcap::{self, Precision};
 use crate::sys::can as sock;
 use crate::sys::iface;
 
-/// pcap's LINKTYPE_CAN_SOCKETCAN: the kernel's frame with the id in network byte order.
-pub const LINKTYPE_CAN_SOCKETCAN: LinkType = LinkType(227);
+/// How long and how much printed output may wait, when stdout is not a terminal (candump's
+/// stdio holds 4 KiB with no time limit).
+const HOLD: Duration = Duration::from_millis(50);
+const HOLD_BYTES: usize = 32 * 1024;
+/// recvmmsg batches taken from one socket per wake-up, so that one flooded interface does
+/// not starve the others or the output.
+const PER_WAKE: usize = 16;
+/// After a signal a socket is drained until a short batch; this bounds it beyond any receive
+/// buffer (262144 frames; a CAN frame takes several hundred bytes of one).
+const DRAIN_BATCHES: usize = 4096;
 
 /// One `IFACE[,FILTER]...` argument, with `--filter` added.
 fn interface_spec(arg: &str, extra: &[String]) -> Result<(String, Filters)> {
@@ -97,7 +106,7 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
             let path = path.to_string_lossy();
             let w = pcap::Writer::create(
                 &path,
-                LINKTYPE_CAN_SOCKETCAN,
+                LinkType::CAN_SOCKETCAN,
                 sock::CANFD_MTU as u32,
                 Precision::Micro,
             )
@@ -124,13 +133,24 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
     let limit = args.count;
     let mut stop: Option<Result<Code>> = None;
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
+    let mut batch = sock::RecvBatch::default();
+    // Lines for a terminal go out at every wake-up; for a pipe or file they are held until
+    // HOLD_BYTES or HOLD has passed, so frames arriving one by one do not cost a write each.
+    let hold = !io::stdout().is_terminal();
+    let mut flush_by: Option<Instant> = None;
     let end = loop {
         ready.clear();
         fired.clear();
         reactor
-            .wait(None, &mut ready, &mut fired)
+            .wait(flush_by, &mut ready, &mut fired)
             .context("poll failed")?;
-        let signal = signals.pending();
+        // The handler sets its flag before it writes the pipe, so the pipe's readiness says
+        // when to look (a read of the empty pipe per frame otherwise).
+        let signal = if ready.iter().any(|r| r.token == SIGNAL) {
+            signals.pending()
+        } else {
+            None
+        };
         // On a signal every socket is drained first, so nothing already received is lost.
         let which: Vec<usize> = if signal.is_some() {
             (0..socks.len()).collect()
@@ -142,44 +162,53 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
                 .collect()
         };
         'socks: for i in which {
-            loop {
-                if limit.is_some_and(|l| count >= l) {
+            // One recvmmsg takes up to BATCH frames; a short batch means the queue is empty
+            // (no extra call to see EAGAIN). A flood is taken PER_WAKE batches at a time, the
+            // reactor being level-triggered; after a signal, everything already queued.
+            let rounds = if signal.is_some() {
+                DRAIN_BATCHES
+            } else {
+                PER_WAKE
+            };
+            for _ in 0..rounds {
+                if let Err(e) = socks[i].recv_batch(&mut batch) {
+                    let name = &specs[i].0;
+                    let e = if e.raw_os_error() == Some(libc::ENETDOWN) {
+                        anyhow::anyhow!("receiving on {name} ended: the interface went down")
+                    } else {
+                        anyhow::Error::new(e).context(format!("receiving on {name} failed"))
+                    };
+                    stop = Some(Err(e));
                     break 'socks;
                 }
-                let r = match socks[i].recv() {
-                    Ok(Some(r)) => r,
-                    Ok(None) => break,
-                    Err(e) => {
-                        let name = &specs[i].0;
-                        let e = if e.raw_os_error() == Some(libc::ENETDOWN) {
-                            anyhow::anyhow!("receiving on {name} ended: the interface went down")
-                        } else {
-                            anyhow::Error::new(e).context(format!("receiving on {name} failed"))
-                        };
-                        stop = Some(Err(e));
+                for r in &batch.frames {
+                    if limit.is_some_and(|l| count >= l) {
                         break 'socks;
                     }
-                };
-                if let Some(d) = r.drops {
-                    drops[i] = d;
+                    if let Some(d) = r.drops {
+                        drops[i] = d;
+                    }
+                    count += 1;
+                    let res = match &mut sink {
+                        Sink::Print { printer, buf } => {
+                            let name = names.entry(r.ifindex).or_insert_with(|| {
+                                iface::if_name(r.ifindex).unwrap_or_else(|_| r.ifindex.to_string())
+                            });
+                            printer.frame(name, r.ts_sec, r.ts_nsec, &r.frame, buf);
+                            Ok(())
+                        }
+                        Sink::Pcap(w) => {
+                            let rec = pcap_record(&r.frame);
+                            w.write(r.ts_sec, r.ts_nsec, rec.len() as u32, &rec)
+                        }
+                    };
+                    if let Err(e) = res {
+                        stop = Some(write_result(Err(e)).map(|_| Code::Success));
+                        break 'socks;
+                    }
                 }
-                count += 1;
-                let res = match &mut sink {
-                    Sink::Print { printer, buf } => {
-                        let name = names.entry(r.ifindex).or_insert_with(|| {
-                            iface::if_name(r.ifindex).unwrap_or_else(|_| r.ifindex.to_string())
-                        });
-                        printer.frame(name, r.ts_sec, r.ts_nsec, &r.frame, buf);
-                        Ok(())
-                    }
-                    Sink::Pcap(w) => {
-                        let rec = pcap_record(&r.frame);
-                        w.write(r.ts_sec, r.ts_nsec, rec.len() as u32, &rec)
-                    }
-                };
-                if let Err(e) = res {
-                    stop = Some(write_result(Err(e)).map(|_| Code::Success));
-                    break 'socks;
+                if batch.frames.len() < sock::BATCH || limit.is_some_and(|l| count >= l) {
+                    break;
                 }
             }
         }
@@ -192,7 +221,13 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
         }
         if let Sink::Print { buf, .. } = &mut sink
             && !buf.is_empty()
+            && (!hold
+                || stop.is_some()
+                || signal.is_some()
+                || buf.len() >= HOLD_BYTES
+                || flush_by.is_some_and(|t| Instant::now() >= t))
         {
+            flush_by = None;
             let r = {
                 let mut out = io::stdout().lock();
                 out.write_all(buf.as_bytes()).and_then(|_| out.flush())
@@ -201,6 +236,12 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
             if !write_result(r)? {
                 stop = Some(Ok(Code::Success));
             }
+        }
+        if let Sink::Print { buf, .. } = &sink
+            && !buf.is_empty()
+            && flush_by.is_none()
+        {
+            flush_by = Some(Instant::now() + HOLD);
         }
         if let Some(end) = stop.take() {
             break end;

@@ -1,12 +1,17 @@
 //! `can` (SPEC §8): one file per subcommand — `dump` receives on one CAN_RAW socket per
 //! interface argument (as candump does) and prints candump's formats or writes pcap; `send`
-//! writes frames parsed from cansend's syntax. Frames and formats are in `crate::can`, the
-//! socket in `sys::can`; what the subcommands share (opening a socket, naming an interface,
-//! the no-AF_CAN message) is here.
+//! writes frames parsed from cansend's syntax (`every`: cyclically, through the BCM);
+//! `replay` plays a candump -L log back (canplayer) and `gen` generates load (cangen), both
+//! sending through `tx`. Frames and formats are in `crate::can`, the socket in `sys::can`.
 
 mod dump;
 mod every;
+mod input;
+// `gen` is a reserved word in Rust 2024.
+mod r#gen;
+mod replay;
 mod send;
+mod tx;
 
 use std::io;
 
@@ -22,6 +27,8 @@ pub fn run(args: &CanArgs) -> Result<Code> {
             Some(every) => every::run(a, every),
             None => send::run(a),
         },
+        CanCommand::Replay(a) => replay::run(a),
+        CanCommand::Gen(a) => r#gen::run(a),
     }
 }
 

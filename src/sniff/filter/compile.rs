@@ -584,6 +584,17 @@ pub fn compile(e: &Expr, target: Target, snaplen: u32) -> Result<Vec<Insn>, Filt
             LinkType::NULL,
             LinkType::LOOP,
         ];
+        if l == LinkType::CAN_SOCKETCAN {
+            // pcap-filter has no CAN primitives (tcpdump: "CAN link-layer type filtering
+            // not implemented"); the kernel filters CAN ids when capturing.
+            return Err(FilterError::new(
+                0,
+                "CAN frames (link type 227) cannot be filtered, as in tcpdump \
+                 (filter ids when capturing: sockcli can dump IFACE,ID:MASK)"
+                    .to_string(),
+                &e.to_string(),
+            ));
+        }
         if !ok.contains(&l) {
             return Err(FilterError::new(
                 0,
