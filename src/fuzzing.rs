@@ -70,7 +70,7 @@ pub fn parse_filter(data: &[u8]) {
         filter::Target::KernelCooked,
         filter::Target::KernelEthernet,
     ] {
-        if let Ok(prog) = filter::compile(&expr, target, 262_144) {
+        if let Ok(prog) = filter::compile(&expr, target, pcap::MAX_SNAPLEN) {
             if let Err(e) = filter::validate(&prog) {
                 panic!("{text:?} compiled to an invalid program for {target:?}: {e}");
             }

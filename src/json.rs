@@ -86,7 +86,7 @@ pub fn escape_into(out: &mut String, s: &str) {
 /// Append raw bytes as a JSON string literal. Invalid UTF-8 becomes U+FFFD; quotes,
 /// backslashes and control characters are escaped, so a value never breaks its line.
 pub fn escape_bytes(s: &[u8], out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    use crate::digits::HEX;
     out.push(b'"');
     for chunk in s.utf8_chunks() {
         for &b in chunk.valid().as_bytes() {

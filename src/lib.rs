@@ -9,6 +9,7 @@ mod can;
 mod cli;
 mod cmd;
 mod conv;
+mod digits;
 mod endpoint;
 mod event;
 mod exit;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 
 use crate::cmd::usage;
 use crate::sys::can::{self as sock, CanSocket};
-use crate::sys::packet;
+use crate::sys::iface;
 
 /// The one line for a kernel without SocketCAN (exit 1, documented in `can --help`).
 pub fn no_can(e: io::Error) -> anyhow::Error {
@@ -33,7 +33,7 @@ pub fn ifindex(name: &str) -> Result<u32> {
     if name == "any" {
         return Ok(0);
     }
-    packet::if_index(name).map_err(|_| usage(format!("no such CAN interface '{name}'")))
+    iface::if_index(name).map_err(|_| usage(format!("no such CAN interface '{name}'")))
 }
 
 /// What [`bound`] opens: the socket, bound to one interface.

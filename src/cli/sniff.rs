@@ -38,7 +38,7 @@ pub struct SniffArgs {
     pub count: Option<u64>,
     /// Bytes of each packet to capture [default: 262144].
     #[arg(short = 's', long = "snaplen", value_name = "BYTES",
-          value_parser = clap::value_parser!(u32).range(1..=262_144))]
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::sniff::pcap::MAX_SNAPLEN)))]
     pub snaplen: Option<u32>,
     /// Do not put the interface into promiscuous mode.
     #[arg(short = 'p', long = "no-promiscuous")]

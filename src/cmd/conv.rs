@@ -239,7 +239,7 @@ impl<W: Write, E: Write> Emit<W, E> {
         l.push(b'"');
         if let Op::Pton(f) | Op::Ntop(f) = self.conv.op() {
             l.extend_from_slice(b",\"family\":");
-            crate::conv::number::dec(f.number() as u64, l);
+            crate::digits::put_dec(l, f.number() as u64);
         }
         l.extend_from_slice(b",\"input\":");
         json::escape_bytes(input, l);
@@ -247,7 +247,7 @@ impl<W: Write, E: Write> Emit<W, E> {
         json::escape_bytes(&self.result, l);
         if let Some(n) = line {
             l.extend_from_slice(b",\"line\":");
-            crate::conv::number::dec(n, l);
+            crate::digits::put_dec(l, n);
         }
         l.extend_from_slice(b"}\n");
     }

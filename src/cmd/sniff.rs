@@ -1,4 +1,4 @@
-//! `sniff` (SPEC §7): packets from an AF_PACKET ring (`sys::packet`) or a capture file
+//! `sniff` (SPEC §7): packets from an AF_PACKET ring (`sniff::live`) or a capture file
 //! (`sniff::pcap`), through a filter (`sniff::filter`: attached in the kernel when live, run
 //! in our BPF VM for files), to the printer (`sniff::print`) or a pcap writer.
 
@@ -16,16 +16,17 @@ use crate::event::signals::Signals;
 use crate::exit::Code;
 use crate::sniff::filter::{self, Expr, Target, compile::Insn};
 use crate::sniff::link::{LinkType, Meta};
+use crate::sniff::live;
 use crate::sniff::pcap::{self, Precision};
 use crate::sniff::print::{Hex, PrintOpts, Printer, TsStyle};
 use crate::sock::addr::ResolveError;
 use crate::sys::{
     self,
-    packet::{self, Capture, RingConfig},
+    iface::{arphrd_type, if_index, if_name},
+    privs::drop_privileges,
+    ring::RingConfig,
 };
 
-/// tcpdump's default snap length.
-const SNAPLEN: u32 = 262_144;
 /// Default ring: 16 MiB, like a generous `tcpdump -B 16384`, enough for a 1M-packet burst.
 const RING_KIB: u32 = 16 * 1024;
 /// Printed text is written out once this much is waiting (or at the end of each batch).
@@ -42,7 +43,7 @@ pub fn run(args: &SniffArgs) -> Result<Code> {
             .flatten();
         Some(parse_filter(&expr_text, first_word)?)
     };
-    let snaplen = args.snaplen.unwrap_or(SNAPLEN);
+    let snaplen = args.snaplen.unwrap_or(pcap::MAX_SNAPLEN);
     if args.dump_filter {
         return dump_filter(args, iface.as_deref(), expr.as_ref(), snaplen);
     }
@@ -129,7 +130,7 @@ fn split_words(args: &SniffArgs) -> (Option<String>, String) {
     if iface.is_none()
         && args.read.is_none()
         && let Some(first) = words.first()
-        && (first == "any" || packet::if_index(first).is_ok())
+        && (first == "any" || if_index(first).is_ok())
     {
         iface = Some(first.clone());
         words = &words[1..];
@@ -240,7 +241,10 @@ fn write_result(r: io::Result<()>) -> Result<bool> {
 fn read_file(args: &SniffArgs, path: &str, expr: Option<&Expr>) -> Result<Code> {
     let mut reader = pcap::Reader::open(path)
         .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {path}")))?;
-    let snaplen = args.snaplen.or(reader.snaplen()).unwrap_or(SNAPLEN);
+    let snaplen = args
+        .snaplen
+        .or(reader.snaplen())
+        .unwrap_or(pcap::MAX_SNAPLEN);
     let mut sink: Option<Sink> = None;
     let mut programs: HashMap<LinkType, Vec<Insn>> = HashMap::new();
     let mut first_link: Option<LinkType> = None;
@@ -328,11 +332,10 @@ fn live_target(iface: Option<&str>) -> Result<(Option<u32>, LinkType, Target)> {
     match iface.filter(|i| *i != "any") {
         None => Ok((None, LinkType::LINUX_SLL, Target::KernelCooked)),
         Some(name) => {
-            let index =
-                packet::if_index(name).map_err(|_| usage(format!("no such interface '{name}'")))?;
-            let hatype = packet::arphrd_type(name)
+            let index = if_index(name).map_err(|_| usage(format!("no such interface '{name}'")))?;
+            let hatype = arphrd_type(name)
                 .with_context(|| format!("cannot read the type of interface {name}"))?;
-            let (link, cooked) = packet::link_type_for(hatype);
+            let (link, cooked) = live::link_type_for(hatype);
             let target = match (link, cooked) {
                 (_, true) => Target::KernelCooked,
                 (LinkType::ETHERNET, false) => Target::KernelEthernet,
@@ -357,13 +360,12 @@ fn capture(
     // After Ctrl-C, packets already in the ring's open block appear once its retire timer
     // fires: wait two periods for them, so nothing received is lost.
     let drain = Duration::from_millis(2 * u64::from(ring.retire_ms) + 20);
-    let mut cap = Capture::open(ifindex, cooked, snaplen, ring)
+    let mut cap = live::open(ifindex, cooked, snaplen, ring)
         .with_context(|| format!("cannot capture on {}", iface.unwrap_or("all interfaces")))?;
     if let Some(expr) = expr {
         let prog =
             filter::compile::compile(expr, target, snaplen).map_err(|e| usage(e.to_string()))?;
-        let prog: Vec<libc::sock_filter> = prog.iter().map(|i| i.to_sock_filter()).collect();
-        cap.attach_filter(&prog)
+        live::attach_filter(&mut cap, &prog)
             .with_context(|| format!("cannot attach the filter '{expr_text}'"))?;
     }
     if let (Some(index), false) = (ifindex, args.no_promisc) {
@@ -371,7 +373,7 @@ fn capture(
             .context("cannot enter promiscuous mode (use -p)")?;
     }
     if let Some(user) = &args.user {
-        packet::drop_privileges(user).with_context(|| format!("cannot switch to user {user}"))?;
+        drop_privileges(user).with_context(|| format!("cannot switch to user {user}"))?;
     }
     // Installed only now, with the ring and filter in place: bench/sniff.sh takes SIGINT in
     // SigCgt as the sign that the capture is ready.
@@ -419,7 +421,7 @@ fn capture(
         cap.for_each_ready(|f| {
             let name = names
                 .entry(f.ifindex)
-                .or_insert_with(|| packet::if_name(f.ifindex).unwrap_or_default());
+                .or_insert_with(|| if_name(f.ifindex).unwrap_or_default());
             // The 802.1Q tag the kernel took out goes back in, as libpcap does.
             let tag = f
                 .vlan_tci
@@ -434,12 +436,12 @@ fn capture(
                 },
                 link,
                 iface: if cooked { Some(name.as_str()) } else { None },
-                pkttype: Some(f.packet_type()),
+                pkttype: Some(live::packet_type(f)),
             };
             let r = if cooked {
                 // What libpcap stores for "any": a cooked header, then the network packet.
                 sll.clear();
-                sll.extend_from_slice(&f.sll_header());
+                sll.extend_from_slice(&live::sll_header(f));
                 sll.extend_from_slice(f.data);
                 sink.packet(&meta, &sll)
             } else if let Some(tci) = tag {
@@ -492,7 +494,7 @@ fn interface_lost(iface: Option<&str>, ifindex: Option<u32>, err: io::Error) -> 
     if err.raw_os_error() != Some(libc::ENETDOWN) {
         return anyhow::Error::new(err).context(format!("capture on {name} failed"));
     }
-    let still_there = ifindex.is_some_and(|i| packet::if_name(i).is_ok_and(|n| n == name));
+    let still_there = ifindex.is_some_and(|i| if_name(i).is_ok_and(|n| n == name));
     let what = if still_there {
         "went down"
     } else {

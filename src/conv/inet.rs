@@ -1,6 +1,6 @@
-//! IPv4 and IPv6 addresses to and from packed bytes, following glibc's inet_aton,
-//! inet_pton and inet_ntop line for line: std's parsers and `Display` differ at the edges
-//! (std prints `::2:3` where glibc prints `::0.2.0.3`, and accepts `1.2.3.4::`).
+//! IPv4 and IPv6 text to packed bytes, following glibc's inet_aton and inet_pton line for
+//! line: std's parsers differ at the edges (they accept `1.2.3.4::`). The way back, as glibc's
+//! inet_ntop writes it, is `digits::put_ipv4`/`put_ipv6`.
 
 /// C's isspace in the C locale: also \v, which `u8::is_ascii_whitespace` leaves out.
 fn is_c_space(b: u8) -> bool {
@@ -155,77 +155,6 @@ pub fn pton6(s: &[u8]) -> Option<[u8; 16]> {
     (tp == 16).then_some(out)
 }
 
-/// Append `a.b.c.d` (inet_ntoa, inet_ntop(AF_INET)).
-pub fn ntop4(a: [u8; 4], out: &mut Vec<u8>) {
-    for (i, &b) in a.iter().enumerate() {
-        if i > 0 {
-            out.push(b'.');
-        }
-        super::number::dec(b as u64, out);
-    }
-}
-
-/// Append the text form exactly as glibc's inet_ntop(AF_INET6) writes it: lowercase hex
-/// without leading zeros; the longest run of two or more zero groups (the first of equal runs)
-/// as `::`; and a dotted quad for the last 32 bits when the first 80 bits are zero and the
-/// next 16 are ffff (`::ffff:1.2.3.4`), or the first 96 bits are zero and the seventh group is
-/// not (`::0.2.0.3` for ::2:3, while `::1` and `::ffff` stay as they are).
-pub fn ntop6(a: [u8; 16], out: &mut Vec<u8>) {
-    let words: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
-    // The longest zero run, as (start, len); a later run must be strictly longer to win.
-    let mut best = (0, 0);
-    let mut run = (0, 0);
-    for (i, &w) in words.iter().enumerate() {
-        if w == 0 {
-            run = if run.1 == 0 {
-                (i, 1)
-            } else {
-                (run.0, run.1 + 1)
-            };
-            if run.1 > best.1 {
-                best = run;
-            }
-        } else {
-            run = (0, 0);
-        }
-    }
-    if best.1 < 2 {
-        best = (0, 0);
-    }
-    let mut i = 0;
-    while i < 8 {
-        if best.1 > 0 && i == best.0 {
-            out.push(b':');
-            i += best.1;
-            continue;
-        }
-        if i != 0 {
-            out.push(b':');
-        }
-        if i == 6 && best.0 == 0 && (best.1 == 6 || (best.1 == 5 && words[5] == 0xffff)) {
-            ntop4([a[12], a[13], a[14], a[15]], out);
-            return;
-        }
-        hex_group(words[i], out);
-        i += 1;
-    }
-    if best.1 > 0 && best.0 + best.1 == 8 {
-        out.push(b':');
-    }
-}
-
-/// `%x`: lowercase, no leading zeros.
-fn hex_group(w: u16, out: &mut Vec<u8>) {
-    let mut started = false;
-    for shift in [12, 8, 4, 0] {
-        let d = (w >> shift) & 15;
-        if d != 0 || started || shift == 0 {
-            started = true;
-            out.push(b"0123456789abcdef"[d as usize]);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,37 +292,6 @@ mod tests {
             "g::",
         ] {
             assert_eq!(pton6(bad.as_bytes()), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn ntop6_matches_glibc() {
-        let cases = [
-            ("00000000000000000000000000000000", "::"),
-            ("00000000000000000000000000000001", "::1"),
-            ("00000000000000000000000000000002", "::2"),
-            ("0000000000000000000000000000ffff", "::ffff"),
-            ("00000000000000000000000000020003", "::0.2.0.3"),
-            ("00000000000000000000000000010000", "::0.1.0.0"),
-            ("00000000000000000000ffff00000000", "::ffff:0.0.0.0"),
-            ("00000000000000000000ffff01020304", "::ffff:1.2.3.4"),
-            ("00000000000000000000ffff0000ffff", "::ffff:0.0.255.255"),
-            ("00000000000000000000fffe01020304", "::fffe:102:304"),
-            ("00010000000000000000000000000000", "1::"),
-            ("00010000000000010000000000000001", "1:0:0:1::1"),
-            ("20010db8000000000000000000000001", "2001:db8::1"),
-            ("00010002000300040005000600070008", "1:2:3:4:5:6:7:8"),
-            ("00010000000200030004000500060007", "1:0:2:3:4:5:6:7"),
-            ("0001000000000002000000000000abcd", "1:0:0:2::abcd"),
-            ("000000000000000000000000ffffffff", "::255.255.255.255"),
-        ];
-        for (h, want) in cases {
-            let mut out = Vec::new();
-            ntop6(
-                super::super::number::unhex::<16>(h.as_bytes()).unwrap(),
-                &mut out,
-            );
-            assert_eq!(String::from_utf8(out).unwrap(), want, "{h}");
         }
     }
 }

@@ -7,6 +7,8 @@ pub mod number;
 
 use std::fmt;
 
+use crate::digits::{put_dec, put_hex_bytes, put_ipv4, put_ipv6};
+
 /// Which address family `pton`/`ntop` handle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -167,10 +169,10 @@ impl Conv {
             };
             let n = bits as usize / 8;
             match format {
-                Format::Dec => number::dec(r, out),
+                Format::Dec => put_dec(out, r),
                 Format::Hex => {
                     out.extend_from_slice(b"0x");
-                    number::hex_bytes(&r.to_be_bytes()[8 - n..], out);
+                    put_hex_bytes(out, &r.to_be_bytes()[8 - n..]);
                 }
                 Format::Bin => {
                     out.extend_from_slice(b"0b");
@@ -198,11 +200,9 @@ impl Conv {
                 out,
             ),
             Op::Ntoa | Op::Ntop(Family::V4) => {
-                inet::ntop4(number::unhex(input).ok_or(ConvError::Hex(4))?, out)
+                put_ipv4(out, number::unhex(input).ok_or(ConvError::Hex(4))?)
             }
-            Op::Ntop(Family::V6) => {
-                inet::ntop6(number::unhex(input).ok_or(ConvError::Hex(16))?, out)
-            }
+            Op::Ntop(Family::V6) => put_ipv6(out, number::unhex(input).ok_or(ConvError::Hex(16))?),
             _ => unreachable!("byte-order ops are handled above"),
         }
         Ok(())
@@ -213,7 +213,7 @@ impl Conv {
 /// big-endian unsigned number in decimal or `0b` binary (what htonl & co. read), or raw.
 fn packed(bytes: &[u8], format: Format, out: &mut Vec<u8>) {
     match format {
-        Format::Hex => number::hex_bytes(bytes, out),
+        Format::Hex => put_hex_bytes(out, bytes),
         Format::Dec => number::dec_bytes(bytes, out),
         Format::Bin => {
             out.extend_from_slice(b"0b");

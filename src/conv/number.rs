@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::digits::put_dec;
+
 /// Why a VALUE is not a number of the operation's width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NumError {
@@ -100,38 +102,13 @@ fn check_rest(digits: &[u8], radix: u32) -> Result<(), NumError> {
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// Append `v` in decimal.
-pub fn dec(mut v: u64, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
-}
-
 /// Append a big-endian byte string as one unsigned decimal number (up to 16 bytes).
 pub fn dec_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     let v = bytes.iter().fold(0u128, |v, &b| (v << 8) | b as u128);
     match u64::try_from(v) {
-        Ok(v) => dec(v, out),
+        Ok(v) => put_dec(out, v),
         // Only pton 6 gets here; its rare u128 does not need the fast path.
         Err(_) => out.extend_from_slice(v.to_string().as_bytes()),
-    }
-}
-
-/// Append lowercase hex digits of `bytes`, two per byte, no prefix.
-pub fn hex_bytes(bytes: &[u8], out: &mut Vec<u8>) {
-    for &b in bytes {
-        out.push(HEX[(b >> 4) as usize]);
-        out.push(HEX[(b & 15) as usize]);
     }
 }
 
@@ -221,14 +198,11 @@ mod tests {
             f(&mut v);
             String::from_utf8(v).unwrap()
         };
-        assert_eq!(s(&|o| dec(0, o)), "0");
-        assert_eq!(s(&|o| dec(u64::MAX, o)), "18446744073709551615");
         assert_eq!(
             s(&|o| dec_bytes(&[0x7b, 0x2d, 0x43, 0x59], o)),
             "2066563929"
         );
         assert_eq!(s(&|o| dec_bytes(&[0xff; 16], o)), u128::MAX.to_string());
-        assert_eq!(s(&|o| hex_bytes(&[0x01, 0x00, 0xab], o)), "0100ab");
         assert_eq!(s(&|o| bin_bytes(&[0x81, 0x02], o)), "1000000100000010");
     }
 

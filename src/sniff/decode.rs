@@ -26,6 +26,9 @@ use etherparse::{
 };
 
 use super::link::{LinkType, Meta, PacketType};
+use crate::digits::put_hex_min;
+// The decoders (children) and the printer write numbers and addresses with these.
+pub use crate::digits::{put_dec, put_hex, put_ipv4, put_ipv6};
 
 mod arcnet;
 mod can;
@@ -215,10 +218,7 @@ impl Dec<'_> {
 
     /// Lowercase hex with no leading zeros (`0` for zero), as tcpdump's `%x`/`%llx`.
     fn hex(&mut self, v: u64) {
-        let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
-        for k in (0..digits).rev() {
-            self.out.push(HEX[((v >> (4 * k)) & 15) as usize]);
-        }
+        put_hex_min(self.out, v);
     }
 
     /// `label` then `v` as [`Self::hex`].
@@ -1195,30 +1195,6 @@ fn pad_left(out: &mut Vec<u8>, start: usize, width: usize) {
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// Decimal digits of `v`.
-pub fn put_dec(out: &mut Vec<u8>, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
-}
-
-/// `digits` lowercase hex digits of `v`, zero-padded.
-pub fn put_hex(out: &mut Vec<u8>, v: u32, digits: u32) {
-    for k in (0..digits).rev() {
-        out.push(HEX[((v >> (4 * k)) & 15) as usize]);
-    }
-}
-
 /// Colon-separated lowercase hex bytes (`02:00:00:00:00:01`).
 pub fn put_mac(out: &mut Vec<u8>, m: &[u8]) {
     for (i, &b) in m.iter().enumerate() {
@@ -1226,68 +1202,6 @@ pub fn put_mac(out: &mut Vec<u8>, m: &[u8]) {
             out.push(b':');
         }
         put_hex(out, u32::from(b), 2);
-    }
-}
-
-pub fn put_ipv4(out: &mut Vec<u8>, a: [u8; 4]) {
-    for (i, b) in a.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b'.');
-        }
-        put_dec(out, u64::from(b));
-    }
-}
-
-/// An IPv6 address as glibc's `inet_ntop` writes it (RFC 5952 compression of the longest
-/// run of two or more zero groups, the first such run on ties; IPv4-mapped and
-/// IPv4-compatible addresses end in dotted quad).
-pub fn put_ipv6(out: &mut Vec<u8>, a: [u8; 16]) {
-    let w: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
-    let (mut best, mut best_len, mut cur, mut cur_len) = (usize::MAX, 0, 0, 0);
-    for (i, &x) in w.iter().enumerate() {
-        if x == 0 {
-            if cur_len == 0 {
-                cur = i;
-            }
-            cur_len += 1;
-            if cur_len > best_len {
-                best = cur;
-                best_len = cur_len;
-            }
-        } else {
-            cur_len = 0;
-        }
-    }
-    if best_len < 2 {
-        best = usize::MAX;
-    }
-    let in_best = |i: usize| best != usize::MAX && i >= best && i < best + best_len;
-    for i in 0..8 {
-        if in_best(i) {
-            if i == best {
-                out.push(b':');
-            }
-            continue;
-        }
-        if i != 0 {
-            out.push(b':');
-        }
-        // Embedded IPv4: ::a.b.c.d and ::ffff:a.b.c.d.
-        if i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
-            put_ipv4(out, [a[12], a[13], a[14], a[15]]);
-            return;
-        }
-        let x = u32::from(w[i]);
-        let digits = match x {
-            0..0x10 => 1,
-            0x10..0x100 => 2,
-            0x100..0x1000 => 3,
-            _ => 4,
-        };
-        put_hex(out, x, digits);
-    }
-    if best != usize::MAX && best + best_len == 8 {
-        out.push(b':');
     }
 }
 

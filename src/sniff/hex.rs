@@ -10,7 +10,7 @@
 //! (`event::hexdump` prints `hexdump -C` lines for the relay; the layouts differ, so the two
 //! share nothing but the idea.)
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+use crate::digits::HEX;
 
 /// Append the dump of `bytes`, each line starting with `\n\t` as tcpdump writes it (the
 /// caller's summary line comes first and its newline last).

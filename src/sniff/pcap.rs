@@ -13,7 +13,8 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use super::link::LinkType;
 
-/// The largest packet we accept (libpcap's maximum snapshot length).
+/// The largest packet we accept (libpcap's maximum snapshot length), and the default snap
+/// length of a capture, as in tcpdump: the one snap length constant.
 pub const MAX_SNAPLEN: u32 = 262_144;
 /// Largest pcapng block (a packet plus generous room for options).
 const MAX_BLOCK: u32 = MAX_SNAPLEN + 65_536;

@@ -1,18 +1,29 @@
-//! The only module (with its `netdb`, `packet` and `time` children) with `unsafe`: thin
-//! wrappers over libc calls that neither socket2 nor rustix offers. Each function names the
-//! call it wraps; each `unsafe` block says why it is sound.
+//! The only module (with its children) with `unsafe`: thin wrappers over the system calls
+//! that neither socket2 nor rustix offers. Each function names the call it wraps; each
+//! `unsafe` block says why it is sound. Nothing here knows about the rest of the crate's
+//! formats (pcap, filters): `sys` imports no other module of sockcli but `can`'s frame types.
+//!
+//! - `netdb`, and `getaddrinfo` here: the resolver (`_r` calls).
+//! - `packet`: the AF_PACKET capture socket; `ring`: its TPACKET_V3 receive ring.
+//! - `iface`: interface names, indexes and ARPHRD types.
+//! - `privs`: dropping root for the whole process.
+//! - `can`, `can_bcm`: SocketCAN raw and broadcast-manager sockets.
+//! - `time`: local time.
 
 use std::ffi::{CStr, CString};
 use std::io;
+use std::mem::{MaybeUninit, size_of};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr;
 
 pub mod can;
 pub mod can_bcm;
+pub mod iface;
 pub mod netdb;
-// The capture layer for `sniff`; cmd::sniff, its user, comes last.
-#[allow(dead_code)]
 pub mod packet;
+pub mod privs;
+pub mod ring;
 pub mod time;
 
 /// Hints for [`getaddrinfo`], as in `struct addrinfo` (0 means "any").
@@ -146,6 +157,46 @@ pub fn dup_fd(n: i32) -> io::Result<std::os::fd::OwnedFd> {
     }
     // SAFETY: `dup` is a new descriptor that nothing else owns.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(dup) })
+}
+
+/// `setsockopt(2)` with a plain C value (the options socket2 and rustix lack: PACKET_*).
+fn setsockopt<T>(fd: BorrowedFd<'_>, level: i32, name: i32, val: &T) -> io::Result<()> {
+    // SAFETY: `val` is a valid T for the duration of the call and its size is passed with it.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (val as *const T).cast(),
+            size_of::<T>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// `getsockopt(2)` of a plain C value that is valid all-zero (PACKET_STATISTICS).
+fn getsockopt<T: Copy>(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<T> {
+    let mut val = MaybeUninit::<T>::zeroed();
+    let mut len = size_of::<T>() as libc::socklen_t;
+    // SAFETY: `val` has room for `len` bytes; the kernel writes at most that many.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            val.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: T is a C struct of integers, valid all-zero, and the kernel filled in the rest.
+    Ok(unsafe { val.assume_init() })
 }
 
 /// `poll(2)` over raw `pollfd`s, for the capture ring's unit tests (everything else waits on

@@ -1,4 +1,5 @@
-//! `localtime_r(3)`: broken-down local time, for timestamps printed in the local time zone.
+//! `localtime_r(3)`: broken-down local time, for timestamps printed in the local time zone;
+//! and, for benches in tests, CPU clocks.
 
 /// A moment in local time as `localtime_r` gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,27 @@ pub fn local_time(secs: i64) -> Option<LocalTime> {
         sec: tm.tm_sec as u32,
         utc_offset: tm.tm_gmtoff,
     })
+}
+
+/// CPU time of the calling thread (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`), for benches.
+#[cfg(test)]
+pub fn thread_cpu() -> std::time::Duration {
+    // SAFETY: all-zero timespec is valid; clock_gettime fills it through a valid pointer.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// CPU time of the waited-for children (`getrusage(RUSAGE_CHILDREN)`), for benches.
+#[cfg(test)]
+pub fn children_cpu() -> std::time::Duration {
+    // SAFETY: all-zero rusage is valid; getrusage fills it through a valid pointer.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    let tv = |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::exit::Code;
 use crate::sniff::link::LinkType;
 use crate::sniff::pcap::{self, Precision};
 use crate::sys::can as sock;
-use crate::sys::packet;
+use crate::sys::iface;
 
 /// How long and how much printed output may wait, when stdout is not a terminal (candump's
 /// stdio holds 4 KiB with no time limit).
@@ -209,7 +209,7 @@ pub fn run(args: &DumpArgs) -> Result<Code> {
                     let res = match &mut sink {
                         Sink::Print { printer, buf } => {
                             let name = names.entry(r.ifindex).or_insert_with(|| {
-                                packet::if_name(r.ifindex).unwrap_or_else(|_| r.ifindex.to_string())
+                                iface::if_name(r.ifindex).unwrap_or_else(|_| r.ifindex.to_string())
                             });
                             printer.frame(name, r.ts_sec, r.ts_nsec, &r.frame, buf);
                             Ok(())

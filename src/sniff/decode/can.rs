@@ -15,8 +15,9 @@
 //! type's maximum prints ` [|can]` after `[N]`; a CAN XL record (byte 4 has CANXL_XLF) is
 //! named, not decoded. The frame itself goes to `Fields::can` for the JSON record.
 
-use super::{Dec, HEX};
+use super::Dec;
 use crate::can::{self, EFF_FLAG, ERR_FLAG, FD_MAX_DLEN, Frame, MAX_DLEN, error};
+use crate::digits::HEX;
 
 /// `CANXL_XLF` in byte 4 (where classic and FD frames keep their length, at most 64).
 const CANXL_XLF: u8 = 0x80;

@@ -33,13 +33,13 @@ impl Insn {
         }
     }
 
-    pub fn to_sock_filter(self) -> libc::sock_filter {
-        libc::sock_filter {
-            code: self.code,
-            jt: self.jt,
-            jf: self.jf,
-            k: self.k,
-        }
+    pub const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> Insn {
+        Insn { code, jt, jf, k }
+    }
+
+    /// The instruction as socket2 attaches it (SO_ATTACH_FILTER).
+    pub fn to_sock_filter(self) -> socket2::SockFilter {
+        socket2::SockFilter::new(self.code, self.jt, self.jf, self.k)
     }
 }
 
@@ -86,6 +86,8 @@ pub const TXA: u16 = 0x80;
 /// Ancillary data offsets (SKF_AD_*).
 pub const SKF_AD_OFF: u32 = (-0x1000i32) as u32;
 pub const SKF_AD_PROTOCOL: u32 = 0;
+pub const SKF_AD_PKTTYPE: u32 = 4;
+pub const SKF_AD_IFINDEX: u32 = 8;
 pub const SKF_AD_VLAN_TAG: u32 = 44;
 pub const SKF_AD_VLAN_TAG_PRESENT: u32 = 48;
 
@@ -746,9 +748,10 @@ pub fn dump(prog: &[Insn]) -> String {
 mod tests {
     use super::*;
     use crate::sniff::filter::parse;
+    use crate::sniff::pcap::MAX_SNAPLEN;
 
     fn prog(s: &str, t: Target) -> Vec<Insn> {
-        compile(&parse(s).unwrap(), t, 262_144).unwrap()
+        compile(&parse(s).unwrap(), t, MAX_SNAPLEN).unwrap()
     }
 
     #[test]
@@ -848,7 +851,7 @@ mod tests {
         let e = compile(
             &parse(&s).unwrap(),
             Target::Link(LinkType::ETHERNET),
-            262_144,
+            MAX_SNAPLEN,
         );
         let msg = e.unwrap_err().msg;
         assert!(msg.starts_with("expression too long ("), "{msg}");

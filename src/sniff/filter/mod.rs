@@ -1,6 +1,7 @@
 //! Capture filters: the common subset of pcap-filter(7), parsed (`parse`), compiled to classic
-//! BPF for a link type or a live AF_PACKET socket (`compile`), and run in user space (`vm`)
-//! for capture files.
+//! BPF for a link type or a live AF_PACKET socket (`compile`, with `socket` adding the
+//! loopback prologue and the snap length for the socket), and run in user space (`vm`) for
+//! capture files.
 //!
 //! Supported: `host`, `net` (CIDR and `A.B.C` forms), `port`, `portrange`, the direction
 //! qualifiers `src`, `dst`, `src or dst`, `src and dst`, the protocols `ip ip6 arp rarp tcp udp
@@ -11,6 +12,7 @@ use std::net::IpAddr;
 
 pub mod compile;
 pub mod parse;
+pub mod socket;
 pub mod vm;
 
 #[allow(unused_imports)] // re-exports for cmd::sniff

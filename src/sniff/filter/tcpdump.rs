@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use super::{Target, compile, parse, run};
+use super::{Insn, Target, compile, parse, run};
 use crate::sniff::link::LinkType;
-use crate::sniff::pcap::{Reader, read_all};
+use crate::sniff::pcap::{MAX_SNAPLEN, Reader, read_all};
 
 const EXPRS: &[&str] = &[
     "tcp",
@@ -151,7 +151,8 @@ fn filters_match_tcpdump() {
                                     None => {
                                         progs.push((
                                             r.link,
-                                            compile(&ast, Target::Link(r.link), 262_144).unwrap(),
+                                            compile(&ast, Target::Link(r.link), MAX_SNAPLEN)
+                                                .unwrap(),
                                         ));
                                         &progs.last().unwrap().1
                                     }
@@ -200,7 +201,7 @@ fn filters_match_tcpdump() {
 /// it) or OpenBSD LOOP (network order) with only the IPv4/IPv6 frames kept.
 fn convert(bytes: &[u8], to: LinkType) -> Vec<u8> {
     let mut rd = Reader::new(bytes).unwrap();
-    let mut w = crate::sniff::pcap::Writer::new(Vec::new(), to, 262_144).unwrap();
+    let mut w = crate::sniff::pcap::Writer::new(Vec::new(), to, MAX_SNAPLEN).unwrap();
     let mut pkt = Vec::new();
     while let Ok(Some(r)) = rd.next() {
         if r.data.len() < 14 {
@@ -270,7 +271,7 @@ fn filters_match_tcpdump_on_converted_link_types() {
             ));
             std::fs::write(&path, &conv).unwrap();
             for e in EXPRS.iter().filter(|e| !e.contains("vlan")) {
-                let prog = compile(&parse(e).unwrap(), Target::Link(to), 262_144).unwrap();
+                let prog = compile(&parse(e).unwrap(), Target::Link(to), MAX_SNAPLEN).unwrap();
                 let mut rd = Reader::new(&conv[..]).unwrap();
                 let mut n = 0;
                 while let Ok(Some(r)) = rd.next() {
@@ -386,10 +387,7 @@ fn kernel_accepts_programs() {
             let prog: Vec<socket2::SockFilter> = compile(&parse(e).unwrap(), t, 65535)
                 .unwrap()
                 .into_iter()
-                .map(|i| {
-                    let f = i.to_sock_filter();
-                    socket2::SockFilter::new(f.code, f.jt, f.jf, f.k)
-                })
+                .map(Insn::to_sock_filter)
                 .collect();
             let r = sock.attach_filter(&prog);
             assert!(r.is_ok(), "'{e}' {t:?}: {r:?}");
@@ -410,9 +408,13 @@ fn tcpdump_reads_our_files() {
         crate::sniff::pcap::Precision::Nano,
     ] {
         let mut rd = Reader::new(&src[..]).unwrap();
-        let mut w =
-            crate::sniff::pcap::Writer::with_precision(Vec::new(), LinkType::ETHERNET, 262_144, p)
-                .unwrap();
+        let mut w = crate::sniff::pcap::Writer::with_precision(
+            Vec::new(),
+            LinkType::ETHERNET,
+            MAX_SNAPLEN,
+            p,
+        )
+        .unwrap();
         let mut n = 0;
         while let Some(r) = rd.next().unwrap() {
             w.write(r.ts_sec, r.ts_nsec + 789, r.len, r.data).unwrap();
@@ -475,7 +477,7 @@ fn vlan_tagged_frames_match_tcpdump() {
         let src = std::fs::read(data_dir().join(name)).unwrap();
         let mut rd = Reader::new(&src[..]).unwrap();
         let mut w =
-            crate::sniff::pcap::Writer::new(Vec::new(), LinkType::ETHERNET, 262_144).unwrap();
+            crate::sniff::pcap::Writer::new(Vec::new(), LinkType::ETHERNET, MAX_SNAPLEN).unwrap();
         let mut i = 0u16;
         while let Some(r) = rd.next().unwrap() {
             i += 1;
@@ -498,9 +500,9 @@ fn vlan_tagged_frames_match_tcpdump() {
         std::fs::write(&path, &bytes).unwrap();
         for e in exprs {
             let ast = parse(e).unwrap();
-            let eth = compile(&ast, Target::Link(LinkType::ETHERNET), 262_144).unwrap();
-            let keth = compile(&ast, Target::KernelEthernet, 262_144).unwrap();
-            let cooked = compile(&ast, Target::KernelCooked, 262_144).unwrap();
+            let eth = compile(&ast, Target::Link(LinkType::ETHERNET), MAX_SNAPLEN).unwrap();
+            let keth = compile(&ast, Target::KernelEthernet, MAX_SNAPLEN).unwrap();
+            let cooked = compile(&ast, Target::KernelCooked, MAX_SNAPLEN).unwrap();
             let mut rd = Reader::new(&bytes[..]).unwrap();
             let mut n = 0;
             while let Some(r) = rd.next().unwrap() {
