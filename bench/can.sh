@@ -13,6 +13,10 @@
 #   MODES="alone both"          alone: each tool by itself; both: the two on the same burst
 #   SOCKCLI_OLD=path  another sockcli build, run alone too (as `sockcli-old`): before/after
 #                  figures from one boot
+#   CANBED_QEMU=.. extra qemu options (default "-icount shift=0,sleep=off": guest time counts
+#                  instructions, so CPU times are instruction counts that host load cannot
+#                  change — the same run twice gave the same figures to 0.05%; CANBED_QEMU=
+#                  (empty) for plain TCG, whose figures vary by ±40% on a loaded host)
 #   OUT=file       file: receivers write into a file in the VM's RAM (/tmp), so lines can be
 #                  counted; null: > /dev/null (CPU only: sockcli's figures then come from its
 #                  exit line, candump's seen and dropped are unknown, its DROPCOUNT lines being
@@ -36,6 +40,7 @@ REPS=${REPS:-1}
 GEN=${GEN:--g 0 -I i -L 8 -D i}
 MODES=${MODES:-alone both}
 OUT=${OUT:-file}
+export CANBED_QEMU=${CANBED_QEMU-"-icount shift=0,sleep=off"}
 if [[ -z ${SOCKCLI:-} ]]; then
     (cd "$root" && cargo build --release --quiet)
     SOCKCLI=$root/target/release/sockcli
