@@ -357,3 +357,36 @@ fn read_can_log(data: &[u8]) {
         }
     }
 }
+
+/// One `resolve -` stdin line (no lookup): a skipped line is blank or a comment, a query's
+/// HOST and SERVICE are words of the line with no blank in them, and an error is one line.
+pub fn resolve_line(data: &[u8]) {
+    use crate::cmd::resolve::line::{Line, parse};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match parse(text) {
+        Line::Skip => {
+            let t = text.trim();
+            assert!(t.is_empty() || t.starts_with('#'), "{text:?}");
+        }
+        Line::Query { host, service } => {
+            assert!(!host.is_empty(), "{text:?}");
+            let words: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(words.first(), Some(&host), "{text:?}");
+            assert_eq!(words.get(1).copied(), service, "{text:?}");
+            assert!(words.len() <= 2, "{text:?}");
+            if let Some(s) = service.filter(|s| s.bytes().all(|b| b.is_ascii_digit())) {
+                assert!(
+                    s.trim_start_matches('0').parse::<u16>().is_ok()
+                        || s.trim_start_matches('0').is_empty(),
+                    "{text:?}"
+                );
+            }
+        }
+        Line::Bad(why) => {
+            assert!(!why.is_empty());
+            assert!(!why.contains('\n') && !why.contains('\r'), "{why:?}");
+        }
+    }
+}
