@@ -23,12 +23,26 @@ pub(crate) fn parse(line: &str) -> Line<'_> {
     let mut words = line.split_whitespace();
     let (host, service) = (words.next().unwrap_or(""), words.next());
     if words.next().is_some() {
-        return Line::Bad(format!("expected HOST [SERVICE], got '{trimmed}'"));
+        return Line::Bad(format!("expected HOST [SERVICE], got '{}'", shown(trimmed)));
     }
     if let Some(Err(why)) = service.map(numeric_port_in_range) {
         return Line::Bad(why);
     }
     Line::Query { host, service }
+}
+
+/// The line for an error message: control characters escaped (as `conv` does), so that a
+/// `\r` or an ESC in the input cannot overwrite or restyle the terminal line.
+fn shown(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A numeric SERVICE must be a port: getaddrinfo takes 65536 as 0 and 99999 as 34463 (it
@@ -68,6 +82,11 @@ mod tests {
             Line::Bad("expected HOST [SERVICE], got 'a b  c'".into())
         );
         assert!(matches!(parse("localhost 65536"), Line::Bad(_)));
+        // Found by the `resolve` fuzz target: a CR inside a bad line went to stderr raw.
+        assert_eq!(
+            parse("\"\0lhost 60!!!\r60!!"),
+            Line::Bad(r#"expected HOST [SERVICE], got '"\u{0}lhost 60!!!\r60!!'"#.into())
+        );
         assert!(matches!(
             parse("localhost 65535"),
             Line::Query {
