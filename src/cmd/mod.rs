@@ -7,7 +7,7 @@ mod conv;
 mod exec;
 mod listen;
 mod pair;
-mod resolve;
+pub(crate) mod resolve;
 mod scan;
 mod sniff;
 

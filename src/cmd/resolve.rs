@@ -5,6 +5,7 @@
 mod batch;
 mod entries;
 mod forward;
+pub(crate) mod line;
 mod report;
 
 use std::cell::RefCell;
@@ -157,7 +158,7 @@ fn forward(args: &ResolveArgs, family: i32) -> Result<Code> {
         return print(&entries::aliases(host, family)?, args.json);
     }
     if let Some(s) = service {
-        numeric_port_in_range(s).map_err(usage)?;
+        line::numeric_port_in_range(s).map_err(usage)?;
     }
     let query = forward::Query {
         // '' is the seeds' None: no host.
@@ -211,20 +212,14 @@ fn batch(args: &ResolveArgs, family: i32) -> Result<Code> {
         .map_while(std::result::Result::ok)
         .enumerate()
         .map(|(i, l)| (i + 1, l))
-        .filter(|(_, l)| {
-            let l = l.trim();
-            !l.is_empty() && !l.starts_with('#')
-        });
-    let work = move |(n, line): (usize, String)| {
-        let mut words = line.split_whitespace();
-        let (host, service) = (words.next().unwrap_or(""), words.next());
-        if words.next().is_some() {
-            let why = format!("expected HOST [SERVICE], got '{}'", line.trim());
-            return Outcome::BadLine(n, why);
-        }
-        if let Some(Err(why)) = service.map(numeric_port_in_range) {
-            return Outcome::BadLine(n, why);
-        }
+        .filter(|(_, l)| line::parse(l) != line::Line::Skip);
+    let work = move |(n, text): (usize, String)| {
+        let (host, service) = match line::parse(&text) {
+            line::Line::Query { host, service } => (host, service),
+            line::Line::Bad(why) => return Outcome::BadLine(n, why),
+            // Filtered out above.
+            line::Line::Skip => unreachable!("skipped lines are not queued"),
+        };
         let query = forward::Query {
             host: Some(host.to_string()),
             service: service.map(str::to_string),
@@ -291,13 +286,4 @@ fn batch(args: &ResolveArgs, family: i32) -> Result<Code> {
     } else {
         Code::Success
     })
-}
-
-/// A numeric SERVICE must be a port: getaddrinfo takes 65536 as 0 and 99999 as 34463 (it
-/// keeps the low 16 bits), so those are refused here, as everywhere a port is typed.
-fn numeric_port_in_range(service: &str) -> Result<(), String> {
-    if service.bytes().all(|b| b.is_ascii_digit()) {
-        crate::sock::addr::Port::parse(service)?;
-    }
-    Ok(())
 }

@@ -1,8 +1,9 @@
 //! Faults users meet (issue 13): a stopped process, a full disk on stdout, a reader that goes
 //! away, a reader that is slow, and thousands of connections and resets — each checked for
 //! what the user sees (bytes, exit code, one line) and for what must not grow (fds, memory).
-//! Sized for CI; `| head` is in connect.rs, a reset peer in pair.rs, a vanishing interface in
-//! sniff.rs, EMFILE in server.rs.
+//! Sized for CI; `| head` is in connect.rs, a reset peer for `pair` in pair.rs (for `connect`
+//! and `listen` here), a vanishing interface in sniff.rs, EMFILE in server.rs; the heavy runs
+//! (1 GiB, 10,000 connections) are `bench/faults.sh`.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -172,4 +173,92 @@ fn sigterm_mid_transfer_delivers_what_was_received() {
     assert!(o.stdout == payload, "stdout holds exactly what was sent");
     let mut rest = Vec::new();
     let _ = s.read_to_end(&mut rest);
+}
+
+/// A peer that sends N pattern bytes, waits until our kernel has acknowledged all of them (its
+/// send queue is empty, so they sit in sockcli's receive queue or beyond), then resets
+/// (SO_LINGER 0). `server`: listens and prints its port first; `client PORT`: connects.
+const RESET_PEER: &str = r#"
+import fcntl, socket, struct, sys, termios, time
+mode, n = sys.argv[1], int(sys.argv[2])
+if mode == "server":
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+    print(s.getsockname()[1], flush=True)
+    c, _ = s.accept()
+else:
+    c = socket.create_connection(("127.0.0.1", int(sys.argv[3])))
+c.sendall(bytes((i * 7 + 3) & 255 for i in range(n)))
+deadline = time.time() + 10
+while struct.unpack("i", fcntl.ioctl(c, termios.TIOCOUTQ, b"\0\0\0\0"))[0] and time.time() < deadline:
+    time.sleep(0.01)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+print("reset", flush=True)
+"#;
+
+const RESET_AFTER: usize = 300_000;
+
+fn reset_peer_bytes() -> Vec<u8> {
+    (0..RESET_AFTER).map(|i| (i * 7 + 3) as u8).collect()
+}
+
+/// What sockcli shows for a reset: exit 1, one line saying so, and every byte acknowledged
+/// before the reset on stdout.
+#[track_caller]
+fn expect_reset_reported(o: &Out) {
+    o.expect_code(1).expect_no_panic();
+    let line = o.expect_one_error_line();
+    assert!(
+        line.contains("reset"),
+        "the error line should say reset: {line}"
+    );
+    assert!(
+        o.stdout == reset_peer_bytes(),
+        "stdout has {} of the {RESET_AFTER} bytes received before the reset",
+        o.stdout.len()
+    );
+}
+
+/// `connect` to a server that sends 300,000 bytes and resets: exit 1, one line, every byte out.
+#[test]
+fn peer_reset_during_connect_exits_1_after_writing_what_arrived() {
+    let mut peer = Running::spawn(&mut python(
+        RESET_PEER,
+        &["server", &RESET_AFTER.to_string()],
+    ));
+    assert!(
+        peer.wait_stdout_contains(b"\n", WAIT),
+        "peer did not listen"
+    );
+    let port = String::from_utf8_lossy(&peer.stdout_snapshot())
+        .trim()
+        .to_string();
+    // stdin stays open: the reset comes mid-session, not after our half-close.
+    let mut c = Running::spawn(
+        sockcli()
+            .args(["connect", "127.0.0.1", &port])
+            .stdin(Stdio::piped()),
+    );
+    let o = c.finish_within(Duration::from_secs(20));
+    let _ = peer.kill_and_collect();
+    expect_reset_reported(&o);
+}
+
+/// `listen` whose client sends 300,000 bytes and resets: exit 1, one line, every byte out.
+#[test]
+fn peer_reset_during_listen_exits_1_after_writing_what_arrived() {
+    let (mut rx, addr) = spawn_listen_with(&["127.0.0.1", "0"], |c| {
+        c.stdin(Stdio::piped());
+    });
+    let p = run_within(
+        &mut python(
+            RESET_PEER,
+            &["client", &RESET_AFTER.to_string(), &addr.port().to_string()],
+        ),
+        None,
+        Duration::from_secs(20),
+    );
+    p.expect_code(0);
+    let o = rx.finish_within(Duration::from_secs(20));
+    expect_reset_reported(&o);
 }
