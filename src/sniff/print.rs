@@ -195,7 +195,7 @@ impl Printer {
         self.frac(meta.ts_nsec.min(999_999_999), out);
         out.extend_from_slice(b",\"iface\":");
         match meta.iface {
-            Some(i) => crate::json::escape_bytes(i.as_bytes(), out),
+            Some(i) => crate::json::write(out, i),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"direction\":");
@@ -274,14 +274,11 @@ impl Printer {
         });
         out.extend_from_slice(b",\"can\":");
         match &f.can {
-            Some(c) => {
-                let o = crate::can::format::json_fields(crate::json::Obj::new(), c);
-                out.extend_from_slice(o.finish().as_bytes());
-            }
+            Some(c) => crate::json::write(out, &crate::can::format::json_fields(c)),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"summary\":");
-        crate::json::escape_bytes(&self.line, out);
+        crate::json::write(out, &crate::json::Lossy(&self.line));
         out.extend_from_slice(b"}\n");
     }
 }
