@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{Frame, error};
-use crate::json::Obj;
+use serde::Serialize;
 
 /// A frame in cansend/log syntax (lib.c's `sprint_canframe`): `123#DEADBEEF`, `1F334455#11`,
 /// `123#R`, `123#R5`, `123##5112233`.
@@ -181,39 +181,67 @@ impl Printer {
     }
 
     fn json_line(&mut self, iface: &str, sec: i64, nsec: u32, f: &Frame, out: &mut String) {
-        let o = Obj::new()
-            .num("ts", format_args!("{sec}.{:09}", nsec))
-            .str("iface", iface);
-        out.push_str(&json_fields(o, f).finish());
+        out.push_str(&crate::json::line(&DumpRecord {
+            ts: crate::json::stamp(sec, nsec),
+            iface,
+            frame: json_fields(f),
+        }));
         out.push('\n');
     }
 }
 
-/// The frame's fields of the `--json` record (`id` to `error_words`), added to `o`; `sniff
-/// --json` puts the same ones in its `can` object.
-pub fn json_fields(o: Obj, f: &Frame) -> Obj {
+/// `can dump --json`'s line: the time and interface, then the frame's fields.
+#[derive(Serialize)]
+struct DumpRecord<'a> {
+    ts: Box<serde_json::value::RawValue>,
+    iface: &'a str,
+    #[serde(flatten)]
+    frame: JsonFields,
+}
+
+/// The frame's fields of the `--json` record (`id` to `error_words`); `sniff --json` prints
+/// the same ones as its `can` object. `brs`/`esi` are CAN FD's only, `error_words` an error
+/// frame's only.
+#[derive(Serialize)]
+pub struct JsonFields {
+    id: u32,
+    extended: bool,
+    rtr: bool,
+    error: bool,
+    fd: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    brs: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    esi: Option<bool>,
+    len: u8,
+    data: String,
+    frame: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_words: Option<String>,
+}
+
+pub fn json_fields(f: &Frame) -> JsonFields {
     let mut data = String::with_capacity(2 * f.payload().len());
     for b in f.payload() {
         let _ = write!(data, "{b:02X}");
     }
     let mut frame = String::new();
     compact(f, &mut frame);
-    let mut o = o
-        .num("id", f.id())
-        .num("extended", f.is_extended())
-        .num("rtr", f.is_rtr())
-        .num("error", f.is_error())
-        .num("fd", f.fd);
-    if f.fd {
-        o = o
-            .num("brs", f.flags & super::FD_BRS != 0)
-            .num("esi", f.flags & super::FD_ESI != 0);
+    JsonFields {
+        id: f.id(),
+        extended: f.is_extended(),
+        rtr: f.is_rtr(),
+        error: f.is_error(),
+        fd: f.fd,
+        brs: f.fd.then_some(f.flags & super::FD_BRS != 0),
+        esi: f.fd.then_some(f.flags & super::FD_ESI != 0),
+        len: f.len,
+        data,
+        frame,
+        error_words: f.is_error().then(|| {
+            let mut words = String::new();
+            error::describe(f, ",", &mut words);
+            words
+        }),
     }
-    o = o.num("len", f.len).str("data", &data).str("frame", &frame);
-    if f.is_error() {
-        let mut words = String::new();
-        error::describe(f, ",", &mut words);
-        o = o.str("error_words", &words);
-    }
-    o
 }

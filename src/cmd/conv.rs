@@ -5,6 +5,7 @@
 use std::io::{self, BufWriter, Read, Write};
 
 use anyhow::{Context, Result};
+use serde::Serialize;
 
 use super::usage;
 use crate::cli::conv::{ConvArgs, ConvFormat, ConvOp};
@@ -15,6 +16,18 @@ use crate::json;
 /// Bytes read at a time, and the longest stdin line taken (longer ones are reported and
 /// skipped, so a stream without newlines cannot grow memory without bound).
 const BUF: usize = 64 * 1024;
+
+/// One `--json` result: `family` for pton/ntop only, `line` for stdin values only.
+#[derive(Serialize)]
+struct Record<'a> {
+    op: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    family: Option<u8>,
+    input: json::Lossy<'a>,
+    output: json::Lossy<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+}
 
 /// Where the values come from.
 enum Source<'a> {
@@ -232,24 +245,24 @@ impl<W: Write, E: Write> Emit<W, E> {
 
     /// `{"op":"pton","family":6,"input":"::1","output":"00...01","line":3}` into `self.line`.
     fn json_line(&mut self, input: &[u8], line: Option<u64>) {
+        let op = self.conv.op();
+        let family = match op {
+            Op::Pton(f) | Op::Ntop(f) => Some(f.number()),
+            _ => None,
+        };
         let l = &mut self.line;
         l.clear();
-        l.extend_from_slice(b"{\"op\":\"");
-        l.extend_from_slice(self.conv.op().name().as_bytes());
-        l.push(b'"');
-        if let Op::Pton(f) | Op::Ntop(f) = self.conv.op() {
-            l.extend_from_slice(b",\"family\":");
-            crate::digits::put_dec(l, f.number() as u64);
-        }
-        l.extend_from_slice(b",\"input\":");
-        json::escape_bytes(input, l);
-        l.extend_from_slice(b",\"output\":");
-        json::escape_bytes(&self.result, l);
-        if let Some(n) = line {
-            l.extend_from_slice(b",\"line\":");
-            crate::digits::put_dec(l, n);
-        }
-        l.extend_from_slice(b"}\n");
+        json::write(
+            l,
+            &Record {
+                op: op.name(),
+                family,
+                input: json::Lossy(input),
+                output: json::Lossy(&self.result),
+                line,
+            },
+        );
+        l.push(b'\n');
     }
 
     /// One stdin line: surrounding whitespace (and so a CR before the LF) is not part of it.

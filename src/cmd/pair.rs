@@ -13,7 +13,7 @@ use crate::endpoint::open::{self, Ctx};
 use crate::endpoint::{Endpoint, Kind};
 use crate::event::end::{Addrs, Io, Opened};
 use crate::event::hexdump::Dir;
-use crate::event::log::{Event, Log};
+use crate::event::log::{Event, Log, Peer, Record};
 use crate::event::pcap_tap::Conversation;
 use crate::event::session::{self, EofMode, Rules, Session, SessionError};
 use crate::event::signals::Signals;
@@ -106,19 +106,19 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         };
         let result = session::run_reaping(&mut session, &ends, &signals, &mut reap);
         let [lr, rl] = session.stats();
-        log.emit(
-            Event::new(
-                "closed",
-                format!(
-                    "Closed {} <-> {} ({lr} bytes left to right, {rl} bytes right to left)",
-                    l.label, r.label
-                ),
-            )
-            .str("left", &l.label)
-            .str("right", &r.label)
-            .num("bytes_left_to_right", lr)
-            .num("bytes_right_to_left", rl),
-        );
+        log.emit(Event::new(
+            format!(
+                "Closed {} <-> {} ({lr} bytes left to right, {rl} bytes right to left)",
+                l.label, r.label
+            ),
+            Record::Relayed {
+                left: &l.label,
+                right: &r.label,
+                bytes_left_to_right: lr,
+                bytes_right_to_left: rl,
+                error: None,
+            },
+        ));
         if let Some(p) = &shape.pcap {
             p.close(matches!(&result, Err(SessionError::Io { err, .. })
                 if err.kind() == std::io::ErrorKind::ConnectionReset));
@@ -136,15 +136,14 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         let Kind::Exec { shown, .. } = &ep.kind else {
             continue;
         };
-        log.emit(
-            Event::new(
-                "exited",
-                format!("'{shown}' (pid {}) {}", child.id(), exec::describe(status)),
-            )
-            .str("side", side)
-            .num("pid", child.id())
-            .num("status", status.code().unwrap_or(-1)),
-        );
+        log.emit(Event::new(
+            format!("'{shown}' (pid {}) {}", child.id(), exec::describe(status)),
+            Record::Exited {
+                side: Some(side),
+                pid: child.id(),
+                status: status.code().unwrap_or(-1),
+            },
+        ));
         if !status.success() && failed.is_none() {
             failed = Some(anyhow!("'{shown}' {}", exec::describe(status)));
         }
@@ -236,47 +235,53 @@ fn open_side(
 ) -> Result<Opened> {
     if !ep.kind.is_listen() {
         let o = open::open(ep, ctx, other)?;
-        let (event, text) = match &ep.kind {
-            Kind::Exec { .. } => ("started", format!("Started {}", o.label)),
-            Kind::Pty => ("pty", format!("PTY is {}", o.label)),
-            Kind::Tcp(_) | Kind::Udp(_) | Kind::Unix { .. } => {
-                ("connected", format!("Connected to {}", o.label))
-            }
-            _ => ("opened", format!("Opened {}", o.label)),
+        let peer = Peer {
+            side: Some(side),
+            endpoint: Some(&ep.text),
+            peer: &o.label,
+            ..Peer::default()
         };
-        log.emit(
-            Event::new(event, text)
-                .str("side", side)
-                .str("endpoint", &ep.text)
-                .str("peer", &o.label),
-        );
+        let (record, text) = match &ep.kind {
+            Kind::Exec { .. } => (Record::Started(peer), format!("Started {}", o.label)),
+            Kind::Pty => (Record::Pty(peer), format!("PTY is {}", o.label)),
+            Kind::Tcp(_) | Kind::Udp(_) | Kind::Unix { .. } => {
+                (Record::Connected(peer), format!("Connected to {}", o.label))
+            }
+            _ => (Record::Opened(peer), format!("Opened {}", o.label)),
+        };
+        log.emit(Event::new(text, record));
         return Ok(o);
     }
     let listener = open::bind(ep, ctx)?;
-    log.emit(
-        Event::new("listening", format!("Listening on {}", listener.local))
-            .str("side", side)
-            .str("addr", &listener.local),
-    );
+    log.emit(Event::new(
+        format!("Listening on {}", listener.local),
+        Record::Listening {
+            side: Some(side),
+            addr: &listener.local,
+        },
+    ));
     if let Some(path) = &args.ready_file {
         super::listen::write_ready_file(path, &listener.local)
             .with_context(|| format!("cannot write ready file {}", path.display()))?;
     }
     let o = listener.accept_one(ctx, &|ip| access.permits(ip), &mut |peer| {
-        log.emit(
-            Event::new(
-                "refused",
-                format!("Refused {peer}: not allowed by --allow/--deny"),
-            )
-            .str("side", side)
-            .str("peer", peer),
-        )
+        log.emit(Event::new(
+            format!("Refused {peer}: not allowed by --allow/--deny"),
+            Record::Refused {
+                side: Some(side),
+                peer,
+                reason: None,
+            },
+        ))
     })?;
-    log.emit(
-        Event::new("connected", format!("Connected by {}", o.label))
-            .str("side", side)
-            .str("peer", &o.label),
-    );
+    log.emit(Event::new(
+        format!("Connected by {}", o.label),
+        Record::Connected(Peer {
+            side: Some(side),
+            peer: &o.label,
+            ..Peer::default()
+        }),
+    ));
     Ok(o)
 }
 
@@ -375,11 +380,13 @@ fn serve_many(
         Right::Stream(open::StreamRight::new(right, ctx)?)
     };
     let listener = open::bind(left, ctx)?;
-    log.emit(
-        Event::new("listening", format!("Listening on {}", listener.local))
-            .str("side", "left")
-            .str("addr", &listener.local),
-    );
+    log.emit(Event::new(
+        format!("Listening on {}", listener.local),
+        Record::Listening {
+            side: Some("left"),
+            addr: &listener.local,
+        },
+    ));
     if let Some(path) = &args.ready_file {
         super::listen::write_ready_file(path, &listener.local)
             .with_context(|| format!("cannot write ready file {}", path.display()))?;

@@ -126,8 +126,12 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
             return true;
         }
         let r = if plan.json {
-            // The host is an IP literal: nothing in it needs JSON escaping.
-            writeln!(out, r#"{{"host":"{host}","port":{port},"state":"open"}}"#)
+            let rec = OpenPort {
+                host: &host,
+                port,
+                state: "open",
+            };
+            writeln!(out, "{}", crate::json::line(&rec))
         } else {
             writeln!(out, "{port}")
         };
@@ -200,4 +204,12 @@ fn log_summary(verbose: crate::event::log::Log, plan: &Plan, sum: &Summary, star
             sum.failed
         ),
     );
+}
+
+/// `scan --json`'s line for an open port (closed and filtered ports print nothing).
+#[derive(serde::Serialize)]
+struct OpenPort<'a> {
+    host: &'a str,
+    port: u16,
+    state: &'static str,
 }

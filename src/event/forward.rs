@@ -28,7 +28,7 @@ use socket2::Socket;
 
 use super::end::{Addrs, Opened};
 use super::hexdump::Dir;
-use super::log::Event;
+use super::log::{Event, Record, connected, refused};
 use super::reactor::{self, Interest, Reactor, Ready, Token, Watch};
 use super::session::{End, Rules, Session, SessionError, TOKENS};
 use super::shape::Shape;
@@ -236,12 +236,12 @@ impl Server<'_> {
                     self.emfile_count += 1;
                     if self.emfile_count == 1 {
                         (self.opts.log)(Event::new(
-                            "error",
                             format!(
                                 "accept: {} ({} clients); waiting for one to leave",
                                 crate::exit::describe_io(&e),
                                 self.live
                             ),
+                            Record::Error,
                         ));
                     }
                     self.accept_paused = true;
@@ -254,30 +254,25 @@ impl Server<'_> {
             };
             let label = addr::display(&peer);
             if !(self.opts.permits)(peer.as_socket().map(|a| a.ip())) {
-                (self.opts.log)(
-                    Event::new(
-                        "refused",
-                        format!("Refused {label}: not allowed by --allow/--deny"),
-                    )
-                    .str("peer", &label),
-                );
+                (self.opts.log)(Event::new(
+                    format!("Refused {label}: not allowed by --allow/--deny"),
+                    refused(&label),
+                ));
                 continue;
             }
             if let Some(max) = self.opts.max_conns
                 && self.live >= max
             {
-                (self.opts.log)(
-                    Event::new(
-                        "refused",
-                        format!("Refused {label}: --max-conns {max} reached"),
-                    )
-                    .str("peer", &label),
-                );
+                (self.opts.log)(Event::new(
+                    format!("Refused {label}: --max-conns {max} reached"),
+                    refused(&label),
+                ));
                 continue;
             }
-            (self.opts.log)(
-                Event::new("connected", format!("Connected by {label}")).str("peer", &label),
-            );
+            (self.opts.log)(Event::new(
+                format!("Connected by {label}"),
+                connected(&label),
+            ));
             let addrs = Addrs {
                 local: if self.upstream.wants_addrs() {
                     sock.local_addr().ok().and_then(|a| a.as_socket())
@@ -550,21 +545,19 @@ impl Server<'_> {
             .to_string();
         if self.opts.verbose {
             let why_text = why.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
-            let mut e = Event::new(
-                "closed",
+            (self.opts.log)(Event::new(
                 format!(
                     "Closed {} <-> {right} ({} bytes left to right, {} bytes right to left){why_text}",
                     c.left.label, stats[0], stats[1]
                 ),
-            )
-            .str("left", &c.left.label)
-            .str("right", &right)
-            .num("bytes_left_to_right", stats[0])
-            .num("bytes_right_to_left", stats[1]);
-            if let Some(w) = &why {
-                e = e.str("error", w);
-            }
-            (self.opts.log)(e);
+                Record::Relayed {
+                    left: &c.left.label,
+                    right: &right,
+                    bytes_left_to_right: stats[0],
+                    bytes_right_to_left: stats[1],
+                    error: why.as_deref(),
+                },
+            ));
         }
         let child = c.right.as_mut().and_then(|r| r.child.take());
         drop(c);
@@ -610,11 +603,14 @@ impl Server<'_> {
 
     fn log_exit(&self, label: &str, pid: u32, status: std::process::ExitStatus) {
         let how = super::child::describe(status);
-        (self.opts.log)(
-            Event::new("exited", format!("{label} {how}"))
-                .num("pid", pid)
-                .num("status", status.code().unwrap_or(-1)),
-        );
+        (self.opts.log)(Event::new(
+            format!("{label} {how}"),
+            Record::Exited {
+                side: None,
+                pid,
+                status: status.code().unwrap_or(-1),
+            },
+        ));
     }
 
     /// On SIGINT/SIGTERM: deliver what every client already sent, within one shared budget.
@@ -638,11 +634,11 @@ impl Server<'_> {
         }
         if self.emfile_count > 1 {
             (self.opts.log)(Event::new(
-                "error",
                 format!(
                     "accept: out of file descriptors {} times",
                     self.emfile_count
                 ),
+                Record::Error,
             ));
         }
         let mut procs: Vec<Child> = Vec::new();

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::json::Obj;
+use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Log {
@@ -12,37 +12,120 @@ pub struct Log {
     pub json: bool,
 }
 
-/// One event: the text line and the JSON record say the same thing.
-pub struct Event {
-    text: String,
-    obj: Obj,
+/// One `-v` record: `event` names the variant, the fields follow in declaration order, and
+/// a field that does not apply (`None`) is left out.
+#[derive(Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum Record<'a> {
+    /// The text line carries the message.
+    Error,
+    Log {
+        message: &'a str,
+    },
+    Listening {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        side: Option<&'a str>,
+        addr: &'a str,
+    },
+    Connected(Peer<'a>),
+    /// `pair`'s exec end.
+    Started(Peer<'a>),
+    Pty(Peer<'a>),
+    Opened(Peer<'a>),
+    Refused {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        side: Option<&'a str>,
+        peer: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'a str>,
+    },
+    /// A relay's two ends and the bytes each way.
+    #[serde(rename = "closed")]
+    Relayed {
+        left: &'a str,
+        right: &'a str,
+        bytes_left_to_right: u64,
+        bytes_right_to_left: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<&'a str>,
+    },
+    /// One connection's bytes in and out (`Closed P (in N bytes, out M bytes)`).
+    Closed {
+        peer: &'a str,
+        bytes_in: u64,
+        bytes_out: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<&'a str>,
+    },
+    /// `Closed P (DETAIL)`.
+    #[serde(rename = "closed")]
+    Ended {
+        peer: &'a str,
+        detail: &'a str,
+    },
+    Exited {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        side: Option<&'a str>,
+        pid: u32,
+        status: i32,
+    },
 }
 
-impl Event {
-    pub fn new(event: &str, text: impl Into<String>) -> Event {
+/// The fields of an end that was opened or connected.
+#[derive(Serialize, Default)]
+pub struct Peer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<&'a str>,
+    /// `in` (accepted) or `out` (connected to).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<&'a str>,
+    pub peer: &'a str,
+}
+
+/// `refused` with the peer alone (a server's `--allow`/`--max-conns` refusal).
+pub fn refused(peer: &str) -> Record<'_> {
+    Record::Refused {
+        side: None,
+        peer,
+        reason: None,
+    }
+}
+
+/// `connected` with the peer alone (a server's accepted client).
+pub fn connected(peer: &str) -> Record<'_> {
+    Record::Connected(Peer {
+        peer,
+        ..Peer::default()
+    })
+}
+
+/// One event: the text line and the JSON record say the same thing.
+pub struct Event<'a> {
+    text: String,
+    record: Record<'a>,
+}
+
+impl<'a> Event<'a> {
+    pub fn new(text: impl Into<String>, record: Record<'a>) -> Event<'a> {
         Event {
             text: text.into(),
-            obj: Obj::new().str("event", event),
+            record,
         }
-    }
-
-    pub fn str(mut self, key: &str, value: &str) -> Event {
-        self.obj = self.obj.str(key, value);
-        self
-    }
-
-    pub fn num(mut self, key: &str, value: impl std::fmt::Display) -> Event {
-        self.obj = self.obj.num(key, value);
-        self
     }
 }
 
 impl Log {
-    pub fn emit(&self, e: Event) {
+    pub fn emit(&self, e: Event<'_>) {
         if !self.verbose {
             return;
         }
-        let line = if self.json { e.obj.finish() } else { e.text };
+        let line = if self.json {
+            crate::json::line(&e.record)
+        } else {
+            e.text
+        };
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 }
@@ -63,26 +146,30 @@ impl Log {
 
 /// The JSON record of one fixed-format `-v` line.
 pub fn record(line: &str) -> String {
-    let obj = |event: &str| Obj::new().str("event", event);
-    if let Some(a) = line.strip_prefix("Listening on ") {
-        return obj("listening").str("addr", a).finish();
+    crate::json::line(&parse(line))
+}
+
+fn parse(line: &str) -> Record<'_> {
+    if let Some(addr) = line.strip_prefix("Listening on ") {
+        return Record::Listening { side: None, addr };
     }
-    if let Some(p) = line.strip_prefix("Connected by ") {
-        return obj("connected")
-            .str("direction", "in")
-            .str("peer", p)
-            .finish();
-    }
-    if let Some(p) = line.strip_prefix("Connected to ") {
-        return obj("connected")
-            .str("direction", "out")
-            .str("peer", p)
-            .finish();
+    for (prefix, direction) in [("Connected by ", "in"), ("Connected to ", "out")] {
+        if let Some(peer) = line.strip_prefix(prefix) {
+            return Record::Connected(Peer {
+                direction: Some(direction),
+                peer,
+                ..Peer::default()
+            });
+        }
     }
     if let Some(rest) = line.strip_prefix("Refused ")
-        && let Some((p, why)) = rest.split_once(": ")
+        && let Some((peer, why)) = rest.split_once(": ")
     {
-        return obj("refused").str("peer", p).str("reason", why).finish();
+        return Record::Refused {
+            side: None,
+            peer,
+            reason: Some(why),
+        };
     }
     if let Some(rest) = line.strip_prefix("Closed ")
         && let Some(i) = rest.rfind(" (in ")
@@ -93,33 +180,76 @@ pub fn record(line: &str) -> String {
             .filter_map(|w| w.parse().ok())
             .take(2)
             .collect();
-        let why = tail.split_once("): ").map(|(_, w)| w);
-        if let [inb, outb] = nums[..] {
-            let mut o = obj("closed")
-                .str("peer", peer)
-                .num("bytes_in", inb)
-                .num("bytes_out", outb);
-            if let Some(w) = why {
-                o = o.str("error", w);
-            }
-            return o.finish();
+        if let [bytes_in, bytes_out] = nums[..] {
+            return Record::Closed {
+                peer,
+                bytes_in,
+                bytes_out,
+                error: tail.split_once("): ").map(|(_, w)| w),
+            };
         }
     }
     if let Some(rest) = line.strip_prefix("Closed ")
         && let Some((peer, detail)) = rest.split_once(" (")
     {
         let detail = detail.strip_suffix(')').unwrap_or(detail);
-        return obj("closed")
-            .str("peer", peer)
-            .str("detail", detail)
-            .finish();
+        return Record::Ended { peer, detail };
     }
-    obj("log").str("message", line).finish()
+    Record::Log { message: line }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::record;
+    use super::{Peer, Record, connected, record, refused};
+    use crate::json::line;
+
+    #[test]
+    fn event_records_keep_their_fields_in_order() {
+        assert_eq!(line(&Record::Error), r#"{"event":"error"}"#);
+        assert_eq!(
+            line(&refused("1.2.3.4:5")),
+            r#"{"event":"refused","peer":"1.2.3.4:5"}"#
+        );
+        assert_eq!(
+            line(&connected("1.2.3.4:5")),
+            r#"{"event":"connected","peer":"1.2.3.4:5"}"#
+        );
+        let started = Record::Started(Peer {
+            side: Some("right"),
+            endpoint: Some("exec:cat"),
+            peer: "'cat' (pid 7)",
+            ..Peer::default()
+        });
+        assert_eq!(
+            line(&started),
+            r#"{"event":"started","side":"right","endpoint":"exec:cat","peer":"'cat' (pid 7)"}"#
+        );
+        let relayed = Record::Relayed {
+            left: "a",
+            right: "b",
+            bytes_left_to_right: 1,
+            bytes_right_to_left: 2,
+            error: Some("reset"),
+        };
+        assert_eq!(
+            line(&relayed),
+            r#"{"event":"closed","left":"a","right":"b","bytes_left_to_right":1,"bytes_right_to_left":2,"error":"reset"}"#
+        );
+        let exited = Record::Exited {
+            side: Some("left"),
+            pid: 9,
+            status: -1,
+        };
+        assert_eq!(
+            line(&exited),
+            r#"{"event":"exited","side":"left","pid":9,"status":-1}"#
+        );
+        let listening = Record::Listening {
+            side: None,
+            addr: "[::]:1",
+        };
+        assert_eq!(line(&listening), r#"{"event":"listening","addr":"[::]:1"}"#);
+    }
 
     #[test]
     fn fixed_lines_become_records() {

@@ -12,6 +12,9 @@
 //! (a CAN frame's fields as `can dump --json` has them, from `id` to `error_words`),
 //! `summary` (the text line without timestamp).
 
+use serde::Serialize;
+use serde_json::value::RawValue;
+
 use super::decode::{self, Addr, Fields, put_dec, put_ipv4, put_ipv6, put_mac};
 use super::hex;
 use super::link::Meta;
@@ -73,6 +76,8 @@ pub struct Printer {
     prev: Option<(i64, u32)>,
     /// `(second, utc_offset)` of the last local-time lookup.
     tz: Option<(i64, i64)>,
+    /// The `--json` record's self-formatted fields, reused from packet to packet.
+    text: Vec<u8>,
 }
 
 impl Printer {
@@ -83,6 +88,7 @@ impl Printer {
             first: None,
             prev: None,
             tz: None,
+            text: Vec::with_capacity(128),
         }
     }
 
@@ -186,146 +192,131 @@ impl Printer {
     }
 
     fn json(&mut self, meta: &Meta<'_>, data: &[u8], f: &Fields, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"ts\":");
-        if meta.ts_sec < 0 {
-            out.push(b'-');
-        }
-        put_dec(out, meta.ts_sec.unsigned_abs());
-        out.push(b'.');
-        self.frac(meta.ts_nsec.min(999_999_999), out);
-        out.extend_from_slice(b",\"iface\":");
-        match meta.iface {
-            Some(i) => crate::json::escape_bytes(i.as_bytes(), out),
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"direction\":");
-        match meta.pkttype.or(f.pkttype) {
-            Some(p) => {
-                out.push(b'"');
-                out.extend_from_slice(p.direction().as_bytes());
-                out.push(b'"');
+        // The fields sockcli formats itself (timestamp, MACs, addresses, TCP flags) are
+        // written into one reused buffer first and borrowed from it by the record.
+        let mut text = std::mem::take(&mut self.text);
+        text.clear();
+        let mut spans: [Option<(usize, usize)>; 6] = [None; 6];
+        let mut span = |text: &mut Vec<u8>, i: usize, put: &mut dyn FnMut(&mut Vec<u8>)| {
+            let from = text.len();
+            put(text);
+            spans[i] = Some((from, text.len()));
+        };
+        span(&mut text, 0, &mut |t| {
+            if meta.ts_sec < 0 {
+                t.push(b'-');
             }
-            None => out.extend_from_slice(b"null"),
-        }
-        num(out, "len", Some(u64::from(meta.len)));
-        num(out, "caplen", Some(data.len() as u64));
-        num(out, "link", Some(u64::from(meta.link.0)));
-        mac(out, "src_mac", f.src_mac);
-        mac(out, "dst_mac", f.dst_mac);
-        num(out, "ethertype", f.ethertype.map(u64::from));
-        out.extend_from_slice(b",\"vlan\":");
-        if f.vlan_count == 0 {
-            out.extend_from_slice(b"null");
-        } else {
-            out.push(b'[');
-            for (i, v) in f.vlan[..usize::from(f.vlan_count)].iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                put_dec(out, u64::from(*v));
-            }
-            out.push(b']');
-        }
-        out.extend_from_slice(b",\"proto\":");
-        match f.proto {
-            Some(p) => {
-                out.push(b'"');
-                out.extend_from_slice(p.as_bytes());
-                out.push(b'"');
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        num(out, "ip_proto", f.ip_proto.map(u64::from));
-        addr(out, "src", f.src);
-        addr(out, "dst", f.dst);
-        num(out, "sport", f.sport.map(u64::from));
-        num(out, "dport", f.dport.map(u64::from));
-        out.extend_from_slice(b",\"tcp_flags\":");
-        match f.tcp {
-            Some(t) => {
-                out.push(b'"');
-                for (bit, c) in [
-                    (1, b'F'),
-                    (2, b'S'),
-                    (4, b'R'),
-                    (8, b'P'),
-                    (16, b'.'),
-                    (32, b'U'),
-                    (64, b'E'),
-                    (128, b'W'),
-                ] {
-                    if t.flags & bit != 0 {
-                        out.push(c);
-                    }
-                }
-                out.push(b'"');
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        num(out, "seq", f.tcp.map(|t| u64::from(t.seq)));
-        num(out, "ack", f.tcp.and_then(|t| t.ack).map(u64::from));
-        num(out, "win", f.tcp.map(|t| u64::from(t.win)));
-        num(out, "icmp_type", f.icmp.map(|(t, _)| u64::from(t)));
-        num(out, "icmp_code", f.icmp.map(|(_, c)| u64::from(c)));
-        out.extend_from_slice(if f.truncated {
-            b",\"truncated\":true"
-        } else {
-            b",\"truncated\":false"
+            put_dec(t, meta.ts_sec.unsigned_abs());
+            t.push(b'.');
+            self.frac(meta.ts_nsec.min(999_999_999), t);
         });
-        out.extend_from_slice(b",\"can\":");
-        match &f.can {
-            Some(c) => {
-                let o = crate::can::format::json_fields(crate::json::Obj::new(), c);
-                out.extend_from_slice(o.finish().as_bytes());
+        if let Some(m) = f.src_mac {
+            span(&mut text, 1, &mut |t| put_mac(t, &m));
+        }
+        if let Some(m) = f.dst_mac {
+            span(&mut text, 2, &mut |t| put_mac(t, &m));
+        }
+        for (i, a) in [(3, f.src), (4, f.dst)] {
+            if a != Addr::None {
+                span(&mut text, i, &mut |t| put_addr(t, a));
             }
-            None => out.extend_from_slice(b"null"),
         }
-        out.extend_from_slice(b",\"summary\":");
-        crate::json::escape_bytes(&self.line, out);
-        out.extend_from_slice(b"}\n");
-    }
-}
-
-fn key(out: &mut Vec<u8>, k: &str) {
-    out.extend_from_slice(b",\"");
-    out.extend_from_slice(k.as_bytes());
-    out.extend_from_slice(b"\":");
-}
-
-fn num(out: &mut Vec<u8>, k: &str, v: Option<u64>) {
-    key(out, k);
-    match v {
-        Some(v) => put_dec(out, v),
-        None => out.extend_from_slice(b"null"),
-    }
-}
-
-fn mac(out: &mut Vec<u8>, k: &str, m: Option<[u8; 6]>) {
-    key(out, k);
-    match m {
-        Some(m) => {
-            out.push(b'"');
-            put_mac(out, &m);
-            out.push(b'"');
+        if let Some(tcp) = f.tcp {
+            span(&mut text, 5, &mut |t| tcp_flags(t, tcp.flags));
         }
-        None => out.extend_from_slice(b"null"),
+        // Every span is ASCII; a field without one is absent (`null`).
+        let field = |i: usize| {
+            spans[i].map(|(from, to)| std::str::from_utf8(&text[from..to]).unwrap_or_default())
+        };
+        let ts: &RawValue =
+            serde_json::from_str(field(0).unwrap_or_default()).expect("SEC.FRAC is a JSON number");
+        let record = PacketRecord {
+            ts,
+            iface: meta.iface,
+            direction: meta.pkttype.or(f.pkttype).map(|p| p.direction()),
+            len: meta.len,
+            caplen: data.len(),
+            link: meta.link.0,
+            src_mac: field(1),
+            dst_mac: field(2),
+            ethertype: f.ethertype,
+            vlan: (f.vlan_count > 0).then(|| &f.vlan[..usize::from(f.vlan_count)]),
+            proto: f.proto,
+            ip_proto: f.ip_proto,
+            src: field(3),
+            dst: field(4),
+            sport: f.sport,
+            dport: f.dport,
+            tcp_flags: field(5),
+            seq: f.tcp.map(|t| t.seq),
+            ack: f.tcp.and_then(|t| t.ack),
+            win: f.tcp.map(|t| t.win),
+            icmp_type: f.icmp.map(|(t, _)| t),
+            icmp_code: f.icmp.map(|(_, c)| c),
+            truncated: f.truncated,
+            can: f.can.as_ref().map(crate::can::format::json_fields),
+            summary: crate::json::Lossy(&self.line),
+        };
+        crate::json::write(out, &record);
+        out.push(b'\n');
+        self.text = text;
     }
 }
 
-fn addr(out: &mut Vec<u8>, k: &str, a: Addr) {
-    key(out, k);
+/// One packet's `--json` record (the module doc lists the fields); every field is present,
+/// `null` when unknown.
+#[derive(Serialize)]
+struct PacketRecord<'a> {
+    ts: &'a RawValue,
+    iface: Option<&'a str>,
+    direction: Option<&'static str>,
+    len: u32,
+    caplen: usize,
+    link: u32,
+    src_mac: Option<&'a str>,
+    dst_mac: Option<&'a str>,
+    ethertype: Option<u16>,
+    vlan: Option<&'a [u16]>,
+    proto: Option<&'static str>,
+    ip_proto: Option<u8>,
+    src: Option<&'a str>,
+    dst: Option<&'a str>,
+    sport: Option<u16>,
+    dport: Option<u16>,
+    tcp_flags: Option<&'a str>,
+    seq: Option<u32>,
+    ack: Option<u32>,
+    win: Option<u16>,
+    icmp_type: Option<u8>,
+    icmp_code: Option<u8>,
+    truncated: bool,
+    can: Option<crate::can::format::JsonFields>,
+    summary: crate::json::Lossy<'a>,
+}
+
+/// tcpdump's letters for the TCP flags set (`S.` for SYN-ACK).
+fn tcp_flags(out: &mut Vec<u8>, flags: u8) {
+    for (bit, c) in [
+        (1, b'F'),
+        (2, b'S'),
+        (4, b'R'),
+        (8, b'P'),
+        (16, b'.'),
+        (32, b'U'),
+        (64, b'E'),
+        (128, b'W'),
+    ] {
+        if flags & bit != 0 {
+            out.push(c);
+        }
+    }
+}
+
+fn put_addr(out: &mut Vec<u8>, a: Addr) {
     match a {
-        Addr::None => out.extend_from_slice(b"null"),
-        Addr::V4(a) => {
-            out.push(b'"');
-            put_ipv4(out, a);
-            out.push(b'"');
-        }
-        Addr::V6(a) => {
-            out.push(b'"');
-            put_ipv6(out, a);
-            out.push(b'"');
-        }
+        Addr::None => {}
+        Addr::V4(a) => put_ipv4(out, a),
+        Addr::V6(a) => put_ipv6(out, a),
     }
 }
 

@@ -4,10 +4,10 @@
 use std::net::{IpAddr, SocketAddr};
 
 use anyhow::{Context, Result};
+use serde::Serialize;
 
 use super::report::Report;
 use crate::cmd::usage;
-use crate::json;
 use crate::sock::addr::ResolveError;
 use crate::sys::{self, netdb};
 
@@ -58,14 +58,12 @@ fn host_report(query: &str, ent: &netdb::HostEnt) -> Report {
     for addr in &addrs {
         report.row(vec![addr.clone(), ent.name.clone(), ent.aliases.join(" ")]);
     }
-    report.json(
-        json::Obj::new()
-            .str("query", query)
-            .str("name", &ent.name)
-            .strs("aliases", &ent.aliases)
-            .strs("addresses", &addrs)
-            .finish(),
-    );
+    report.json(&HostRecord {
+        query,
+        name: &ent.name,
+        aliases: &ent.aliases,
+        addresses: &addrs,
+    });
     report
 }
 
@@ -78,18 +76,17 @@ pub fn nameinfo(query: &str, port: Option<u16>, family: i32, flags: i32) -> Resu
         reason: e.message,
     })?;
     let mut report = Report::default();
-    let mut obj = json::Obj::new()
-        .str("query", query)
-        .str("address", &sa.ip().to_string())
-        .str("host", &host);
+    report.json(&NameRecord {
+        query,
+        address: sa.ip(),
+        host: &host,
+        port,
+        service: port.map(|_| service.as_str()),
+    });
     match port {
-        Some(p) => {
-            report.row(vec![host, service.clone()]);
-            obj = obj.num("port", p).str("service", &service);
-        }
+        Some(_) => report.row(vec![host, service]),
         None => report.row(vec![host]),
     }
-    report.json(obj.finish());
     Ok(report)
 }
 
@@ -104,14 +101,12 @@ fn with_proto(spec: &str) -> (&str, Option<&str>) {
 fn service_report(ent: &netdb::ServEnt, human: String) -> Report {
     let mut report = Report::default();
     report.row(vec![human]);
-    report.json(
-        json::Obj::new()
-            .str("name", &ent.name)
-            .num("port", ent.port)
-            .str("proto", &ent.proto)
-            .strs("aliases", &ent.aliases)
-            .finish(),
-    );
+    report.json(&ServiceRecord {
+        name: &ent.name,
+        port: ent.port,
+        proto: &ent.proto,
+        aliases: &ent.aliases,
+    });
     report
 }
 
@@ -156,13 +151,11 @@ pub fn protocol(spec: &str) -> Result<Report> {
         Some(_) => ent.name.clone(),
         None => ent.number.to_string(),
     }]);
-    report.json(
-        json::Obj::new()
-            .str("name", &ent.name)
-            .num("number", ent.number)
-            .strs("aliases", &ent.aliases)
-            .finish(),
-    );
+    report.json(&ProtocolRecord {
+        name: &ent.name,
+        number: ent.number,
+        aliases: &ent.aliases,
+    });
     Ok(report)
 }
 
@@ -190,12 +183,10 @@ pub fn fqdn(name: &str) -> Result<Report> {
             },
         );
     let mut report = Report::default();
-    report.json(
-        json::Obj::new()
-            .str("name", &name)
-            .str("fqdn", &fqdn)
-            .finish(),
-    );
+    report.json(&FqdnRecord {
+        name: &name,
+        fqdn: &fqdn,
+    });
     report.row(vec![fqdn]);
     Ok(report)
 }
@@ -204,7 +195,7 @@ pub fn fqdn(name: &str) -> Result<Report> {
 pub fn hostname() -> Result<Report> {
     let name = netdb::gethostname().context("gethostname failed")?;
     let mut report = Report::default();
-    report.json(json::Obj::new().str("hostname", &name).finish());
+    report.json(&HostnameRecord { hostname: &name });
     report.row(vec![name]);
     Ok(report)
 }
@@ -214,13 +205,61 @@ pub fn interfaces() -> Result<Report> {
     let list = netdb::if_nameindex().context("if_nameindex failed")?;
     let mut report = Report::default();
     for (index, name) in list {
-        report.json(
-            json::Obj::new()
-                .num("index", index)
-                .str("name", &name)
-                .finish(),
-        );
+        report.json(&InterfaceRecord { index, name: &name });
         report.row(vec![index.to_string(), name]);
     }
     Ok(report)
+}
+
+// The `--json` records (README, "resolve"): fields print in declaration order.
+
+#[derive(Serialize)]
+struct HostRecord<'a> {
+    query: &'a str,
+    name: &'a str,
+    aliases: &'a [String],
+    addresses: &'a [String],
+}
+
+#[derive(Serialize)]
+struct NameRecord<'a> {
+    query: &'a str,
+    address: IpAddr,
+    host: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ServiceRecord<'a> {
+    name: &'a str,
+    port: u16,
+    proto: &'a str,
+    aliases: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ProtocolRecord<'a> {
+    name: &'a str,
+    number: i32,
+    aliases: &'a [String],
+}
+
+#[derive(Serialize)]
+struct FqdnRecord<'a> {
+    name: &'a str,
+    fqdn: &'a str,
+}
+
+#[derive(Serialize)]
+struct HostnameRecord<'a> {
+    hostname: &'a str,
+}
+
+#[derive(Serialize)]
+struct InterfaceRecord<'a> {
+    index: u32,
+    name: &'a str,
 }

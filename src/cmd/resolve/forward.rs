@@ -4,10 +4,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use serde::Serialize;
 
 use super::report::Report;
-use crate::json;
 use crate::sock::addr::ResolveError;
 use crate::sys::{self, netdb};
 
@@ -49,28 +50,48 @@ pub fn lookup(q: &Query) -> Result<Report, ResolveError> {
             None => ai.addr.ip().to_string(),
         });
         report.row(cols);
-        report.json(record(q, ai));
+        report.json(&record(q, ai));
     }
     Ok(report)
 }
 
 /// The JSON fields of one result (documented in README, "resolve").
-fn record(q: &Query, ai: &sys::AddrInfo) -> String {
-    let mut obj = json::Obj::new()
-        .opt_str("host", q.host.as_deref())
-        .opt_str("service", q.service.as_deref())
-        .str("family", &family_name(ai.family))
-        .str("type", &type_name(ai.socktype))
-        .num("proto", ai.protocol)
-        .opt_str("canonname", ai.canonname.as_deref())
-        .str("address", &ai.addr.ip().to_string())
-        .num("port", ai.addr.port());
-    if let SocketAddr::V6(v6) = ai.addr {
-        obj = obj
-            .num("flowinfo", v6.flowinfo())
-            .num("scope_id", v6.scope_id());
+fn record<'a>(q: &'a Query, ai: &'a sys::AddrInfo) -> Record<'a> {
+    let v6 = match ai.addr {
+        SocketAddr::V6(v6) => Some(v6),
+        SocketAddr::V4(_) => None,
+    };
+    Record {
+        host: q.host.as_deref(),
+        service: q.service.as_deref(),
+        family: family_name(ai.family),
+        socktype: type_name(ai.socktype),
+        proto: ai.protocol,
+        canonname: ai.canonname.as_deref(),
+        address: ai.addr.ip(),
+        port: ai.addr.port(),
+        flowinfo: v6.map(|a| a.flowinfo()),
+        scope_id: v6.map(|a| a.scope_id()),
     }
-    obj.finish()
+}
+
+/// One getaddrinfo result; `host`, `service` and `canonname` print `null` when absent, the
+/// IPv6-only fields are left out for IPv4.
+#[derive(Serialize)]
+struct Record<'a> {
+    host: Option<&'a str>,
+    service: Option<&'a str>,
+    family: String,
+    #[serde(rename = "type")]
+    socktype: String,
+    proto: i32,
+    canonname: Option<&'a str>,
+    address: IpAddr,
+    port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flowinfo: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope_id: Option<u32>,
 }
 
 /// The seeds' `AddressFamily` names.

@@ -15,8 +15,8 @@ impl Report {
         self.rows.push(cols);
     }
 
-    pub fn json(&mut self, record: String) {
-        self.json.push(record);
+    pub fn json(&mut self, record: &impl serde::Serialize) {
+        self.json.push(crate::json::line(record));
     }
 
     /// Put `first` in front of every row (the queried name, in `resolve -`).

@@ -13,7 +13,7 @@ use rustix::io::Errno;
 use socket2::{SockAddr, Socket};
 
 use super::{FIRST, LISTENER, Opts, SIG};
-use crate::event::log::Event;
+use crate::event::log::{Event, Record, connected, refused};
 use crate::event::reactor::{self, Interest, Reactor, Watch};
 use crate::event::{Interrupted, Timeout};
 use crate::sock::addr;
@@ -55,18 +55,20 @@ pub fn serve_dgram(listener: Socket, upstream: &dyn DgramUpstream, opts: Opts<'_
         p.watch.clear(r, p.sock.as_fd());
         let label = addr::display_inet(p.client);
         log(Event::new(
-            "closed",
             format!(
                 "Closed {label} <-> {} ({} bytes left to right, {} bytes right to left){why}",
                 upstream.name(),
                 p.sent,
                 p.received
             ),
-        )
-        .str("left", &label)
-        .str("right", upstream.name())
-        .num("bytes_left_to_right", p.sent)
-        .num("bytes_right_to_left", p.received));
+            Record::Relayed {
+                left: &label,
+                right: upstream.name(),
+                bytes_left_to_right: p.sent,
+                bytes_right_to_left: p.received,
+                error: None,
+            },
+        ));
     };
     loop {
         if opts.rules.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -106,32 +108,30 @@ pub fn serve_dgram(listener: Socket, upstream: &dyn DgramUpstream, opts: Opts<'_
                                 let label = addr::display_inet(client);
                                 if !(opts.permits)(Some(client.ip())) {
                                     log(Event::new(
-                                        "refused",
                                         format!("Refused {label}: not allowed by --allow/--deny"),
-                                    )
-                                    .str("peer", &label));
+                                        refused(&label),
+                                    ));
                                     continue;
                                 }
                                 if let Some(max) = opts.max_conns
                                     && by_addr.len() >= max
                                 {
                                     log(Event::new(
-                                        "refused",
                                         format!("Refused {label}: --max-conns {max} reached"),
-                                    )
-                                    .str("peer", &label));
+                                        refused(&label),
+                                    ));
                                     continue;
                                 }
                                 let sock = match upstream.open() {
                                     Ok(s) => s,
                                     Err(e) => {
                                         log(Event::new(
-                                            "error",
                                             format!(
                                                 "Refused {label}: cannot open {}: {}",
                                                 upstream.name(),
                                                 crate::exit::describe_io(&e)
                                             ),
+                                            Record::Error,
                                         ));
                                         continue;
                                     }
@@ -142,8 +142,10 @@ pub fn serve_dgram(listener: Socket, upstream: &dyn DgramUpstream, opts: Opts<'_
                                 });
                                 let mut watch = Watch::new(FIRST + slot);
                                 watch.set(&mut r, sock.as_fd(), Interest::READ)?;
-                                log(Event::new("connected", format!("Connected by {label}"))
-                                    .str("peer", &label));
+                                log(Event::new(
+                                    format!("Connected by {label}"),
+                                    connected(&label),
+                                ));
                                 peers[slot] = Some(Peer {
                                     client,
                                     sock,
