@@ -774,20 +774,7 @@ impl Dec<'_> {
         if flags == 0 {
             self.s("none");
         }
-        for (bit, c) in [
-            (1, b'F'),
-            (2, b'S'),
-            (4, b'R'),
-            (8, b'P'),
-            (16, b'.'),
-            (32, b'U'),
-            (64, b'E'),
-            (128, b'W'),
-        ] {
-            if flags & bit != 0 {
-                self.out.push(c);
-            }
-        }
+        tcp_flag_letters(self.out, flags);
         self.s("]");
         let plen = len.saturating_sub(hlen);
         if plen > 0 || flags & 7 != 0 {
@@ -1207,3 +1194,21 @@ pub fn put_mac(out: &mut Vec<u8>, m: &[u8]) {
 
 #[cfg(test)]
 mod tests;
+
+/// tcpdump's letters for the TCP flags set (`S.` for SYN-ACK), for the text line and JSON.
+pub(crate) fn tcp_flag_letters(out: &mut Vec<u8>, flags: u8) {
+    for (bit, c) in [
+        (1, b'F'),
+        (2, b'S'),
+        (4, b'R'),
+        (8, b'P'),
+        (16, b'.'),
+        (32, b'U'),
+        (64, b'E'),
+        (128, b'W'),
+    ] {
+        if flags & bit != 0 {
+            out.push(c);
+        }
+    }
+}

@@ -222,7 +222,9 @@ impl Printer {
             }
         }
         if let Some(tcp) = f.tcp {
-            span(&mut text, 5, &mut |t| tcp_flags(t, tcp.flags));
+            span(&mut text, 5, &mut |t| {
+                decode::tcp_flag_letters(t, tcp.flags)
+            });
         }
         // Every span is ASCII; a field without one is absent (`null`).
         let field = |i: usize| {
@@ -292,24 +294,6 @@ struct PacketRecord<'a> {
     truncated: bool,
     can: Option<crate::can::format::JsonFields>,
     summary: crate::json::Lossy<'a>,
-}
-
-/// tcpdump's letters for the TCP flags set (`S.` for SYN-ACK).
-fn tcp_flags(out: &mut Vec<u8>, flags: u8) {
-    for (bit, c) in [
-        (1, b'F'),
-        (2, b'S'),
-        (4, b'R'),
-        (8, b'P'),
-        (16, b'.'),
-        (32, b'U'),
-        (64, b'E'),
-        (128, b'W'),
-    ] {
-        if flags & bit != 0 {
-            out.push(c);
-        }
-    }
 }
 
 fn put_addr(out: &mut Vec<u8>, a: Addr) {
