@@ -4,7 +4,8 @@
 //! argv; that was most of sockcli's own start-up time (`bench/startup.sh`). When the first
 //! argument names a subcommand, the root is built with that one subcommand only, from the same
 //! derive code (`Args::augment_args`), so its help, errors and values are the full tree's.
-//! Anything else (`--help`, `help`, a typo) goes through the full tree.
+//! `--version` needs only the root. Anything else (`--help`, `help`, a typo) goes through the
+//! full tree.
 
 use std::ffi::OsString;
 
@@ -19,9 +20,14 @@ const ABOUT: &str =
 
 /// Parses `args` (argv, program name first) into a [`Cli`].
 pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
-    let mut cmd = match args.get(1).and_then(|a| a.to_str()).and_then(subcommand) {
-        Some(sub) => root().subcommand(sub),
-        None => Cli::command(),
+    let first = args.get(1).and_then(|a| a.to_str());
+    let mut cmd = match first {
+        // The version needs no subcommand at all.
+        Some("-V" | "--version") => root(),
+        _ => match first.and_then(subcommand) {
+            Some(sub) => root().subcommand(sub),
+            None => Cli::command(),
+        },
     };
     let mut matches = cmd.try_get_matches_from_mut(args)?;
     Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut cmd))
@@ -137,6 +143,9 @@ mod tests {
             "conv --help",
             "can dump --help",
             "sniff --version",
+            "--version",
+            "-V",
+            "-V conv",
         ];
         for line in lines {
             let fast = parse_from(argv(line));
