@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crate::util::*;
 
 /// `/proc/PID/status` field in kB (VmRSS, VmHWM).
-fn status_kb(pid: u32, field: &str) -> u64 {
+pub(crate) fn status_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
