@@ -241,9 +241,9 @@ for name, s in (("last", last), ("first", first)):
 const UDP_PEER_COUNT: &str = "20000";
 const UDP_FLOOD: &str = "100000";
 
-/// `listen -u -k` heard from 20,002 addresses and flooded: it remembers the 4,096 heard from
+/// `listen -u -k` heard from 20,003 addresses and flooded: it remembers the 4,096 heard from
 /// last (stdin reaches the newest peer, not the first one, which was forgotten), and memory
-/// stays within the table: 4,096 entries of 144 bytes, in a vector of at most twice that,
+/// stays within the table: 4,096 entries of 152 bytes, in a vector of at most twice that,
 /// plus one 64 KiB datagram buffer, under 4 MiB over the start.
 #[test]
 fn udp_listen_k_peer_table_stays_bounded_under_20000_peers_and_a_flood() {
@@ -282,7 +282,7 @@ fn udp_listen_k_peer_table_stays_bounded_under_20000_peers_and_a_flood() {
     srv.kill_and_collect();
 }
 
-/// `pair -k udp-listen: udp:` with `--max-conns 500` heard from 20,002 addresses and
+/// `pair -k udp-listen: udp:` with `--max-conns 500` heard from 20,003 addresses and
 /// flooded: 500 entries (an upstream socket each), the rest refused, memory under 4 MiB over
 /// the start.
 #[test]
