@@ -13,6 +13,9 @@ for tool_pkg in socat:socat ncat:ncat nc.openbsd:netcat-openbsd python3:python3 
     tool=${tool_pkg%%:*} pkg=${tool_pkg#*:}
     command -v "$tool" >/dev/null 2>&1 || need+=("$pkg")
 done
+# The memory tests read a process's peak (ru_maxrss) through GNU time (`time` is also a shell
+# keyword, so look for the file).
+[ -x /usr/bin/time ] || need+=(time)
 # resolve's tests use the services and protocols databases as oracles.
 [ -e /etc/services ] && [ -e /etc/protocols ] || need+=(netbase)
 # The CAN test bed (tests/canbed/): a Debian kernel with the CAN modules, booted under qemu (TCG)

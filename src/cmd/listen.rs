@@ -3,6 +3,7 @@
 
 pub(crate) mod access;
 mod dgram;
+mod peers;
 
 use std::io::Write;
 use std::os::fd::AsFd;

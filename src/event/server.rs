@@ -21,6 +21,7 @@
 //! was active since. The command to run is a [`Spawn`], so this module knows nothing of how
 //! `--exec` words are split.
 
+mod backlog;
 mod conn;
 #[cfg(test)]
 mod tests;
@@ -42,6 +43,7 @@ use super::stdio::{Kind, NonBlocking};
 use super::{Interrupted, Timeout, earliest};
 use crate::exit::render;
 use crate::sock::{self, addr};
+use backlog::Backlog;
 use conn::{Conn, Conns, Fired, Queue, STALL_LIMIT, Slab, State, describe};
 
 /// A command run per client (`--exec`): the server starts, watches and stops children; what
@@ -207,8 +209,8 @@ struct Server<'a> {
     stdin: Option<NonBlocking<'a>>,
     stdout: Option<NonBlocking<'a>>,
     stdin_open: bool,
-    out_buf: Vec<u8>,
-    out_sent: usize,
+    /// What clients sent that stdout did not take yet.
+    out_buf: Backlog,
     scratch: Vec<u8>,
     /// Hub: whether clients may be read (stdout not backed up, no broker queue full), as the
     /// clients' watches were last set.
@@ -259,8 +261,7 @@ pub fn serve(listener: &Socket, opts: Opts<'_>, ctx: &Ctx<'_>) -> Result<()> {
         stdin,
         stdout,
         stdin_open,
-        out_buf: Vec::new(),
-        out_sent: 0,
+        out_buf: Backlog::default(),
         scratch: vec![0u8; SCRATCH],
         read_clients: true,
         last_status: None,
@@ -341,6 +342,12 @@ impl Server<'_> {
         matches!(self.opts.mode, Mode::Hub { broker: true })
     }
 
+    /// Hub: whether clients may be read now: stdout is not backed up and, with `--broker`,
+    /// no client's queue is full.
+    fn room_for_clients(&self) -> bool {
+        self.out_buf.len() < STDOUT_LIMIT && !(self.broker() && self.conns.any_full())
+    }
+
     fn accepting(&self) -> bool {
         (self.opts.keep_open || self.served == 0) && !self.accept_paused
     }
@@ -369,7 +376,7 @@ impl Server<'_> {
                 .context("cannot watch stdin")?;
         }
         if let Some(stdout) = &self.stdout {
-            let want = if self.out_sent < self.out_buf.len() {
+            let want = if !self.out_buf.is_empty() {
                 Interest::WRITE
             } else {
                 Interest::NONE
@@ -379,8 +386,7 @@ impl Server<'_> {
                 .context("cannot watch stdout")?;
         }
         if self.hub() {
-            let read_clients =
-                self.out_buf.len() - self.out_sent < STDOUT_LIMIT && !(self.broker() && full);
+            let read_clients = self.room_for_clients();
             if read_clients != self.read_clients {
                 self.read_clients = read_clients;
                 self.conns.all_changed();
@@ -409,7 +415,7 @@ impl Server<'_> {
                     } else {
                         Interest::NONE
                     };
-                    if q.pending().is_empty() {
+                    if q.queued() == 0 {
                         read
                     } else {
                         read.union(Interest::WRITE)
@@ -578,7 +584,8 @@ impl Server<'_> {
         let Some(stdin) = &self.stdin else {
             return Ok(());
         };
-        if !self.stdin_watch.interest().read {
+        // A client read earlier in this wake-up may have filled a queue.
+        if !self.stdin_watch.interest().read || self.conns.any_full() {
             return Ok(());
         }
         match rustix::io::read(stdin.as_fd(), &mut self.scratch) {
@@ -641,6 +648,7 @@ impl Server<'_> {
     fn pump_hub(&mut self, slot: usize, now: Instant) -> Result<()> {
         let broker = self.broker();
         let read_clients = self.read_clients;
+        let room = self.room_for_clients();
         let Some(c) = self.conns.get_mut(slot) else {
             return Ok(());
         };
@@ -653,19 +661,21 @@ impl Server<'_> {
         }
         q.note_level(now);
         if q.eof {
-            if q.pending().is_empty() {
+            if q.queued() == 0 {
                 c.closing = Some(String::new());
             }
             return Ok(());
         }
-        // Ready for writing only, or reading paused since the wait began.
-        if !read_clients || !c.watch.interest().read {
+        // Ready for writing only, or reading paused since the wait began, or a client read
+        // earlier in this wake-up filled a queue or stdout (so each holds at most one read
+        // over its limit, however many clients were ready at once).
+        if !read_clients || !c.watch.interest().read || !room {
             return Ok(());
         }
         let n = match rustix::io::read(&c.sock, &mut self.scratch) {
             Ok(0) => {
                 q.eof = true;
-                if q.pending().is_empty() {
+                if q.queued() == 0 {
                     c.closing = Some(String::new());
                 }
                 return Ok(());
@@ -696,7 +706,7 @@ impl Server<'_> {
             // Straight from the read buffer when nothing waits before it; only what stdout
             // refuses is kept (and written when the reactor says stdout is ready).
             let mut done = 0;
-            if self.out_sent == self.out_buf.len() {
+            if self.out_buf.is_empty() {
                 match rustix::io::write(out.as_fd(), &self.scratch[..n]) {
                     Ok(w) => done = w,
                     Err(Errno::AGAIN | Errno::INTR) => {}
@@ -708,7 +718,7 @@ impl Server<'_> {
                     Err(e) => return Err(io::Error::from(e)).context("write to stdout failed"),
                 }
             }
-            self.out_buf.extend_from_slice(&self.scratch[done..n]);
+            self.out_buf.push(&self.scratch[done..n]);
         }
         Ok(())
     }
@@ -757,7 +767,7 @@ impl Server<'_> {
                     if let State::Hub(q) = &c.state {
                         c.closing = Some(format!(
                             "dropped: not reading, {} bytes queued for {}s",
-                            q.pending().len(),
+                            q.queued(),
                             STALL_LIMIT.as_secs()
                         ));
                     }
@@ -788,28 +798,21 @@ impl Server<'_> {
         let Some(out) = &self.stdout else {
             return Ok(true);
         };
-        while self.out_sent < self.out_buf.len() {
-            match rustix::io::write(out.as_fd(), &self.out_buf[self.out_sent..]) {
-                Ok(n) => self.out_sent += n,
-                Err(Errno::INTR) => {}
-                Err(Errno::AGAIN) => return Ok(true),
-                Err(Errno::PIPE) => return Ok(false),
-                Err(e) => return Err(io::Error::from(e)).context("write to stdout failed"),
-            }
+        match self.out_buf.write_to(out.as_fd(), &mut 0) {
+            Ok(()) => Ok(true),
+            Err(Errno::PIPE) => Ok(false),
+            Err(e) => Err(io::Error::from(e)).context("write to stdout failed"),
         }
-        self.out_buf.clear();
-        self.out_sent = 0;
-        Ok(true)
     }
 
     /// Write out what clients already sent, waiting at most until `until` (None: as long as
     /// it takes).
     fn flush_stdout(&mut self, until: Option<Instant>) -> Result<()> {
-        while self.out_sent < self.out_buf.len() {
+        while !self.out_buf.is_empty() {
             if until.is_some_and(|u| Instant::now() >= u) || !self.write_stdout()? {
                 return Ok(());
             }
-            if self.out_sent < self.out_buf.len()
+            if !self.out_buf.is_empty()
                 && let Some(out) = &self.stdout
             {
                 reactor::wait_one(out.as_fd(), Interest::WRITE, until)

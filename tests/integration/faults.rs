@@ -3,7 +3,8 @@
 //! what the user sees (bytes, exit code, one line) and for what must not grow (fds, memory).
 //! Sized for CI; `| head` is in connect.rs, a reset peer for `pair` in pair.rs (for `connect`
 //! and `listen` here), a vanishing interface in sniff.rs, EMFILE in server.rs; the heavy runs
-//! (1 GiB, 10,000 connections) are `bench/faults.sh`.
+//! (1 GiB, 10,000 connections) are `bench/faults.sh`; the memory of every queue a peer can
+//! fill is in memq.rs.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::util::*;
 
 /// `/proc/PID/status` field in kB (VmRSS, VmHWM).
-fn status_kb(pid: u32, field: &str) -> u64 {
+pub(crate) fn status_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()

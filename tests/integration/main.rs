@@ -12,6 +12,7 @@ mod forward;
 mod frame;
 mod hexdump;
 mod listen;
+mod memq;
 mod pair;
 mod pcap;
 mod resolve;

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use rustix::io::Errno;
-use socket2::{SockAddr, Socket};
+use socket2::Socket;
 
 use super::Ctx;
 use super::access::Access;
+use super::peers::{Heard, Peers};
 use crate::cmd::log;
 use crate::event::Timeout;
 use crate::event::flow::MAX_DATAGRAM;
@@ -30,43 +31,6 @@ pub struct Opts<'a> {
     pub access: &'a Access,
 }
 
-/// Peers remembered for `-k` without `--max-conns`; past it the longest silent is forgotten.
-const PEER_TABLE: usize = 4096;
-
-/// The peers stdin goes to: the last one heard, or with `-k` all of them.
-struct Peers {
-    keep_open: bool,
-    max: Option<usize>,
-    list: Vec<(SockAddr, Instant)>,
-}
-
-enum Heard {
-    New,
-    Known,
-    /// `--max-conns` is reached: the datagram is dropped.
-    Full,
-}
-
-impl Peers {
-    fn heard(&mut self, from: &SockAddr, now: Instant) -> Heard {
-        if let Some(p) = self.list.iter_mut().find(|(a, _)| a == from) {
-            p.1 = now;
-            return Heard::Known;
-        }
-        if !self.keep_open {
-            self.list.clear();
-        } else if self.max.is_some_and(|m| self.list.len() >= m) {
-            return Heard::Full;
-        } else if self.list.len() >= PEER_TABLE
-            && let Some(oldest) = (0..self.list.len()).min_by_key(|&i| self.list[i].1)
-        {
-            self.list.swap_remove(oldest);
-        }
-        self.list.push((from.clone(), now));
-        Heard::New
-    }
-}
-
 /// Reactor tokens besides [`Ctx::SIGNAL`].
 const SOCK: usize = 1;
 const STDIN: usize = 2;
@@ -82,11 +46,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
     let use_stdout = !echo && opts.recv;
 
     let mut line = vec![0u8; MAX_DATAGRAM];
-    let mut peers = Peers {
-        keep_open: o.keep_open,
-        max: o.max_peers,
-        list: Vec::new(),
-    };
+    let mut peers = Peers::new(o.keep_open, o.max_peers);
     // A datagram received but not yet fully written to stdout; the socket is not read meanwhile.
     let mut out_pending: Vec<u8> = Vec::new();
     // A stdin chunk waiting for socket buffer space, and the index of the next peer it goes to.
@@ -114,7 +74,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
                 read: out_pending.is_empty(),
                 write: in_pending.is_some(),
             };
-            let read_stdin = stdin_open && !peers.list.is_empty() && in_pending.is_none();
+            let read_stdin = stdin_open && !peers.is_empty() && in_pending.is_none();
             let stdin_want = if read_stdin {
                 Interest::READ
             } else {
@@ -159,7 +119,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
             }
         }
         if sock_ready && let Some((data, next)) = in_pending.take() {
-            in_pending = send_to_peers(sock, &data, next, &peers.list)?;
+            in_pending = send_to_peers(sock, &data, next, &peers)?;
         }
         if sock_ready && out_pending.is_empty() {
             // Drain what is queued, a bounded number of datagrams per wakeup.
@@ -183,7 +143,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
                     );
                     continue;
                 }
-                match peers.heard(&from, now) {
+                match peers.heard(&from) {
                     Heard::Known => {}
                     Heard::New => log(
                         ctx.log,
@@ -234,7 +194,7 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
                 Ok(0) => stdin_open = false,
                 Ok(n) => {
                     last_activity = now;
-                    in_pending = send_to_peers(sock, &line[..n], 0, &peers.list)?;
+                    in_pending = send_to_peers(sock, &line[..n], 0, &peers)?;
                 }
                 Err(Errno::AGAIN | Errno::INTR) => {}
                 Err(e) => return Err(io::Error::from(e)).context("read from stdin failed"),
@@ -243,15 +203,15 @@ pub fn serve(sock: &Socket, o: &Opts<'_>, opts: &RelayOpts, ctx: &Ctx<'_>) -> Re
     }
 }
 
-/// Send one stdin datagram to `peers[next..]`; only when a full socket buffer refuses it is
-/// it copied, to be retried when the socket is writable.
+/// Send one stdin datagram to the peers from slot `next` on; only when a full socket buffer
+/// refuses it is it copied, to be retried when the socket is writable.
 fn send_to_peers(
     sock: &Socket,
     data: &[u8],
     next: usize,
-    peers: &[(SockAddr, Instant)],
+    peers: &Peers,
 ) -> Result<Option<(Vec<u8>, usize)>> {
-    for (i, (to, _)) in peers.iter().enumerate().skip(next) {
+    for (i, to) in (next..peers.slot_count()).filter_map(|i| Some((i, peers.at(i)?))) {
         match sock.send_to(data, to) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Some((data.to_vec(), i))),

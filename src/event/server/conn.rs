@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use rustix::io::Errno;
 use socket2::Socket;
 
+use super::backlog::Backlog;
 use crate::event::flow::Flow;
 use crate::event::reactor::Watch;
 
@@ -94,8 +95,7 @@ impl<T> Slab<T> {
 /// What waits to be sent to one hub client, and what it has done.
 #[derive(Default)]
 pub struct Queue {
-    buf: Vec<u8>,
-    sent: usize,
+    buf: Backlog,
     /// The client sent EOF: close it once its queue is empty.
     pub eof: bool,
     /// Over [`QUEUE_LIMIT`] since then, without taking a byte.
@@ -105,12 +105,19 @@ pub struct Queue {
 }
 
 impl Queue {
-    pub fn pending(&self) -> &[u8] {
-        &self.buf[self.sent..]
+    /// Bytes waiting for this client.
+    pub fn queued(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Bytes of memory the queue holds.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     pub fn full(&self) -> bool {
-        self.pending().len() > QUEUE_LIMIT
+        self.queued() > QUEUE_LIMIT
     }
 
     /// Start or stop the stall clock after the queue changed.
@@ -124,36 +131,27 @@ impl Queue {
 
     /// Write what is queued until the socket is full; an error means the client is gone.
     pub fn flush(&mut self, sock: &Socket) -> Result<(), Errno> {
-        while self.sent < self.buf.len() {
-            match rustix::io::write(sock, &self.buf[self.sent..]) {
-                Ok(n) => {
-                    self.sent += n;
-                    self.bytes_out += n as u64;
-                    // It is reading: the stall clock starts again.
-                    self.stalled_since = None;
-                }
-                Err(Errno::INTR) => {}
-                Err(Errno::AGAIN) => return Ok(()),
-                Err(e) => return Err(e),
-            }
+        let before = self.bytes_out;
+        let r = self.buf.write_to(sock, &mut self.bytes_out);
+        if self.bytes_out > before {
+            // It is reading: the stall clock starts again.
+            self.stalled_since = None;
         }
-        self.buf = Vec::new();
-        self.sent = 0;
-        Ok(())
+        r
     }
 
     /// Queue `data` behind what is already waiting (written at once if nothing is); an error
     /// means the client is gone.
     pub fn offer(&mut self, sock: &Socket, data: &[u8], now: Instant) -> Result<(), Errno> {
-        if self.pending().is_empty() {
+        if self.buf.is_empty() {
             let n = write_some(sock, data)?;
             self.bytes_out += n as u64;
             if n == data.len() {
                 return Ok(());
             }
-            self.buf.extend_from_slice(&data[n..]);
+            self.buf.push(&data[n..]);
         } else {
-            self.buf.extend_from_slice(data);
+            self.buf.push(data);
         }
         self.note_level(now);
         Ok(())

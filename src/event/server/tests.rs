@@ -59,7 +59,7 @@ fn queue_levels_stall_clock_and_flush() {
     q.offer(&s, &big, t0).unwrap();
     assert!(q.full());
     assert_eq!(q.stalled_since, Some(t0));
-    let queued = q.pending().len();
+    let queued = q.queued();
     assert_eq!(q.bytes_out as usize + queued, 1000 + big.len());
     // More time passes without a byte taken: the clock keeps its start.
     let t1 = t0 + Duration::from_secs(1);
@@ -77,7 +77,7 @@ fn queue_levels_stall_clock_and_flush() {
     assert!(q.stalled_since.is_none_or(|t| t == t1), "clock restarted");
     // The peer reads everything: the queue empties and frees its buffer.
     let mut seen = took;
-    while !q.pending().is_empty() {
+    while q.queued() > 0 {
         seen += drain(&mut peer, usize::MAX);
         q.flush(&s).unwrap();
     }
@@ -89,6 +89,34 @@ fn queue_levels_stall_clock_and_flush() {
     // A gone peer is an error.
     drop(peer);
     assert!(q.offer(&s, b"x", t1).is_err());
+}
+
+/// A client that reads, but always a queue's worth behind: 64 MiB pass through its queue and
+/// the queue's memory stays about its limit (a `Vec` cleared only when empty held all 64 MiB).
+#[test]
+fn a_lagging_reader_keeps_its_queue_memory_bounded() {
+    let (s, mut peer) = pair();
+    let mut q = Queue::default();
+    let now = Instant::now();
+    let chunk = vec![5u8; 64 * 1024];
+    while !q.full() {
+        q.offer(&s, &chunk, now).unwrap();
+    }
+    let mut most = 0;
+    for _ in 0..1024 {
+        assert_eq!(drain(&mut peer, chunk.len()), chunk.len());
+        q.flush(&s).unwrap();
+        assert!(q.queued() > 0, "the reader stays behind");
+        if !q.full() {
+            q.offer(&s, &chunk, now).unwrap();
+        }
+        most = most.max(q.capacity());
+    }
+    assert!(
+        most <= 2 * QUEUE_LIMIT + 2 * chunk.len(),
+        "a queue of at most {} bytes held {most} bytes of memory",
+        QUEUE_LIMIT + chunk.len()
+    );
 }
 
 #[test]
@@ -149,7 +177,7 @@ fn full_count_follows_queues_closes_and_removals() {
     let State::Hub(q) = &mut c.state else {
         unreachable!()
     };
-    while !q.pending().is_empty() {
+    while q.queued() > 0 {
         drain(&mut peers[1], usize::MAX);
         q.flush(&c.sock).unwrap();
     }
