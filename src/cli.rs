@@ -10,6 +10,7 @@ pub mod conv;
 #[cfg(test)]
 mod generate;
 pub mod sniff;
+pub mod tls;
 pub mod value;
 
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ EXIT CODES:
   3    name resolution failed
   4    a timeout expired (-w, -i, --timeout, -q)
   5    permission denied (privileged port, raw sockets)
+  6    TLS failure: handshake or certificate verification failed, or the peer sent an
+       alert (the message names the reason)
   130  interrupted by SIGINT (143: SIGTERM), after a clean shutdown";
 
 /// A netcat-style network multitool: connect, listen, and relay bytes between stdio and sockets.
@@ -260,6 +263,8 @@ pub struct ConnectArgs {
     pub session: SessionArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub tls: tls::TlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +306,8 @@ pub struct ListenArgs {
     pub session: SessionArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub tls: tls::TlsArgs,
 }
 
 #[derive(Debug, Args)]

@@ -94,6 +94,10 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
     if args.zero_io {
         return super::scan::run(args);
     }
+    // TLS: `connect --tls H P` is `connect tls:H:P`, which is `pair - tls:H:P`.
+    if let Some(ep) = super::tls::connect_endpoint(args)? {
+        return super::pair::run(&stdio_pair(args, &ep));
+    }
     let start = Instant::now();
     let (target, ep_opts) = match plan_target(args)? {
         Planned::Socket(t, o) => (t, o),
