@@ -430,7 +430,7 @@ fn serve_many(
     } else {
         Right::Stream(open::StreamRight::new(right, ctx)?)
     };
-    let listener = open::bind(left, ctx)?;
+    let mut listener = open::bind(left, ctx)?;
     log.emit(Event::new(
         format!("Listening on {}", listener.local),
         Record::Listening {
@@ -438,12 +438,14 @@ fn serve_many(
             addr: &listener.local,
         },
     ));
+    tls_certificate(&listener, log);
     if let Some(path) = &args.ready_file {
         super::listen::write_ready_file(path, &listener.local)
             .with_context(|| format!("cannot write ready file {}", path.display()))?;
     }
     let emit = |e: Event| log.emit(e);
     let permits = |ip| access.permits(ip);
+    let tls_cfg = listener.tls.take();
     let opts = Opts {
         rules,
         max_conns: args.clients.max_conns.map(|n| n as usize),
@@ -453,6 +455,8 @@ fn serve_many(
         shape,
         connect_timeout: nonzero(args.session.connect_timeout),
         signals: ctx.signals,
+        tls: tls_cfg.as_ref().map(|c| (c, *log)),
+        tls_log: *log,
     };
     let (sock, _keep) = listener.into_parts();
     match plan {

@@ -577,12 +577,13 @@ pub struct StreamRight<'a> {
     ep: &'a Endpoint,
     ctx: &'a Ctx<'a>,
     tcp: Option<(Vec<SocketAddr>, SockOpts)>,
+    tls: Option<crate::tls::config::Client>,
 }
 
 impl<'a> StreamRight<'a> {
     pub fn new(ep: &'a Endpoint, ctx: &'a Ctx<'a>) -> Result<StreamRight<'a>> {
         let tcp = match &ep.kind {
-            Kind::Tcp(hp) => {
+            Kind::Tcp(hp) | Kind::Tls(hp) => {
                 let opts = ep.opts.sock_opts(&ctx.sock);
                 let family = ep.opts.family.unwrap_or(ctx.family);
                 let addrs = resolve(hp, Proto::Tcp, family, ctx.numeric, &opts)?;
@@ -590,7 +591,12 @@ impl<'a> StreamRight<'a> {
             }
             _ => None,
         };
-        Ok(StreamRight { ep, ctx, tcp })
+        // A tls: RIGHT connects like tcp:, then its pump does the handshake on the loop.
+        let tls = match &ep.kind {
+            Kind::Tls(hp) => Some(crate::tls::config::client(&ep.opts.tls, &hp.host.to_string())?),
+            _ => None,
+        };
+        Ok(StreamRight { ep, ctx, tcp, tls })
     }
 }
 
@@ -636,6 +642,10 @@ impl Upstream for StreamRight<'_> {
 
     fn wants_addrs(&self) -> bool {
         matches!(self.ep.kind, Kind::Exec { .. })
+    }
+
+    fn tls(&self) -> Option<&crate::tls::config::Client> {
+        self.tls.as_ref()
     }
 }
 
