@@ -109,11 +109,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
                 let _ = c.try_wait();
             }
         };
-        let aux: Option<&mut dyn session::Aux> = if tls.is_empty() {
-            None
-        } else {
-            Some(&mut tls)
-        };
+        let aux: Option<&mut dyn session::Aux> = if tls.is_empty() { None } else { Some(&mut tls) };
         let result = session::run_with(&mut session, &ends, &signals, &mut reap, aux);
         let [lr, rl] = session.stats();
         log.emit(Event::new(

@@ -72,7 +72,10 @@ pub fn connect_endpoint(args: &ConnectArgs) -> Result<Option<String>> {
     if let Some(flag) = [
         (net.udp, "-u"),
         (net.unix.is_some(), "-U"),
-        (args.exec.exec.is_some() || args.exec.sh_exec.is_some(), "--exec/--sh-exec"),
+        (
+            args.exec.exec.is_some() || args.exec.sh_exec.is_some(),
+            "--exec/--sh-exec",
+        ),
     ]
     .into_iter()
     .find_map(|(used, f)| used.then_some(f))
@@ -94,10 +97,14 @@ pub fn connect_endpoint(args: &ConnectArgs) -> Result<Option<String>> {
         },
         (None, [host, port]) => (host_port(host, port)?, EndpointOpts::default()),
         (None, [one]) => return Err(usage(format!("missing PORT after '{one}'"))),
-        (None, []) => return Err(usage("missing HOST PORT (or an endpoint like tls:HOST:PORT)")),
+        (None, []) => {
+            return Err(usage(
+                "missing HOST PORT (or an endpoint like tls:HOST:PORT)",
+            ));
+        }
         _ => return Err(usage("too many arguments")),
     };
-    opts.tls = opts.tls.over(&flags);
+    opts.tls = Box::new(opts.tls.over(&flags));
     opts.family = opts.family.or(family(net.ipv4, net.ipv6));
     let ep = Endpoint {
         kind: Kind::Tls(hp),
@@ -120,13 +127,17 @@ pub fn listen_endpoint(args: &ListenArgs) -> Result<Option<Endpoint>> {
         .is_some_and(|e| matches!(e.kind, Kind::TlsListen(_)));
     if !t.tls && !typed_tls {
         return match option_used(t) {
-            Some(f) => Err(usage(format!("{f} needs --tls (or a tls-listen: endpoint)"))),
+            Some(f) => Err(usage(format!(
+                "{f} needs --tls (or a tls-listen: endpoint)"
+            ))),
             None => Ok(None),
         };
     }
     if net.udp || net.unix.is_some() {
         let flag = if net.udp { "-u" } else { "-U" };
-        return Err(usage(format!("{flag} cannot be used with TLS (TLS runs over TCP)")));
+        return Err(usage(format!(
+            "{flag} cannot be used with TLS (TLS runs over TCP)"
+        )));
     }
     let flags = flag_opts(t)?;
     let (hp, mut opts) = match (one, args.target.as_slice()) {
@@ -144,7 +155,7 @@ pub fn listen_endpoint(args: &ListenArgs) -> Result<Option<Endpoint>> {
         (None, []) => return Err(usage("missing PORT (use 0 for any free port)")),
         _ => return Err(usage("too many arguments")),
     };
-    opts.tls = opts.tls.over(&flags);
+    opts.tls = Box::new(opts.tls.over(&flags));
     opts.family = opts.family.or(family(net.ipv4, net.ipv6));
     let mut ep = Endpoint {
         kind: Kind::TlsListen(hp),

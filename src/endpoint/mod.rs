@@ -119,7 +119,7 @@ pub struct EndpointOpts {
     /// `raw`: put the pty in raw mode (pty).
     pub raw: bool,
     /// `ca=`, `sni=`, `alpn=`, `insecure`, `cert=`, `key=`, `pin=` (tls kinds).
-    pub tls: crate::tls::TlsOpts,
+    pub tls: Box<crate::tls::TlsOpts>,
 }
 
 impl Endpoint {

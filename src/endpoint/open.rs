@@ -593,7 +593,10 @@ impl<'a> StreamRight<'a> {
         };
         // A tls: RIGHT connects like tcp:, then its pump does the handshake on the loop.
         let tls = match &ep.kind {
-            Kind::Tls(hp) => Some(crate::tls::config::client(&ep.opts.tls, &hp.host.to_string())?),
+            Kind::Tls(hp) => Some(crate::tls::config::client(
+                &ep.opts.tls,
+                &hp.host.to_string(),
+            )?),
             _ => None,
         };
         Ok(StreamRight { ep, ctx, tcp, tls })

@@ -82,7 +82,9 @@ pub enum Record<'a> {
     },
     /// A TLS server made its own certificate: its SHA-256, for `pin=`.
     #[serde(rename = "tls_certificate")]
-    TlsCertificate { sha256: &'a str },
+    TlsCertificate {
+        sha256: &'a str,
+    },
     // --- end TLS ---
 }
 

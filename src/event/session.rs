@@ -557,6 +557,9 @@ pub trait Aux {
     fn attach(&mut self, r: &mut Reactor);
     fn owns(&self, t: Token) -> bool;
     fn on_ready(&mut self, r: &mut Reactor, e: Ready);
+    /// A source failed: the session ends (after delivering what its sources already hold),
+    /// and the caller reports the failure.
+    fn failed(&self) -> bool;
 }
 
 /// [`run_reaping`] with `aux` on the same reactor.
@@ -601,6 +604,10 @@ pub fn run_with(
         }
         if let Err(e) = session.pump(ends, &mut scratch) {
             break Err(e);
+        }
+        if aux.as_deref().is_some_and(|a| a.failed()) {
+            session.drain(&mut r, ends, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
+            break Ok(());
         }
     };
     session.deregister(&mut r, ends);

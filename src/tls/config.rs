@@ -38,7 +38,12 @@ pub fn fingerprint(der: &[u8]) -> [u8; 32] {
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| usage(format!("cannot read certificates from {}: {e}", path.display())))?;
+        .map_err(|e| {
+            usage(format!(
+                "cannot read certificates from {}: {e}",
+                path.display()
+            ))
+        })?;
     if certs.is_empty() {
         return Err(usage(format!(
             "no PEM certificate in {} (expected -----BEGIN CERTIFICATE-----)",
@@ -49,8 +54,12 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 }
 
 fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
-    PrivateKeyDer::from_pem_file(path)
-        .map_err(|e| usage(format!("cannot read a private key from {}: {e}", path.display())))
+    PrivateKeyDer::from_pem_file(path).map_err(|e| {
+        usage(format!(
+            "cannot read a private key from {}: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn roots(ca: Option<&Path>, system: bool) -> Result<RootCertStore> {
@@ -62,9 +71,9 @@ fn roots(ca: Option<&Path>, system: bool) -> Result<RootCertStore> {
     }
     if let Some(path) = ca {
         for c in read_certs(path)? {
-            store.add(c).map_err(|e| {
-                usage(format!("bad CA certificate in {}: {e}", path.display()))
-            })?;
+            store
+                .add(c)
+                .map_err(|e| usage(format!("bad CA certificate in {}: {e}", path.display())))?;
         }
     }
     Ok(store)
@@ -114,7 +123,11 @@ pub fn client(opts: &TlsOpts, host: &str) -> Result<Client> {
             .with_client_auth_cert(read_certs(c)?, read_key(k)?)
             .map_err(|e| usage(format!("bad client certificate or key: {e}")))?,
         (None, None) => builder.with_no_client_auth(),
-        _ => return Err(usage("a client certificate needs both cert= and key=".into())),
+        _ => {
+            return Err(usage(
+                "a client certificate needs both cert= and key=".into(),
+            ));
+        }
     };
     config.alpn_protocols = alpn(opts);
     Ok(Client {
@@ -326,12 +339,14 @@ mod tests {
     #[test]
     fn a_generated_certificate_has_a_subject_and_a_stable_fingerprint() {
         let (cert, _) = self_signed(&["example.test".into()]).unwrap();
-        assert_eq!(
-            subject(&cert).as_deref(),
-            Some("CN=sockcli self-signed")
-        );
+        assert_eq!(subject(&cert).as_deref(), Some("CN=sockcli self-signed"));
         assert_eq!(fingerprint(&cert), fingerprint(&cert));
-        assert!(server(&TlsOpts::default(), &[]).unwrap().generated.is_some());
+        assert!(
+            server(&TlsOpts::default(), &[])
+                .unwrap()
+                .generated
+                .is_some()
+        );
     }
 
     #[test]

@@ -127,8 +127,10 @@ impl Hub {
             e.tcp.clear(r, e.pump.tcp.as_fd());
             e.plain.clear(r, e.pump.plain.as_fd());
             self.free.push(slot);
-            self.failures
-                .push(anyhow::Error::from(io::Error::last_os_error()).context("cannot watch a TLS connection"));
+            self.failures.push(
+                anyhow::Error::from(io::Error::last_os_error())
+                    .context("cannot watch a TLS connection"),
+            );
         }
     }
 
@@ -178,5 +180,9 @@ impl crate::event::session::Aux for Hub {
 
     fn on_ready(&mut self, r: &mut Reactor, e: Ready) {
         Hub::on_ready(self, r, e)
+    }
+
+    fn failed(&self) -> bool {
+        !self.failures.is_empty()
     }
 }

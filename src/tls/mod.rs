@@ -103,7 +103,11 @@ impl fmt::Display for TlsError {
         if self.established {
             write!(f, "TLS error with {}: {}", self.peer, self.reason)
         } else {
-            write!(f, "TLS handshake with {} failed: {}", self.peer, self.reason)
+            write!(
+                f,
+                "TLS handshake with {} failed: {}",
+                self.peer, self.reason
+            )
         }
     }
 }
@@ -138,9 +142,7 @@ pub fn reason(e: &rustls::Error) -> String {
 fn server_name(n: &rustls::pki_types::ServerName<'_>) -> String {
     match n {
         rustls::pki_types::ServerName::DnsName(d) => d.as_ref().to_string(),
-        rustls::pki_types::ServerName::IpAddress(ip) => {
-            std::net::IpAddr::from(*ip).to_string()
-        }
+        rustls::pki_types::ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
         other => format!("{other:?}"),
     }
 }
@@ -197,7 +199,10 @@ mod tests {
 
     #[test]
     fn alpn_lists_split_and_refuse_empty_names() {
-        assert_eq!(parse_alpn("h2;http/1.1", &[';']).unwrap(), ["h2", "http/1.1"]);
+        assert_eq!(
+            parse_alpn("h2;http/1.1", &[';']).unwrap(),
+            ["h2", "http/1.1"]
+        );
         assert!(parse_alpn("h2;;x", &[';']).is_err());
     }
 

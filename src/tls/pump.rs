@@ -57,6 +57,8 @@ pub struct Pump {
     tcp_wr_shut: bool,
     /// TCP cannot be written any more (the peer left after its close_notify).
     tcp_broken: bool,
+    /// TCP ended without close_notify: an error once what came before is delivered.
+    truncated: bool,
     established: bool,
     announced: bool,
     failure: Option<Failure>,
@@ -85,6 +87,7 @@ impl Pump {
             plain_eof: false,
             tcp_wr_shut: false,
             tcp_broken: false,
+            truncated: false,
             established: false,
             announced: false,
             failure: None,
@@ -132,7 +135,8 @@ impl Pump {
             .negotiated_cipher_suite()
             .map(|s| {
                 let name = format!("{:?}", s.suite());
-                name.strip_prefix("TLS_").map_or(name.clone(), |n| format!("TLS_{n}"))
+                name.strip_prefix("TLS_")
+                    .map_or(name.clone(), |n| format!("TLS_{n}"))
             })
             .unwrap_or_default();
         Some(Summary {
@@ -152,8 +156,12 @@ impl Pump {
     pub fn take_failure(&mut self) -> Option<anyhow::Error> {
         Some(match self.failure.take()? {
             Failure::Tls(e) => e.into(),
-            Failure::Truncated => anyhow!("TLS stream truncated: no close_notify from {}", self.peer),
-            Failure::Io(e, what) => anyhow::Error::from(e).context(format!("{what} {} failed", self.peer)),
+            Failure::Truncated => {
+                anyhow!("TLS stream truncated: no close_notify from {}", self.peer)
+            }
+            Failure::Io(e, what) => {
+                anyhow::Error::from(e).context(format!("{what} {} failed", self.peer))
+            }
         })
     }
 
@@ -218,6 +226,9 @@ impl Pump {
             moved |= self.deliver()?;
             moved |= self.send_plain(scratch)?;
             moved |= self.flush_tls()?;
+            if self.truncated && self.out.is_empty() {
+                return Err(Failure::Truncated);
+            }
             if !moved {
                 break;
             }
@@ -304,9 +315,7 @@ impl Pump {
                 if !self.established {
                     return Err(self.tls_failure("connection closed by the peer".into()));
                 }
-                if !self.plain_gone {
-                    return Err(Failure::Truncated);
-                }
+                self.truncated = !self.plain_gone;
             }
             return Ok(true);
         }
