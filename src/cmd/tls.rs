@@ -4,10 +4,11 @@
 
 use anyhow::Result;
 
-use super::{host_port, usage};
+use super::{host_port, sock_opts, usage};
 use crate::cli::tls::TlsArgs;
 use crate::cli::{ConnectArgs, ListenArgs};
 use crate::endpoint::{Endpoint, EndpointOpts, Family, Kind};
+use crate::sock::SockOpts;
 use crate::tls::{TlsOpts, parse_alpn, parse_pin};
 
 /// The `--tls-*` options as endpoint options.
@@ -44,6 +45,22 @@ fn option_used(a: &TlsArgs) -> Option<&'static str> {
     ]
     .into_iter()
     .find_map(|(used, f)| used.then_some(f))
+}
+
+/// The socket flags (`--nodelay`, `-s`, `-p`, `--sndbuf`...) as endpoint options, which win.
+fn fold_sock(o: &mut EndpointOpts, s: &SockOpts, listen: bool) {
+    o.nodelay |= s.nodelay;
+    o.keepalive |= s.keepalive;
+    o.reuseaddr |= s.reuseaddr;
+    o.reuseport |= s.reuseport;
+    o.sndbuf = o.sndbuf.or(s.sndbuf);
+    o.rcvbuf = o.rcvbuf.or(s.rcvbuf);
+    o.ttl = o.ttl.or(s.ttl);
+    o.tos = o.tos.or(s.tos);
+    if !listen {
+        o.bind = o.bind.or(s.source);
+        o.sourceport = o.sourceport.or(s.source_port);
+    }
 }
 
 fn family(ipv4: bool, ipv6: bool) -> Option<Family> {
@@ -106,6 +123,7 @@ pub fn connect_endpoint(args: &ConnectArgs) -> Result<Option<String>> {
     };
     opts.tls = Box::new(opts.tls.over(&flags));
     opts.family = opts.family.or(family(net.ipv4, net.ipv6));
+    fold_sock(&mut opts, &sock_opts(&args.sock, net, None)?, false);
     let ep = Endpoint {
         kind: Kind::Tls(hp),
         opts,
@@ -157,6 +175,7 @@ pub fn listen_endpoint(args: &ListenArgs) -> Result<Option<Endpoint>> {
     };
     opts.tls = Box::new(opts.tls.over(&flags));
     opts.family = opts.family.or(family(net.ipv4, net.ipv6));
+    fold_sock(&mut opts, &sock_opts(&args.sock, net, None)?, true);
     let mut ep = Endpoint {
         kind: Kind::TlsListen(hp),
         opts,

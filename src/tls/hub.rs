@@ -6,7 +6,7 @@
 
 use std::io;
 use std::os::fd::AsFd;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::pump::Pump;
 use crate::event::log::{Event, Log, Record};
@@ -16,11 +16,16 @@ use crate::event::reactor::{Reactor, Ready, Token, Watch};
 pub const BASE: Token = 1 << 50;
 /// Bytes read per step (one TLS record is at most 16 KiB; a large read means few syscalls).
 const SCRATCH: usize = 256 * 1024;
+/// A client that has not finished its handshake by then is dropped. Checked at most once a
+/// [`SWEEP`], when the hub is busy anyway: no timer per client.
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+const SWEEP: Duration = Duration::from_secs(1);
 
 struct Entry {
     pump: Pump,
     tcp: Watch,
     plain: Watch,
+    since: Instant,
 }
 
 pub struct Hub {
@@ -31,6 +36,7 @@ pub struct Hub {
     /// Report failures on the log as they happen (many clients), or keep them (one session).
     log_failures: bool,
     failures: Vec<anyhow::Error>,
+    last_sweep: Instant,
 }
 
 impl Hub {
@@ -42,6 +48,7 @@ impl Hub {
             log,
             log_failures,
             failures: Vec::new(),
+            last_sweep: Instant::now(),
         }
     }
 
@@ -62,6 +69,39 @@ impl Hub {
     pub fn add(&mut self, r: &mut Reactor, pump: Pump) {
         let slot = self.keep(pump);
         self.service(r, slot);
+        self.sweep(r);
+    }
+
+    /// Drop the clients stuck in their handshake for [`HANDSHAKE_LIMIT`] (a client that sends
+    /// half a ClientHello and waits holds no one else up, but must not hold its fds forever).
+    fn sweep(&mut self, r: &mut Reactor) {
+        let now = Instant::now();
+        if now < self.last_sweep + SWEEP || !self.log_failures {
+            return;
+        }
+        self.last_sweep = now;
+        for slot in 0..self.slots.len() {
+            let stuck = self.slots[slot]
+                .as_ref()
+                .is_some_and(|e| !e.pump.established() && now >= e.since + HANDSHAKE_LIMIT);
+            if stuck {
+                let e = self.remove(r, slot);
+                let line = format!(
+                    "TLS handshake with {} failed: not done within {} s",
+                    e.pump.peer,
+                    HANDSHAKE_LIMIT.as_secs()
+                );
+                self.log.emit(Event::new(line, Record::Error));
+            }
+        }
+    }
+
+    fn remove(&mut self, r: &mut Reactor, slot: usize) -> Entry {
+        let mut e = self.slots[slot].take().expect("present");
+        e.tcp.clear(r, e.pump.tcp.as_fd());
+        e.plain.clear(r, e.pump.plain.as_fd());
+        self.free.push(slot);
+        e
     }
 
     /// Hold a pump until [`crate::event::session::Aux::attach`] registers it on a loop.
@@ -74,6 +114,7 @@ impl Hub {
             pump,
             tcp: Watch::new(BASE + 2 * slot),
             plain: Watch::new(BASE + 2 * slot + 1),
+            since: Instant::now(),
         });
         slot
     }
@@ -81,6 +122,7 @@ impl Hub {
     /// A wake-up for one of [`Hub::owns`]'s tokens.
     pub fn on_ready(&mut self, r: &mut Reactor, e: Ready) {
         self.service(r, (e.token - BASE) / 2);
+        self.sweep(r);
     }
 
     fn service(&mut self, r: &mut Reactor, slot: usize) {
@@ -105,10 +147,7 @@ impl Hub {
             ));
         }
         if entry.pump.finished() {
-            let mut e = self.slots[slot].take().expect("present");
-            e.tcp.clear(r, e.pump.tcp.as_fd());
-            e.plain.clear(r, e.pump.plain.as_fd());
-            self.free.push(slot);
+            let mut e = self.remove(r, slot);
             if let Some(err) = e.pump.take_failure() {
                 if self.log_failures {
                     let text = crate::exit::render(&err);
@@ -123,10 +162,7 @@ impl Hub {
         let ok = entry.tcp.set(r, entry.pump.tcp.as_fd(), t).is_ok()
             && entry.plain.set(r, entry.pump.plain.as_fd(), p).is_ok();
         if !ok {
-            let mut e = self.slots[slot].take().expect("present");
-            e.tcp.clear(r, e.pump.tcp.as_fd());
-            e.plain.clear(r, e.pump.plain.as_fd());
-            self.free.push(slot);
+            self.remove(r, slot);
             self.failures.push(
                 anyhow::Error::from(io::Error::last_os_error())
                     .context("cannot watch a TLS connection"),

@@ -152,6 +152,11 @@ impl Pump {
         })
     }
 
+    /// The handshake is done.
+    pub fn established(&self) -> bool {
+        self.established
+    }
+
     /// The failure that stopped this pump, as the error a command exits with.
     pub fn take_failure(&mut self) -> Option<anyhow::Error> {
         Some(match self.failure.take()? {

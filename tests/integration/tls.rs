@@ -712,3 +712,36 @@ fn bad_tls_input_is_one_line_and_exit_2() {
         assert!(line.contains(want), "{args:?}: {line}");
     }
 }
+
+#[test]
+fn a_handshake_left_unfinished_is_dropped_after_ten_seconds() {
+    let (mut l, addr) = spawn_listen(&["-v", "-k", "--tls", "--echo", "127.0.0.1", "0"]);
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    use std::io::{Read, Write};
+    stalled.write_all(&[0x16, 0x03, 0x01]).unwrap();
+    thread::sleep(Duration::from_millis(10_500));
+    // The next client's arrival runs the sweep; the stalled one is closed.
+    let o = run_within(
+        sockcli().args([
+            "connect",
+            "--tls",
+            "--tls-insecure",
+            "127.0.0.1",
+            &addr.port().to_string(),
+        ]),
+        Some(b"later\n"),
+        WAIT,
+    );
+    o.expect_code(0).expect_stdout(b"later\n");
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    assert!(matches!(stalled.read(&mut buf), Ok(0) | Err(_)));
+    assert!(
+        l.wait_stderr_contains(b"failed: not done within 10 s", WAIT),
+        "{}",
+        l.snapshot()
+    );
+    l.kill_and_collect();
+}
