@@ -424,7 +424,7 @@ fn tls_opened(
     addrs: Addrs,
     ctx: &Ctx<'_>,
 ) -> Result<Opened> {
-    let mut scratch = vec![0u8; 64 * 1024];
+    let mut scratch = vec![0u8; 128 * 1024];
     pump.handshake(&mut scratch, ctx.deadline, ctx.signals)?;
     let mut o = Opened::new(Io::Socket(plain), false, label, addrs);
     o.tls = Some(Box::new(pump));

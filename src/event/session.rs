@@ -579,6 +579,10 @@ pub fn run_with(
     let mut scratch = vec![0u8; SCRATCH];
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
     let result = loop {
+        if aux.as_deref().is_some_and(|a| a.failed()) {
+            session.drain(&mut r, ends, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
+            break Ok(());
+        }
         if let Some(end) = session.check(ends, Instant::now()) {
             break end;
         }
@@ -604,10 +608,6 @@ pub fn run_with(
         }
         if let Err(e) = session.pump(ends, &mut scratch) {
             break Err(e);
-        }
-        if aux.as_deref().is_some_and(|a| a.failed()) {
-            session.drain(&mut r, ends, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
-            break Ok(());
         }
     };
     session.deregister(&mut r, ends);

@@ -297,12 +297,15 @@ impl Pump {
         Ok(moved)
     }
 
-    /// TCP → rustls → `out`, one read, only while nothing decrypted waits for the pair.
+    /// TCP → rustls → the pair, one read, only while nothing decrypted waits for the pair.
+    /// `scratch`'s first half takes the records, its second half the plaintext, so bytes
+    /// that the pair takes at once never touch a per-connection buffer.
     fn recv_tcp(&mut self, scratch: &mut [u8]) -> Result<bool, Failure> {
         if self.tcp_eof || self.tls_eof || !self.out.is_empty() || !self.conn.wants_read() {
             return Ok(false);
         }
-        let n = match rustix::io::read(&self.tcp, &mut *scratch) {
+        let (wire, clear) = scratch.split_at_mut(scratch.len() / 2);
+        let n = match rustix::io::read(&self.tcp, &mut *wire) {
             Ok(n) => n,
             Err(Errno::AGAIN) => return Ok(false),
             Err(Errno::INTR) => return Ok(true),
@@ -315,7 +318,7 @@ impl Pump {
             self.tcp_eof = true;
             let _ = self.conn.read_tls(&mut io::empty());
             self.process()?;
-            self.take_plaintext()?;
+            self.drain_plaintext(clear)?;
             if !self.tls_eof {
                 if !self.established {
                     return Err(self.tls_failure("connection closed by the peer".into()));
@@ -324,16 +327,15 @@ impl Pump {
             }
             return Ok(true);
         }
-        let mut data = &scratch[..n];
+        let mut data = &wire[..n];
         while !data.is_empty() {
-            let fed = match self.conn.read_tls(&mut data) {
+            match self.conn.read_tls(&mut data) {
                 Ok(0) => break, // after close_notify nothing more is read
-                Ok(k) => k,
+                Ok(_) => {}
                 Err(e) => return Err(self.tls_failure(e.to_string())),
-            };
-            let _ = fed;
+            }
             self.process()?;
-            self.take_plaintext()?;
+            self.drain_plaintext(clear)?;
         }
         Ok(true)
     }
@@ -348,17 +350,56 @@ impl Pump {
         Ok(())
     }
 
-    /// rustls's decrypted bytes → `out`; Ok(0) from the reader is the peer's close_notify.
-    fn take_plaintext(&mut self) -> Result<(), Failure> {
-        match self.conn.reader().read_to_end(&mut self.out) {
-            Ok(_) => self.tls_eof = true,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {}
-            Err(e) => return Err(Failure::Io(e, "read from")),
+    /// Everything rustls has decrypted → the pair (through `clear`); Ok(0) from the reader
+    /// is the peer's close_notify.
+    fn drain_plaintext(&mut self, clear: &mut [u8]) -> Result<(), Failure> {
+        loop {
+            let mut got = 0;
+            while got < clear.len() {
+                match self.conn.reader().read(&mut clear[got..]) {
+                    Ok(0) => {
+                        self.tls_eof = true;
+                        break;
+                    }
+                    Ok(k) => got += k,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    // EOF without close_notify: the caller decides (truncation).
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+                    Err(e) => return Err(Failure::Io(e, "read from")),
+                }
+            }
+            self.emit(&clear[..got])?;
+            if got < clear.len() {
+                return Ok(());
+            }
         }
-        if self.plain_gone {
-            self.out.clear();
+    }
+
+    /// Decrypted bytes → the pair now; what it does not take waits in `out`.
+    fn emit(&mut self, data: &[u8]) -> Result<(), Failure> {
+        if data.is_empty() || self.plain_gone {
+            return Ok(());
         }
+        if self.out_pos < self.out.len() {
+            self.out.extend_from_slice(data);
+            return Ok(());
+        }
+        let mut sent = 0;
+        while sent < data.len() {
+            match rustix::io::write(&self.plain, &data[sent..]) {
+                Ok(k) => sent += k,
+                Err(Errno::AGAIN) => break,
+                Err(Errno::INTR) => {}
+                Err(Errno::PIPE | Errno::CONNRESET) => {
+                    self.plain_gone = true;
+                    return Ok(());
+                }
+                Err(e) => return Err(Failure::Io(e.into(), "relay from")),
+            }
+        }
+        self.out.clear();
+        self.out_pos = 0;
+        self.out.extend_from_slice(&data[sent..]);
         Ok(())
     }
 
@@ -411,13 +452,15 @@ impl Pump {
         let (mut ready, mut fired) = (Vec::new(), Vec::new());
         loop {
             self.step(scratch);
-            if let Some(e) = self.take_failure() {
-                w.clear(&mut r, self.tcp.as_fd());
-                return Err(e);
-            }
+            // Established first: a failure right after the handshake (a truncated stream)
+            // surfaces in the session, once what arrived before it is delivered.
             if self.established {
                 w.clear(&mut r, self.tcp.as_fd());
                 return Ok(());
+            }
+            if let Some(e) = self.take_failure() {
+                w.clear(&mut r, self.tcp.as_fd());
+                return Err(e);
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(Timeout {
