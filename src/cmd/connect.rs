@@ -92,6 +92,11 @@ fn plan_hostport(args: &ConnectArgs) -> Result<Target> {
 
 pub fn run(args: &ConnectArgs) -> Result<Code> {
     if args.zero_io {
+        if args.tls.tls {
+            return Err(usage(
+                "--tls cannot be used with -z (a scan opens no session)",
+            ));
+        }
         return super::scan::run(args);
     }
     // TLS: `connect --tls H P` is `connect tls:H:P`, which is `pair - tls:H:P`.
