@@ -372,7 +372,7 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
         }
         Kind::Pty => open_pty(ep),
         Kind::Tls(hp) => {
-            let client = crate::tls::config::client(&ep.opts.tls, &hp.host.to_string())?;
+            let client = crate::tls::config::client(&ep.opts.tls, &tls_host(hp))?;
             let (sock, peer) = connect_inet(hp, Proto::Tcp, family, ctx.numeric, &opts, ctx)?;
             let addrs = Addrs {
                 local: sock.local_addr().ok().and_then(|a| a.as_socket()),
@@ -413,6 +413,14 @@ pub fn tls_server(ep: &Endpoint, hp: &HostPort) -> Result<crate::tls::config::Se
         names.push(ip.to_string());
     }
     crate::tls::config::server(&ep.opts.tls, &names)
+}
+
+/// The name a TLS client verifies: the host as typed, without an IPv6 literal's brackets.
+fn tls_host(hp: &HostPort) -> String {
+    match &hp.host {
+        Host::Name(n) => n.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// One TLS session end: the handshake done here (one session waits for nothing else), then
@@ -593,10 +601,7 @@ impl<'a> StreamRight<'a> {
         };
         // A tls: RIGHT connects like tcp:, then its pump does the handshake on the loop.
         let tls = match &ep.kind {
-            Kind::Tls(hp) => Some(crate::tls::config::client(
-                &ep.opts.tls,
-                &hp.host.to_string(),
-            )?),
+            Kind::Tls(hp) => Some(crate::tls::config::client(&ep.opts.tls, &tls_host(hp))?),
             _ => None,
         };
         Ok(StreamRight { ep, ctx, tcp, tls })

@@ -745,3 +745,24 @@ fn a_handshake_left_unfinished_is_dropped_after_ten_seconds() {
     );
     l.kill_and_collect();
 }
+
+#[test]
+fn ipv6_literals_work_as_host_and_in_the_generated_certificate() {
+    let (mut l, addr) = spawn_listen(&["-v", "-k", "--tls", "--echo", "::1", "0"]);
+    assert!(l.wait_stderr_contains(b"TLS certificate generated, SHA-256 ", WAIT));
+    let p = addr.port().to_string();
+    let o = run_within(
+        sockcli().args(["connect", "--tls", "--tls-insecure", "::1", &p]),
+        Some(b"v6\n"),
+        WAIT,
+    );
+    o.expect_code(0).expect_stdout(b"v6\n");
+    // Verified by name: the generated certificate names ::1, but nobody issued it.
+    let o = run_within(
+        sockcli().args(["connect", &format!("tls:[::1]:{p}")]),
+        Some(b"x"),
+        WAIT,
+    );
+    o.expect_code(6).expect_stderr_contains("unknown issuer");
+    l.kill_and_collect();
+}
