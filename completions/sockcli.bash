@@ -353,7 +353,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__connect)
-            opts="-z -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --zero-io --parallel --json --exec --sh-exec --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
+            opts="-z -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --zero-io --parallel --json --exec --sh-exec --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --tls --tls-ca --tls-sni --tls-alpn --tls-insecure --tls-cert --tls-key --tls-pin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,6 +472,30 @@ _sockcli() {
                     return 0
                     ;;
                 --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -683,7 +707,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__listen)
-            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --json --ready-file --backlog --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
+            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --json --ready-file --backlog --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --tls --tls-ca --tls-sni --tls-alpn --tls-insecure --tls-cert --tls-key --tls-pin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -826,6 +850,30 @@ _sockcli() {
                     return 0
                     ;;
                 --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -62,6 +62,12 @@ len32le\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l max-frame -d 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l pcap -d 'Write the session\'s bytes to FILE as a pcap capture with synthesized headers' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-ca -d 'PEM bundle trusted besides the system store; on listen, clients must present a certificate it issued. Example: --tls-ca ca.pem' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-sni -d 'Server name sent (SNI) and verified instead of HOST. Example: --tls-sni example.org' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-alpn -d 'ALPN protocols offered (connect) or accepted (listen), in order of preference. Example: --tls-alpn h2,http/1.1' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-cert -d 'Our certificate chain (PEM): the server\'s on listen, a client certificate on connect (with --tls-key). Example: --tls-cert server.pem --tls-key server.key' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-key -d 'The private key (PEM) of --tls-cert. Example: --tls-key server.key' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-pin -d 'Trust exactly the server certificate with this SHA-256 (64 hex digits, colons allowed), as `listen --tls -v` prints it. Example: --tls-pin 3f9a...c2' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s z -l zero-io -d 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l json -d 'With -z: print each open port as a JSON object per line; with -v: the connection events (connected, closed) as JSON Lines on stderr'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 4 -d 'Use IPv4 only'
@@ -80,6 +86,8 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l recv-only -d
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s C -l crlf -d 'Send each bare \\n from stdin as \\r\\n (as ncat -C; --frame raw and line only)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s t -l tty -d 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls -d 'Speak TLS over TCP: connect as tls:HOST:PORT, listen as tls-listen:PORT (without --tls-cert, a self-signed certificate is made at start; -v prints its SHA-256). Example: sockcli connect --tls example.org 443'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-insecure -d 'Do not verify the server\'s certificate at all (a warning says so on stderr). Example: sockcli connect --tls --tls-insecure 10.0.0.5 8443'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-conns -d 'With -k: close clients beyond N at once, logged with -v (pair\'s UDP forwarder: senders with an upstream socket)' -r
@@ -116,6 +124,12 @@ len32le\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l max-frame -d 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l pcap -d 'Write the session\'s bytes to FILE as a pcap capture with synthesized headers' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tls-ca -d 'PEM bundle trusted besides the system store; on listen, clients must present a certificate it issued. Example: --tls-ca ca.pem' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tls-sni -d 'Server name sent (SNI) and verified instead of HOST. Example: --tls-sni example.org' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tls-alpn -d 'ALPN protocols offered (connect) or accepted (listen), in order of preference. Example: --tls-alpn h2,http/1.1' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tls-cert -d 'Our certificate chain (PEM): the server\'s on listen, a client certificate on connect (with --tls-key). Example: --tls-cert server.pem --tls-key server.key' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tls-key -d 'The private key (PEM) of --tls-cert. Example: --tls-key server.key' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tls-pin -d 'Trust exactly the server certificate with this SHA-256 (64 hex digits, colons allowed), as `listen --tls -v` prints it. Example: --tls-pin 3f9a...c2' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l echo -d 'Send every byte received back to its sender (UDP: each datagram to its sender)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s k -l keep-open -d 'Serve many clients at once instead of exiting after the first. Without --echo, --broker or --exec, stdin goes to every client and every client\'s bytes to stdout'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l broker -d 'Relay every client\'s bytes to all the other clients (implies -k)'
@@ -136,6 +150,8 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l recv-only -d 
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s C -l crlf -d 'Send each bare \\n from stdin as \\r\\n (as ncat -C; --frame raw and line only)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s t -l tty -d 'Raw terminal mode: keystrokes go out as typed (Ctrl-C too); Ctrl-] quits'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l progress -d 'Show bytes moved and the rate on stderr (in place on a terminal)'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tls -d 'Speak TLS over TCP: connect as tls:HOST:PORT, listen as tls-listen:PORT (without --tls-cert, a self-signed certificate is made at start; -v prints its SHA-256). Example: sockcli connect --tls example.org 443'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l tls-insecure -d 'Do not verify the server\'s certificate at all (a warning says so on stderr). Example: sockcli connect --tls --tls-insecure 10.0.0.5 8443'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l max-conns -d 'With -k: close clients beyond N at once, logged with -v (pair\'s UDP forwarder: senders with an upstream socket)' -r

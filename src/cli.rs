@@ -11,6 +11,7 @@ mod fast;
 #[cfg(test)]
 mod generate;
 pub mod sniff;
+pub mod tls;
 pub mod value;
 
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ EXIT CODES:
   3    name resolution failed
   4    a timeout expired (-w, -i, --timeout, -q)
   5    permission denied (privileged port, raw sockets)
+  6    TLS failure: handshake or certificate verification failed, or the peer sent an
+       alert (the message names the reason)
   130  interrupted by SIGINT (143: SIGTERM), after a clean shutdown";
 
 /// A netcat-style network multitool: connect, listen, and relay bytes between stdio and sockets.
@@ -62,7 +65,9 @@ EXAMPLES:
   sockcli connect --frame len32 host 9000          # each stdin line as one 4-byte-length message
   sockcli connect -x=dump.txt host 80              # hexdump both directions to dump.txt
   sockcli connect --pcap s.pcap host 80            # the session as a capture (tcpdump -r s.pcap)
-  sockcli connect -e 'cat /etc/motd' host 9000     # the socket is the command's stdin/stdout";
+  sockcli connect -e 'cat /etc/motd' host 9000     # the socket is the command's stdin/stdout
+  sockcli connect --tls example.org 443            # TLS, verified against the system store
+  sockcli connect --tls --tls-pin SHA256 host 8443 # trust exactly one certificate";
 
 const LISTEN_EXAMPLES: &str = "\
 EXAMPLES:
@@ -75,7 +80,9 @@ EXAMPLES:
   sockcli listen -k 50007                          # stdin to every client, all clients to stdout
   sockcli listen -k 50007 --broker                 # a chat room: each client's bytes to the others
   sockcli listen -k 8080 --sh-exec 'echo hi; cat'  # a child per client, socket as its stdio
-  sockcli listen -k 50007 --echo --allow 10.0.0.0/8 --deny 10.9.0.0/16 --max-conns 100";
+  sockcli listen -k 50007 --echo --allow 10.0.0.0/8 --deny 10.9.0.0/16 --max-conns 100
+  sockcli listen -v -k --tls 8443 --echo           # TLS with a fresh certificate (-v: its SHA-256)
+  sockcli listen -k --tls --tls-cert c.pem --tls-key k.pem 443 --exec ./handler";
 
 const PAIR_EXAMPLES: &str = "\
 ENDPOINTS:
@@ -92,6 +99,10 @@ ENDPOINTS:
   pty                        a pseudo-terminal (a virtual serial port; -v prints its path)
   can:IFACE                  a SocketCAN interface: frames in the kernel's layout, one per
                              datagram, self-delimiting in a stream (README: CAN over IP)
+  tls:HOST:PORT              TCP, then TLS (options ca= sni= alpn=h2;http/1.1 insecure
+                             cert= key= pin=SHA256; aliases ssl:, openssl:)
+  tls-listen:[ADDR:]PORT     TLS server (cert= key=, or a fresh certificate; ca= asks
+                             clients for certificates; alpn=)
   Options follow commas: tcp:h:p,nodelay  tcp-listen:8080,reuseport,bind=::1
   unix-listen:/run/x.sock,mode=600,unlink  pty,link=/tmp/ttyV0
 
@@ -105,7 +116,8 @@ EXAMPLES:
   sockcli pair --pcap s.pcap tcp-listen:8080 tcp:h:80      # record the session as a capture
   sockcli pair exec:'producer' exec:'consumer'             # two processes joined
   sockcli pair can:can0 udp-listen:29536                   # CAN over IP: this host's bus ...
-  sockcli pair can:can1 udp:host-a:29536                   # ... joined to another host's";
+  sockcli pair can:can1 udp:host-a:29536                   # ... joined to another host's
+  sockcli pair -k tls-listen:443,cert=c.pem,key=k.pem tcp:127.0.0.1:8080  # TLS terminator";
 
 const RESOLVE_EXAMPLES: &str = "\
 EXAMPLES:
@@ -248,6 +260,8 @@ pub struct ConnectArgs {
     pub session: SessionArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub tls: tls::TlsArgs,
 }
 
 /// Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many
@@ -292,6 +306,8 @@ pub struct ListenArgs {
     pub session: SessionArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub tls: tls::TlsArgs,
 }
 
 /// Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP,

@@ -14,6 +14,8 @@ pub enum Code {
     Resolve = 3,
     Timeout = 4,
     Permission = 5,
+    /// A TLS handshake or verification failed, or the peer sent an alert.
+    Tls = 6,
     Interrupted = 130,
     Terminated = 143,
 }
@@ -47,6 +49,9 @@ pub fn classify(err: &anyhow::Error) -> Code {
         }
         if cause.is::<Timeout>() {
             return Code::Timeout;
+        }
+        if cause.is::<crate::tls::TlsError>() {
+            return Code::Tls;
         }
         if let Some(i) = cause.downcast_ref::<Interrupted>() {
             return if i.signal == libc::SIGTERM {

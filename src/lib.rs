@@ -16,6 +16,7 @@ mod exit;
 mod json;
 mod sniff;
 mod sock;
+mod tls;
 // The only module with `unsafe` (each block with a SAFETY line): thin wrappers of syscalls.
 #[allow(unsafe_code)]
 mod sys;

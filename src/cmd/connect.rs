@@ -92,7 +92,16 @@ fn plan_hostport(args: &ConnectArgs) -> Result<Target> {
 
 pub fn run(args: &ConnectArgs) -> Result<Code> {
     if args.zero_io {
+        if args.tls.tls {
+            return Err(usage(
+                "--tls cannot be used with -z (a scan opens no session)",
+            ));
+        }
         return super::scan::run(args);
+    }
+    // TLS: `connect --tls H P` is `connect tls:H:P`, which is `pair - tls:H:P`.
+    if let Some(ep) = super::tls::connect_endpoint(args)? {
+        return super::pair::run(&stdio_pair(args, &ep));
     }
     let start = Instant::now();
     let (target, ep_opts) = match plan_target(args)? {

@@ -153,12 +153,32 @@ fn plan(args: &ListenArgs, target: &Target) -> Result<Plan> {
 pub fn run(args: &ListenArgs) -> Result<Code> {
     let start = Instant::now();
     let mut ep_opts = EndpointOpts::default();
-    let mut target = plan_target(args, &mut ep_opts)?;
+    // TLS: `listen --tls P` is `listen tls-listen:P`: the TCP server with a TLS layer.
+    let tls_ep = super::tls::listen_endpoint(args)?;
+    let mut target = match &tls_ep {
+        Some(Endpoint {
+            kind: Kind::TlsListen(hp),
+            opts,
+            ..
+        }) => {
+            ep_opts = opts.clone();
+            Target::Inet(Proto::Tcp, hp.clone())
+        }
+        _ => plan_target(args, &mut ep_opts)?,
+    };
     if let (Some(ip), Target::Inet(_, hp)) = (ep_opts.bind, &mut target) {
         // `bind=ADDR` names the listening address, as socat's bind option does.
         hp.host = crate::sock::addr::Host::Name(ip.to_string());
     }
     let plan = plan(args, &target)?;
+    if let (Some(ep), Plan::Relay) = (&tls_ep, &plan) {
+        // One client with stdin/stdout: the pair session, which drives the TLS pump.
+        return super::pair::run(&relay_pair(args, &ep.text));
+    }
+    let tls = match (&tls_ep, &target) {
+        (Some(ep), Target::Inet(_, hp)) => Some(crate::endpoint::open::tls_server(ep, hp)?),
+        _ => None,
+    };
     let access = Access::plan(&args.clients)?;
     if !access.is_open() && matches!(target, Target::Unix { .. }) {
         return Err(usage("--allow/--deny need an IP socket (not -U)"));
@@ -176,6 +196,12 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
         event_log(&args.net, args.json),
         format_args!("Listening on {}", server.local),
     );
+    if let Some(fp) = tls.as_ref().and_then(|t| t.generated.as_deref()) {
+        event_log(&args.net, args.json).emit(crate::event::log::Event::new(
+            format!("TLS certificate generated, SHA-256 {fp}"),
+            crate::event::log::Record::TlsCertificate { sha256: fp },
+        ));
+    }
     if let Some(path) = &args.ready_file {
         write_ready_file(path, &server.local)
             .with_context(|| format!("cannot write ready file {}", path.display()))?;
@@ -219,6 +245,7 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
                 permits: &permits,
                 send: !session.recv_only,
                 recv: !session.send_only,
+                tls: tls.as_ref(),
             };
             return server::serve(&server.sock, opts, &ctx).map(|()| Code::Success);
         }
@@ -253,6 +280,24 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
     );
     relay_result(result, &peer)?;
     Ok(Code::Success)
+}
+
+/// `listen --tls` for one client: `pair tls-listen:... -` with the same flags.
+fn relay_pair(args: &ListenArgs, ep: &str) -> crate::cli::PairArgs {
+    crate::cli::PairArgs {
+        left: ep.into(),
+        right: "-".into(),
+        keep_open: false,
+        clients: args.clients.clone(),
+        ready_file: args.ready_file.clone(),
+        ipv4: args.net.ipv4,
+        ipv6: args.net.ipv6,
+        numeric: args.net.numeric,
+        verbose: args.net.verbose,
+        json: args.json,
+        session: args.session.clone(),
+        data: args.data.clone(),
+    }
 }
 
 /// The first client `access` permits. On the reactor: [`Ctx::SIGNAL`] and the listener

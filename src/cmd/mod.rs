@@ -10,6 +10,7 @@ mod pair;
 pub(crate) mod resolve;
 mod scan;
 mod sniff;
+mod tls;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};

@@ -95,6 +95,11 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         flow(&r, &l, !s.send_only, &shape, Dir::Received)?,
     ];
     let (mut lchild, mut rchild) = (l.child.take(), r.child.take());
+    // TLS ends: their pumps run on the session's reactor.
+    let mut tls = crate::tls::hub::Hub::new(log, false);
+    for pump in [l.tls.take(), r.tls.take()].into_iter().flatten() {
+        tls.keep(*pump);
+    }
     let result = {
         let ends = [l.end()?, r.end()?];
         let mut session = Session::new(&ends, dirs, rules, session::FIRST);
@@ -104,7 +109,8 @@ pub fn run(args: &PairArgs) -> Result<Code> {
                 let _ = c.try_wait();
             }
         };
-        let result = session::run_reaping(&mut session, &ends, &signals, &mut reap);
+        let aux: Option<&mut dyn session::Aux> = if tls.is_empty() { None } else { Some(&mut tls) };
+        let result = session::run_with(&mut session, &ends, &signals, &mut reap, aux);
         let [lr, rl] = session.stats();
         log.emit(Event::new(
             format!(
@@ -128,6 +134,10 @@ pub fn run(args: &PairArgs) -> Result<Code> {
     // Our ends close before the children are waited for: a child reading its stdin sees EOF.
     let children = [("left", &left, lchild), ("right", &right, rchild)];
     drop((l, r));
+    // Our EOF (close_notify) and what the pumps still hold go out; a TLS failure is the
+    // reason the session ended, so it is the one reported.
+    tls.drain(Instant::now() + std::time::Duration::from_secs(2));
+    let tls_failure = tls.take_failure();
     let mut failed = None;
     for (side, ep, child) in children {
         let Some(mut child) = child else { continue };
@@ -147,6 +157,9 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         if !status.success() && failed.is_none() {
             failed = Some(anyhow!("'{shown}' {}", exec::describe(status)));
         }
+    }
+    if let Some(e) = tls_failure {
+        return Err(e);
     }
     session_result(result, &left, &right)?;
     match failed {
@@ -234,7 +247,7 @@ fn open_side(
     args: &PairArgs,
 ) -> Result<Opened> {
     if !ep.kind.is_listen() {
-        let o = open::open(ep, ctx, other)?;
+        let mut o = open::open(ep, ctx, other)?;
         let peer = Peer {
             side: Some(side),
             endpoint: Some(&ep.text),
@@ -244,15 +257,17 @@ fn open_side(
         let (record, text) = match &ep.kind {
             Kind::Exec { .. } => (Record::Started(peer), format!("Started {}", o.label)),
             Kind::Pty => (Record::Pty(peer), format!("PTY is {}", o.label)),
-            Kind::Tcp(_) | Kind::Udp(_) | Kind::Unix { .. } => {
+            Kind::Tcp(_) | Kind::Udp(_) | Kind::Unix { .. } | Kind::Tls(_) => {
                 (Record::Connected(peer), format!("Connected to {}", o.label))
             }
             _ => (Record::Opened(peer), format!("Opened {}", o.label)),
         };
         log.emit(Event::new(text, record));
+        tls_established(&mut o, log);
         return Ok(o);
     }
     let listener = open::bind(ep, ctx)?;
+    tls_certificate(&listener, log);
     log.emit(Event::new(
         format!("Listening on {}", listener.local),
         Record::Listening {
@@ -264,7 +279,7 @@ fn open_side(
         super::listen::write_ready_file(path, &listener.local)
             .with_context(|| format!("cannot write ready file {}", path.display()))?;
     }
-    let o = listener.accept_one(ctx, &|ip| access.permits(ip), &mut |peer| {
+    let mut o = listener.accept_one(ctx, &|ip| access.permits(ip), &mut |peer| {
         log.emit(Event::new(
             format!("Refused {peer}: not allowed by --allow/--deny"),
             Record::Refused {
@@ -282,8 +297,40 @@ fn open_side(
             ..Peer::default()
         }),
     ));
+    tls_established(&mut o, log);
     Ok(o)
 }
+
+// --- TLS (issue 14 §1) ---
+
+/// `-v`: a generated certificate's fingerprint, for the clients' `pin=`.
+pub(crate) fn tls_certificate(listener: &open::Listener, log: &Log) {
+    if let Some(fp) = listener.tls.as_ref().and_then(|t| t.generated.as_deref()) {
+        log.emit(Event::new(
+            format!("TLS certificate generated, SHA-256 {fp}"),
+            Record::TlsCertificate { sha256: fp },
+        ));
+    }
+}
+
+/// `-v`: the handshake an opened TLS end went through.
+fn tls_established(o: &mut Opened, log: &Log) {
+    let Some(pump) = o.tls.as_mut() else { return };
+    if let Some(s) = pump.take_established() {
+        log.emit(Event::new(
+            format!("TLS with {}: {s}", o.label),
+            Record::Tls {
+                peer: &o.label,
+                tls_version: &s.version,
+                tls_cipher: &s.cipher,
+                tls_alpn: s.alpn.as_deref(),
+                tls_peer_subject: s.peer_subject.as_deref(),
+            },
+        ));
+    }
+}
+
+// --- end TLS ---
 
 /// The flow from `src` to `dst`, if both ends have that direction and it is wanted.
 fn flow(
@@ -379,7 +426,7 @@ fn serve_many(
     } else {
         Right::Stream(open::StreamRight::new(right, ctx)?)
     };
-    let listener = open::bind(left, ctx)?;
+    let mut listener = open::bind(left, ctx)?;
     log.emit(Event::new(
         format!("Listening on {}", listener.local),
         Record::Listening {
@@ -387,12 +434,14 @@ fn serve_many(
             addr: &listener.local,
         },
     ));
+    tls_certificate(&listener, log);
     if let Some(path) = &args.ready_file {
         super::listen::write_ready_file(path, &listener.local)
             .with_context(|| format!("cannot write ready file {}", path.display()))?;
     }
     let emit = |e: Event| log.emit(e);
     let permits = |ip| access.permits(ip);
+    let tls_cfg = listener.tls.take();
     let opts = Opts {
         rules,
         max_conns: args.clients.max_conns.map(|n| n as usize),
@@ -402,6 +451,8 @@ fn serve_many(
         shape,
         connect_timeout: nonzero(args.session.connect_timeout),
         signals: ctx.signals,
+        tls: tls_cfg.as_ref().map(|c| (c, *log)),
+        tls_log: *log,
     };
     let (sock, _keep) = listener.into_parts();
     match plan {

@@ -16,6 +16,9 @@
 //!   whole rest is the command, commas included, so these take no options
 //! - `fd:N`
 //! - `can:IFACE`: a SocketCAN interface (`pair can:vcan0 udp:HOST:PORT` bridges a bus)
+//! - `tls:HOST:PORT` (`ssl:`, `openssl:`), `tls-listen:[ADDR:]PORT`: TCP with TLS on top;
+//!   options `ca=FILE`, `cert=FILE`, `key=FILE`, `alpn=P1;P2` (`;` between protocols: the
+//!   comma starts the next option), and for clients `sni=NAME`, `pin=SHA256HEX`, `insecure`
 
 pub mod open;
 mod parse;
@@ -69,6 +72,12 @@ pub enum Kind {
     Pty,
     /// `can:IFACE`: a SocketCAN interface, one frame per message in the kernel's layout.
     Can(String),
+    // --- TLS (issue 14 §1) ---
+    /// `tls:HOST:PORT` (aliases `ssl:`, `openssl:`): TCP, then a TLS client.
+    Tls(HostPort),
+    /// `tls-listen:[ADDR:]PORT`: TCP listener, each client a TLS server connection.
+    TlsListen(HostPort),
+    // --- end TLS ---
 }
 
 /// The options after the address. Everything is off or unset by default; which options a kind
@@ -109,6 +118,8 @@ pub struct EndpointOpts {
     pub link: Option<PathBuf>,
     /// `raw`: put the pty in raw mode (pty).
     pub raw: bool,
+    /// `ca=`, `sni=`, `alpn=`, `insecure`, `cert=`, `key=`, `pin=` (tls kinds).
+    pub tls: Box<crate::tls::TlsOpts>,
 }
 
 impl Endpoint {
@@ -151,7 +162,7 @@ impl Kind {
     pub fn is_listen(&self) -> bool {
         matches!(
             self,
-            Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. }
+            Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } | Kind::TlsListen(_)
         )
     }
 
@@ -186,6 +197,8 @@ impl Kind {
             Kind::Fd(_) => "fd",
             Kind::Pty => "pty",
             Kind::Can(_) => "can",
+            Kind::Tls(_) => "tls",
+            Kind::TlsListen(_) => "tls-listen",
         }
     }
 

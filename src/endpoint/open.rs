@@ -39,6 +39,8 @@ pub struct Ctx<'a> {
 pub struct Listener {
     pub sock: Socket,
     pub dgram: bool,
+    /// `tls-listen:`: every accepted client is a TLS server connection.
+    pub tls: Option<crate::tls::config::Server>,
     /// The bound address as users read it (`Listening on ...`).
     pub local: String,
     _path: Option<UnixPathGuard>,
@@ -49,8 +51,8 @@ pub fn bind(ep: &Endpoint, ctx: &Ctx<'_>) -> Result<Listener> {
     let opts = ep.opts.sock_opts(&ctx.sock);
     let family = ep.opts.family.unwrap_or(ctx.family);
     match &ep.kind {
-        Kind::TcpListen(hp) | Kind::UdpListen(hp) => {
-            let proto = if matches!(ep.kind, Kind::TcpListen(_)) {
+        Kind::TcpListen(hp) | Kind::UdpListen(hp) | Kind::TlsListen(hp) => {
+            let proto = if matches!(ep.kind, Kind::TcpListen(_) | Kind::TlsListen(_)) {
                 Proto::Tcp
             } else {
                 Proto::Udp
@@ -62,11 +64,16 @@ pub fn bind(ep: &Endpoint, ctx: &Ctx<'_>) -> Result<Listener> {
                 hp.host = Host::Name(ip.to_string());
                 opts.source = None;
             }
+            let tls = match &ep.kind {
+                Kind::TlsListen(_) => Some(tls_server(ep, &hp)?),
+                _ => None,
+            };
             let sock = bind_inet(&hp, proto, family, ctx.numeric, &opts)?;
             Ok(Listener {
                 local: sock::local_display(&sock),
                 sock,
                 dgram: proto == Proto::Udp,
+                tls,
                 _path: None,
             })
         }
@@ -85,6 +92,7 @@ pub fn bind(ep: &Endpoint, ctx: &Ctx<'_>) -> Result<Listener> {
                 local: path.display().to_string(),
                 sock,
                 dgram: *dgram,
+                tls: None,
                 _path: Some(guard),
             })
         }
@@ -202,13 +210,14 @@ impl Listener {
                 local: client.local_addr().ok().and_then(|a| a.as_socket()),
                 peer: peer.as_socket(),
             };
+            let label = addr::display(&peer);
+            if let Some(tls) = &self.tls {
+                // One client: its handshake may wait here (nothing else runs yet).
+                let (pump, plain) = crate::tls::pump::Pump::server(tls, client, label.clone())?;
+                return tls_opened(pump, plain, label, addrs, ctx);
+            }
             // The listener closes here: nobody else gets in (netcat's -l).
-            return Ok(Opened::new(
-                Io::Socket(client),
-                false,
-                addr::display(&peer),
-                addrs,
-            ));
+            return Ok(Opened::new(Io::Socket(client), false, label, addrs));
         }
     }
 }
@@ -362,6 +371,17 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
             ))
         }
         Kind::Pty => open_pty(ep),
+        Kind::Tls(hp) => {
+            let client = crate::tls::config::client(&ep.opts.tls, &tls_host(hp))?;
+            let (sock, peer) = connect_inet(hp, Proto::Tcp, family, ctx.numeric, &opts, ctx)?;
+            let addrs = Addrs {
+                local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                peer: Some(peer),
+            };
+            let label = addr::display_inet(peer);
+            let (pump, plain) = crate::tls::pump::Pump::client(&client, sock, label.clone())?;
+            tls_opened(pump, plain, label, addrs, ctx)
+        }
         Kind::Can(name) => {
             let b = crate::can::link::bound(name, true, "use")?;
             let (sock, fd) = (Socket::from(OwnedFd::from(b.sock)), b.fd);
@@ -374,11 +394,52 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
             o.can = Some(CanLink { fd });
             Ok(o)
         }
-        Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
+        Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } | Kind::TlsListen(_) => {
             Err(anyhow!("'{ep}' is a listening endpoint"))
         }
     }
 }
+
+// --- TLS (issue 14 §1) ---
+
+/// The server configuration of a `tls-listen:` endpoint; a generated certificate names the
+/// listening host besides localhost.
+pub fn tls_server(ep: &Endpoint, hp: &HostPort) -> Result<crate::tls::config::Server> {
+    let mut names = Vec::new();
+    if let Host::Name(n) = &hp.host {
+        names.push(n.split('%').next().unwrap_or(n).to_string());
+    }
+    if let Some(ip) = ep.opts.bind {
+        names.push(ip.to_string());
+    }
+    crate::tls::config::server(&ep.opts.tls, &names)
+}
+
+/// The name a TLS client verifies: the host as typed, without an IPv6 literal's brackets.
+fn tls_host(hp: &HostPort) -> String {
+    match &hp.host {
+        Host::Name(n) => n.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One TLS session end: the handshake done here (one session waits for nothing else), then
+/// the pair's end as the session's socket with the pump riding along for its loop.
+fn tls_opened(
+    mut pump: crate::tls::pump::Pump,
+    plain: Socket,
+    label: String,
+    addrs: Addrs,
+    ctx: &Ctx<'_>,
+) -> Result<Opened> {
+    let mut scratch = vec![0u8; 128 * 1024];
+    pump.handshake(&mut scratch, ctx.deadline, ctx.signals)?;
+    let mut o = Opened::new(Io::Socket(plain), false, label, addrs);
+    o.tls = Some(Box::new(pump));
+    Ok(o)
+}
+
+// --- end TLS ---
 
 /// Resolve `hp` and connect: Happy Eyeballs for TCP (bounded by `ctx.deadline`, ended by a
 /// signal), the first usable address for UDP. Errors name the target; a timeout exits 4.
@@ -524,12 +585,13 @@ pub struct StreamRight<'a> {
     ep: &'a Endpoint,
     ctx: &'a Ctx<'a>,
     tcp: Option<(Vec<SocketAddr>, SockOpts)>,
+    tls: Option<crate::tls::config::Client>,
 }
 
 impl<'a> StreamRight<'a> {
     pub fn new(ep: &'a Endpoint, ctx: &'a Ctx<'a>) -> Result<StreamRight<'a>> {
         let tcp = match &ep.kind {
-            Kind::Tcp(hp) => {
+            Kind::Tcp(hp) | Kind::Tls(hp) => {
                 let opts = ep.opts.sock_opts(&ctx.sock);
                 let family = ep.opts.family.unwrap_or(ctx.family);
                 let addrs = resolve(hp, Proto::Tcp, family, ctx.numeric, &opts)?;
@@ -537,7 +599,12 @@ impl<'a> StreamRight<'a> {
             }
             _ => None,
         };
-        Ok(StreamRight { ep, ctx, tcp })
+        // A tls: RIGHT connects like tcp:, then its pump does the handshake on the loop.
+        let tls = match &ep.kind {
+            Kind::Tls(hp) => Some(crate::tls::config::client(&ep.opts.tls, &tls_host(hp))?),
+            _ => None,
+        };
+        Ok(StreamRight { ep, ctx, tcp, tls })
     }
 }
 
@@ -583,6 +650,10 @@ impl Upstream for StreamRight<'_> {
 
     fn wants_addrs(&self) -> bool {
         matches!(self.ep.kind, Kind::Exec { .. })
+    }
+
+    fn tls(&self) -> Option<&crate::tls::config::Client> {
+        self.tls.as_ref()
     }
 }
 

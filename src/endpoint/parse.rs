@@ -29,6 +29,10 @@ enum Base {
     Fd,
     Pty,
     Can,
+    // --- TLS (issue 14 §1) ---
+    Tls,
+    TlsListen,
+    // --- end TLS ---
 }
 
 /// Every kind name and alias (lower case), with the family an alias implies.
@@ -71,10 +75,20 @@ const KINDS: &[(&str, Base, Option<Family>)] = &[
     ("fd", Base::Fd, None),
     ("pty", Base::Pty, None),
     ("can", Base::Can, None),
+    // --- TLS (issue 14 §1) ---
+    ("tls", Base::Tls, None),
+    ("ssl", Base::Tls, None),
+    ("openssl", Base::Tls, None),
+    ("tls-listen", Base::TlsListen, None),
+    ("tls-l", Base::TlsListen, None),
+    ("ssl-listen", Base::TlsListen, None),
+    ("openssl-listen", Base::TlsListen, None),
+    // --- end TLS ---
 ];
 
 const KIND_LIST: &str = "-, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, \
-                         unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can";
+                         unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can, \
+                         tls, tls-listen";
 
 impl Base {
     fn lookup(kind: &str) -> Option<(Base, Option<Family>)> {
@@ -103,6 +117,8 @@ impl Base {
             Base::Fd => "fd",
             Base::Pty => "pty",
             Base::Can => "can",
+            Base::Tls => "tls",
+            Base::TlsListen => "tls-listen",
         }
     }
 
@@ -125,18 +141,27 @@ impl Base {
             Base::Fd => "fd:N",
             Base::Pty => "pty[,link=PATH][,raw]",
             Base::Can => "can:IFACE",
+            Base::Tls => "tls:HOST:PORT",
+            Base::TlsListen => "tls-listen:[ADDR:]PORT",
         }
     }
 
     fn is_inet(self) -> bool {
         matches!(
             self,
-            Base::Tcp | Base::TcpListen | Base::Udp | Base::UdpListen
+            Base::Tcp | Base::TcpListen | Base::Udp | Base::UdpListen | Base::Tls | Base::TlsListen
         )
     }
 
     fn is_tcp(self) -> bool {
-        matches!(self, Base::Tcp | Base::TcpListen)
+        matches!(
+            self,
+            Base::Tcp | Base::TcpListen | Base::Tls | Base::TlsListen
+        )
+    }
+
+    fn is_tls(self) -> bool {
+        matches!(self, Base::Tls | Base::TlsListen)
     }
 
     fn is_udp(self) -> bool {
@@ -146,7 +171,11 @@ impl Base {
     fn is_listen(self) -> bool {
         matches!(
             self,
-            Base::TcpListen | Base::UdpListen | Base::UnixListen | Base::UnixDgramListen
+            Base::TcpListen
+                | Base::UdpListen
+                | Base::UnixListen
+                | Base::UnixDgramListen
+                | Base::TlsListen
         )
     }
 
@@ -183,6 +212,15 @@ enum Opt {
     Unlink,
     Link,
     Raw,
+    // --- TLS (issue 14 §1) ---
+    Ca,
+    Sni,
+    Alpn,
+    Insecure,
+    Cert,
+    Key,
+    Pin,
+    // --- end TLS ---
 }
 
 /// Option names and aliases (lower case), main names first in the order they are listed.
@@ -205,6 +243,13 @@ const OPTS: &[(&str, Opt)] = &[
     ("unlink", Opt::Unlink),
     ("link", Opt::Link),
     ("raw", Opt::Raw),
+    ("ca", Opt::Ca),
+    ("sni", Opt::Sni),
+    ("alpn", Opt::Alpn),
+    ("insecure", Opt::Insecure),
+    ("cert", Opt::Cert),
+    ("key", Opt::Key),
+    ("pin", Opt::Pin),
     ("sp", Opt::Sourceport),
     ("4", Opt::Ipv4),
     ("6", Opt::Ipv6),
@@ -234,6 +279,10 @@ impl Opt {
             Opt::Ttl | Opt::Tos | Opt::Backlog => Some("N"),
             Opt::Mode => Some("OCTAL"),
             Opt::Link => Some("PATH"),
+            Opt::Ca | Opt::Cert | Opt::Key => Some("FILE"),
+            Opt::Sni => Some("NAME"),
+            Opt::Alpn => Some("PROTO;PROTO"),
+            Opt::Pin => Some("SHA256"),
             _ => None,
         }
     }
@@ -249,11 +298,13 @@ impl Opt {
             | Opt::Tos
             | Opt::Ipv4
             | Opt::Ipv6 => base.is_inet(),
-            Opt::Sourceport => matches!(base, Base::Tcp | Base::Udp),
+            Opt::Sourceport => matches!(base, Base::Tcp | Base::Udp | Base::Tls),
             Opt::Sndbuf | Opt::Rcvbuf => base.is_inet() || base.is_unix(),
-            Opt::Backlog => matches!(base, Base::TcpListen | Base::UnixListen),
+            Opt::Backlog => matches!(base, Base::TcpListen | Base::UnixListen | Base::TlsListen),
             Opt::Mode | Opt::Unlink => matches!(base, Base::UnixListen | Base::UnixDgramListen),
             Opt::Link | Opt::Raw => base == Base::Pty,
+            Opt::Ca | Opt::Alpn | Opt::Cert | Opt::Key => base.is_tls(),
+            Opt::Sni | Opt::Insecure | Opt::Pin => base == Base::Tls,
         }
     }
 }
@@ -371,6 +422,8 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
         Base::Append => Kind::Append(path(base, address)?),
         Base::Fd => Kind::Fd(fd(address)?),
         Base::Can => Kind::Can(can_iface(address)?),
+        Base::Tls => Kind::Tls(inet(base, address)?),
+        Base::TlsListen => Kind::TlsListen(inet(base, address)?),
         Base::Exec | Base::Sh => unreachable!("handled above"),
     };
 
@@ -416,7 +469,13 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
         set_option(&mut opts, &mut family_from, opt, name, val)?;
     }
 
-    if let Kind::Tcp(hp) | Kind::TcpListen(hp) | Kind::Udp(hp) | Kind::UdpListen(hp) = &kind {
+    if let Kind::Tcp(hp)
+    | Kind::TcpListen(hp)
+    | Kind::Udp(hp)
+    | Kind::UdpListen(hp)
+    | Kind::Tls(hp)
+    | Kind::TlsListen(hp) = &kind
+    {
         check_families(base, hp, &opts, family_from.as_deref())?;
     }
     Ok((kind, opts))
@@ -502,8 +561,33 @@ fn set_option(
             }
             opts.link = Some(PathBuf::from(val));
         }
+        // --- TLS (issue 14 §1) ---
+        Opt::Insecure => opts.tls.insecure = true,
+        Opt::Ca => opts.tls.ca = Some(file(val, "ca")?),
+        Opt::Cert => opts.tls.cert = Some(file(val, "cert")?),
+        Opt::Key => opts.tls.key = Some(file(val, "key")?),
+        Opt::Sni => {
+            if !val
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._:".contains(&b))
+            {
+                return Err(format!("invalid sni '{val}' (expected a host name)"));
+            }
+            opts.tls.sni = Some(val.to_string());
+        }
+        Opt::Alpn => opts.tls.alpn = crate::tls::parse_alpn(val, &[';'])?,
+        Opt::Pin => opts.tls.pin = Some(crate::tls::parse_pin(val)?),
+        // --- end TLS ---
     }
     Ok(())
+}
+
+/// A file named by a TLS option.
+fn file(val: &str, name: &str) -> Result<PathBuf, String> {
+    if val.contains('\0') {
+        return Err(format!("{name} path contains a NUL byte"));
+    }
+    Ok(PathBuf::from(val))
 }
 
 /// A CAN interface name, as the kernel takes it (IFNAMSIZ: at most 15 bytes, no '/',
@@ -798,9 +882,10 @@ pub(super) fn canonical(kind: &Kind, opts: &EndpointOpts) -> String {
     let mut out = match kind {
         Kind::Stdio | Kind::Pty => kind.name().to_string(),
         Kind::Tcp(hp) | Kind::Udp(hp) => format!("{}:{hp}", kind.name()),
-        Kind::TcpListen(hp) | Kind::UdpListen(hp) => {
+        Kind::TcpListen(hp) | Kind::UdpListen(hp) | Kind::TlsListen(hp) => {
             format!("{}:{}", kind.name(), listen_addr(hp))
         }
+        Kind::Tls(hp) => format!("tls:{hp}"),
         Kind::Unix { path: p, .. } | Kind::UnixListen { path: p, .. } => {
             format!("{}:{}", kind.name(), path(p))
         }
@@ -827,6 +912,7 @@ pub(super) fn canonical(kind: &Kind, opts: &EndpointOpts) -> String {
     flag(opts.family == Some(Family::V6), "ipv6");
     flag(opts.unlink, "unlink");
     flag(opts.raw, "raw");
+    flag(opts.tls.insecure, "insecure");
     let mut valued = |v: Option<String>, name: &str| {
         if let Some(v) = v {
             out.push_str(&format!(",{name}={v}"));
@@ -841,5 +927,13 @@ pub(super) fn canonical(kind: &Kind, opts: &EndpointOpts) -> String {
     valued(opts.backlog.map(|n| n.to_string()), "backlog");
     valued(opts.mode.map(|m| format!("{m:04o}")), "mode");
     valued(opts.link.as_ref().map(path), "link");
+    // --- TLS (issue 14 §1) ---
+    let t = &opts.tls;
+    valued(t.ca.as_ref().map(path), "ca");
+    valued(t.sni.clone(), "sni");
+    valued((!t.alpn.is_empty()).then(|| t.alpn.join(";")), "alpn");
+    valued(t.cert.as_ref().map(path), "cert");
+    valued(t.key.as_ref().map(path), "key");
+    valued(t.pin.map(|p| crate::tls::hex(&p)), "pin");
     out
 }

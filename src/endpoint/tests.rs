@@ -731,11 +731,11 @@ fn unknown_kinds() {
     err_has(
         "tpc:h:1",
         &[
-            "unknown kind 'tpc' (expected one of: -, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can)",
+            "unknown kind 'tpc' (expected one of: -, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can, tls, tls-listen)",
         ],
     );
     err_has("localhost:80", &["unknown kind 'localhost'"]);
-    err_has("ssl:h:1", &["unknown kind 'ssl'"]);
+    err_has("tsl:h:1", &["unknown kind 'tsl'"]);
     err_has(":80", &["missing kind"]);
     err_has(",x", &["missing kind"]);
     err_has("", &["empty endpoint"]);
@@ -1081,4 +1081,36 @@ fn errors_read_left_to_right() {
     err_has("unix:,mode=600", &["empty path"]);
     err_has("tcp:h:1,nodelya,ttl=999", &["unknown option 'nodelya'"]);
     err_has("tcp:h:1,ttl=999,nodelya", &["ttl=999 out of range"]);
+}
+
+// --- TLS (issue 14 §1) ---
+
+#[test]
+fn tls_kinds_take_their_options_and_write_back_canonically() {
+    let e =
+        Endpoint::parse("ssl:example.org:443,sni=x.example,alpn=h2;http/1.1,ca=a\\,b.pem,nodelay")
+            .unwrap();
+    assert_eq!(e.kind, Kind::Tls(hp("example.org", 443)));
+    assert_eq!(e.opts.tls.alpn, ["h2", "http/1.1"]);
+    assert_eq!(
+        e.opts.tls.ca.as_deref(),
+        Some(std::path::Path::new("a,b.pem"))
+    );
+    assert!(e.opts.nodelay);
+    let c = e.canonical();
+    assert_eq!(
+        c,
+        "tls:example.org:443,nodelay,ca=a\\,b.pem,sni=x.example,alpn=h2;http/1.1"
+    );
+    let back = Endpoint::parse(&c).unwrap();
+    assert_eq!((back.kind, back.opts), (e.kind, e.opts));
+    let l = Endpoint::parse("tls-listen:8443,cert=c.pem,key=k.pem").unwrap();
+    assert!(l.kind.is_listen());
+    assert_eq!(l.canonical(), "tls-listen:8443,cert=c.pem,key=k.pem");
+    err_has(
+        "tls-listen:1,insecure",
+        &["option 'insecure' does not apply to tls-listen"],
+    );
+    err_has("tls:h:1,pin=12", &["invalid pin '12'"]);
+    err_has("tls:h:1,mode=600", &["option 'mode' does not apply to tls"]);
 }

@@ -54,6 +54,9 @@ pub struct Opened {
     pub is_child: bool,
     /// A CAN socket, and whether its interface carries CAN FD.
     pub can: Option<CanLink>,
+    /// A TLS end: the pump between the TCP socket and `io` (one end of a socketpair), for the
+    /// loop to drive ([`crate::tls::hub::Hub`]).
+    pub tls: Option<Box<crate::tls::pump::Pump>>,
     /// Things removed or closed when the end goes: a unix socket path, a pty link, the pty's
     /// slave (kept open so the master never sees a hang-up between two users of the port).
     _keep: Vec<Keep>,
@@ -83,6 +86,7 @@ impl Opened {
             child: None,
             is_child: false,
             can: None,
+            tls: None,
             _keep: Vec::new(),
         }
     }

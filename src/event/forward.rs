@@ -46,6 +46,11 @@ pub trait Upstream {
     /// Whether `start` uses the client's addresses (an `exec:` child's environment); when
     /// not, the accept path skips asking the kernel for them.
     fn wants_addrs(&self) -> bool;
+    /// A `tls:` RIGHT: its client configuration; the connected socket gets a TLS pump whose
+    /// handshake runs on the loop like any other wake-up.
+    fn tls(&self) -> Option<&crate::tls::config::Client> {
+        None
+    }
 }
 
 /// A RIGHT being opened.
@@ -72,6 +77,11 @@ pub struct Opts<'a> {
     /// `-w`: how long one upstream connect may take.
     pub connect_timeout: Option<Duration>,
     pub signals: &'a Signals,
+    /// `tls-listen:` LEFT: each client is a TLS connection, its pump on this loop's reactor
+    /// (the log gets its handshake and failure lines).
+    pub tls: Option<(&'a crate::tls::config::Server, super::log::Log)>,
+    /// Where the TLS pumps' lines go (a `tls:` RIGHT's too).
+    pub tls_log: super::log::Log,
 }
 
 const SIG: Token = 0;
@@ -139,6 +149,7 @@ struct Server<'a> {
     scratch: Vec<u8>,
     accept_paused: bool,
     emfile_count: u64,
+    tls: Option<crate::tls::hub::Hub>,
 }
 
 /// Serve every client of a stream listener until a signal or `--timeout`.
@@ -146,6 +157,7 @@ pub fn serve_stream(listener: Socket, upstream: &dyn Upstream, opts: Opts<'_>) -
     let mut r = Reactor::new().context("cannot create the event loop")?;
     let _sig = reactor::watch_read(&mut r, opts.signals.fd(), SIG)?;
     let listener_watch = reactor::watch_read(&mut r, &listener, LISTENER)?;
+    let opts_tls = opts.tls;
     let mut s = Server {
         r,
         listener,
@@ -159,9 +171,14 @@ pub fn serve_stream(listener: Socket, upstream: &dyn Upstream, opts: Opts<'_>) -
         scratch: vec![0u8; SCRATCH],
         accept_paused: false,
         emfile_count: 0,
+        tls: opts_tls.map(|(_, log)| crate::tls::hub::Hub::new(log, true)),
     };
     let result = s.run();
     s.shut_down();
+    // Clients closed by us still get their close_notify.
+    if let Some(h) = s.tls.as_mut() {
+        h.drain(Instant::now() + FLUSH_ON_SIGNAL);
+    }
     result
 }
 
@@ -197,6 +214,11 @@ impl Server<'_> {
                 match e.token {
                     SIG => {}
                     LISTENER => self.accept_clients()?,
+                    t if self.tls.as_ref().is_some_and(|h| h.owns(t)) => {
+                        if let Some(h) = self.tls.as_mut() {
+                            h.on_ready(&mut self.r, e);
+                        }
+                    }
                     t if t >= CHILD_BASE => self.reap(t - CHILD_BASE),
                     t => {
                         let slot = (t - FIRST) / STRIDE;
@@ -280,6 +302,15 @@ impl Server<'_> {
                     None
                 },
                 peer: peer.as_socket(),
+            };
+            // TLS: LEFT is the plaintext end of the client's pump.
+            let sock = match (self.opts.tls, self.tls.as_mut()) {
+                (Some((cfg, _)), Some(hub)) => {
+                    let (pump, plain) = crate::tls::pump::Pump::server(cfg, sock, label.clone())?;
+                    hub.add(&mut self.r, pump);
+                    plain
+                }
+                _ => sock,
             };
             let left = Opened::new(super::end::Io::Socket(sock), false, label, addrs);
             self.add_client(left);
@@ -484,7 +515,34 @@ impl Server<'_> {
         }
     }
 
-    fn begin_session(&mut self, slot: usize, right: Opened) {
+    /// RIGHT's connected TCP socket → a TLS pump on this loop (one hub for both sides).
+    fn wrap_tls(&mut self, cfg: &crate::tls::config::Client, right: Opened) -> Result<Opened> {
+        let super::end::Io::Socket(sock) = right.io else {
+            unreachable!("checked by the caller")
+        };
+        let (pump, plain) = crate::tls::pump::Pump::client(cfg, sock, right.label.clone())?;
+        let log = self.opts.tls_log;
+        let hub = self
+            .tls
+            .get_or_insert_with(|| crate::tls::hub::Hub::new(log, true));
+        hub.add(&mut self.r, pump);
+        Ok(Opened::new(
+            super::end::Io::Socket(plain),
+            false,
+            right.label,
+            right.addrs,
+        ))
+    }
+
+    fn begin_session(&mut self, slot: usize, mut right: Opened) {
+        if let (Some(cfg), super::end::Io::Socket(_)) = (self.upstream.tls(), &right.io)
+            && right.tls.is_none()
+        {
+            right = match self.wrap_tls(cfg, right) {
+                Ok(r) => r,
+                Err(e) => return self.close(slot, Some(format!("{e:#}"))),
+            };
+        }
         let shape = self.opts.shape;
         let Some(Some(c)) = self.clients.get_mut(slot) else {
             return;

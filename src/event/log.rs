@@ -69,6 +69,23 @@ pub enum Record<'a> {
         pid: u32,
         status: i32,
     },
+    // --- TLS (issue 14 §1) ---
+    /// A TLS handshake finished.
+    Tls {
+        peer: &'a str,
+        tls_version: &'a str,
+        tls_cipher: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tls_alpn: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tls_peer_subject: Option<&'a str>,
+    },
+    /// A TLS server made its own certificate: its SHA-256, for `pin=`.
+    #[serde(rename = "tls_certificate")]
+    TlsCertificate {
+        sha256: &'a str,
+    },
+    // --- end TLS ---
 }
 
 /// The fields of an end that was opened or connected.

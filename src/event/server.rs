@@ -76,6 +76,8 @@ pub struct Opts<'a> {
     pub send: bool,
     /// Hub: write clients' bytes to stdout (not `--send-only`).
     pub recv: bool,
+    /// `--tls`: each client is a TLS connection, its pump on this loop's reactor.
+    pub tls: Option<&'a crate::tls::config::Server>,
 }
 
 /// What every server loop needs besides its socket.
@@ -222,6 +224,8 @@ struct Server<'a> {
     emfile: Option<Emfile>,
     /// stdout was closed by its reader (EPIPE): the hub ends.
     stdout_gone: bool,
+    /// `--tls`: the clients' pumps.
+    tls: Option<crate::tls::hub::Hub>,
 }
 
 /// Serve clients of `listener` as `opts` says, until the one client is done (without
@@ -245,6 +249,7 @@ pub fn serve(listener: &Socket, opts: Opts<'_>, ctx: &Ctx<'_>) -> Result<()> {
     };
     let mut r = Reactor::new().context("cannot create the event loop")?;
     reactor::watch_read(&mut r, ctx.signals.fd(), SIG).context("cannot watch signals")?;
+    let opts_tls = opts.tls;
     let stdin_open = stdin.is_some();
     let mut server = Server {
         listener,
@@ -268,10 +273,15 @@ pub fn serve(listener: &Socket, opts: Opts<'_>, ctx: &Ctx<'_>) -> Result<()> {
         accept_paused: false,
         emfile: None,
         stdout_gone: false,
+        tls: opts_tls.map(|_| crate::tls::hub::Hub::new(ctx.log, true)),
     };
     let result = server.run();
     if result.is_err() {
         server.shut_down();
+    }
+    // Clients closed by us still get their close_notify.
+    if let Some(h) = server.tls.as_mut() {
+        h.drain(Instant::now() + FLUSH_ON_SIGNAL);
     }
     result
 }
@@ -319,6 +329,11 @@ impl Server<'_> {
                     SIG | STDOUT => {}
                     LISTENER => self.accept_clients(now)?,
                     STDIN => self.read_stdin(now)?,
+                    t if self.tls.as_ref().is_some_and(|h| h.owns(t)) => {
+                        if let Some(h) = self.tls.as_mut() {
+                            h.on_ready(&mut self.r, *e);
+                        }
+                    }
                     t if t & CHILD != 0 => self.reap_child(t & !CHILD),
                     t => self.serve_client(t - FIRST, e, now)?,
                 }
@@ -462,6 +477,15 @@ impl Server<'_> {
             }
             self.ctx.log(format_args!("Connected by {peer}"));
             self.served += 1;
+            // TLS: the client is the plaintext end of its pump's socketpair.
+            let sock = match (self.opts.tls, self.tls.as_mut()) {
+                (Some(cfg), Some(hub)) => {
+                    let (pump, plain) = crate::tls::pump::Pump::server(cfg, sock, peer.clone())?;
+                    hub.add(&mut self.r, pump);
+                    plain
+                }
+                _ => sock,
+            };
             let state = match &self.opts.mode {
                 Mode::Exec(cmd) => {
                     // A command that cannot start fails the same way for every client.

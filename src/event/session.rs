@@ -548,12 +548,41 @@ pub fn run_reaping(
     signals: &Signals,
     reap: &mut dyn FnMut(),
 ) -> Result<(), SessionError> {
+    run_with(session, ends, signals, reap, None)
+}
+
+/// Other sources a session's loop drives beside it (the TLS pumps behind its ends): they
+/// register on the loop's reactor and get the wake-ups of the tokens they own.
+pub trait Aux {
+    fn attach(&mut self, r: &mut Reactor);
+    fn owns(&self, t: Token) -> bool;
+    fn on_ready(&mut self, r: &mut Reactor, e: Ready);
+    /// A source failed: the session ends (after delivering what its sources already hold),
+    /// and the caller reports the failure.
+    fn failed(&self) -> bool;
+}
+
+/// [`run_reaping`] with `aux` on the same reactor.
+pub fn run_with(
+    session: &mut Session,
+    ends: &[End<'_>; 2],
+    signals: &Signals,
+    reap: &mut dyn FnMut(),
+    mut aux: Option<&mut dyn Aux>,
+) -> Result<(), SessionError> {
     let mut r = Reactor::new().map_err(SessionError::Setup)?;
+    if let Some(a) = aux.as_deref_mut() {
+        a.attach(&mut r);
+    }
     let mut sig =
         super::reactor::watch_read(&mut r, signals.fd(), SIG).map_err(SessionError::Setup)?;
     let mut scratch = vec![0u8; SCRATCH];
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
     let result = loop {
+        if aux.as_deref().is_some_and(|a| a.failed()) {
+            session.drain(&mut r, ends, &mut scratch, Instant::now() + FLUSH_ON_SIGNAL);
+            break Ok(());
+        }
         if let Some(end) = session.check(ends, Instant::now()) {
             break end;
         }
@@ -572,7 +601,10 @@ pub fn run_reaping(
             reap();
         }
         for e in &ready {
-            session.on_ready(*e);
+            match aux.as_deref_mut() {
+                Some(a) if a.owns(e.token) => a.on_ready(&mut r, *e),
+                _ => session.on_ready(*e),
+            }
         }
         if let Err(e) = session.pump(ends, &mut scratch) {
             break Err(e);

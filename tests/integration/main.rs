@@ -20,6 +20,7 @@ mod scan;
 mod server;
 mod sniff;
 mod sniff_can;
+mod tls;
 mod tty;
 mod udp;
 mod unix;

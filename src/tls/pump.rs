@@ -1,0 +1,498 @@
+//! One TLS connection between a non-blocking TCP socket and our end of a socketpair: records
+//! in from TCP are decrypted and written to the pair as plaintext; plaintext read from the
+//! pair is encrypted and sent. Never blocks: [`Pump::step`] does what the fds allow and
+//! [`Pump::interest`] says what to wait for.
+//!
+//! Half-close: EOF read from the pair sends close_notify and shuts TCP for writing, and we go
+//! on reading; the peer's close_notify becomes EOF on the pair (shutdown). TCP EOF without a
+//! close_notify is a truncated stream: an error, unless nobody reads the pair any more.
+//! Backpressure: TCP is not read while decrypted bytes wait for the pair, and the pair is not
+//! read while records wait for TCP, so a pump holds at most one read's worth each way.
+
+use std::io::{self, Read};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use rustix::io::Errno;
+use rustix::net::Shutdown;
+use socket2::{Domain, Socket, Type};
+
+use super::{Summary, TlsError, config, reason};
+use crate::event::reactor::{Interest, Reactor, Watch};
+use crate::event::signals::Signals;
+use crate::event::{Interrupted, Timeout};
+
+/// Rounds per [`Pump::step`], so one busy connection cannot starve the others.
+const ROUNDS: usize = 16;
+/// Keep a plaintext buffer's memory only up to this once it is empty (idle clients hold none).
+const KEEP: usize = 64 * 1024;
+
+/// Why a pump stopped early.
+pub enum Failure {
+    Tls(TlsError),
+    /// TCP EOF without close_notify (exit 1).
+    Truncated,
+    Io(io::Error, &'static str),
+}
+
+pub struct Pump {
+    conn: rustls::Connection,
+    pub tcp: Socket,
+    pub plain: Socket,
+    /// The peer, for messages.
+    pub peer: String,
+    /// Decrypted bytes waiting for the pair.
+    out: Vec<u8>,
+    out_pos: usize,
+    tcp_eof: bool,
+    /// The peer's close_notify arrived.
+    tls_eof: bool,
+    /// The pair was told EOF (after the peer's close_notify and everything before it).
+    plain_wr_shut: bool,
+    /// Nobody reads the pair any more: decrypted bytes are dropped.
+    plain_gone: bool,
+    /// EOF read from the pair: close_notify queued.
+    plain_eof: bool,
+    tcp_wr_shut: bool,
+    /// TCP cannot be written any more (the peer left after its close_notify).
+    tcp_broken: bool,
+    /// TCP ended without close_notify: an error once what came before is delivered.
+    truncated: bool,
+    established: bool,
+    announced: bool,
+    failure: Option<Failure>,
+}
+
+impl Pump {
+    /// A pump for `conn` over `tcp` (non-blocking), and the socketpair end the session uses.
+    pub fn new(conn: rustls::Connection, tcp: Socket, peer: String) -> io::Result<(Pump, Socket)> {
+        let (ours, theirs) = Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)?;
+        ours.set_nonblocking(true)?;
+        theirs.set_nonblocking(true)?;
+        let mut conn = conn;
+        // Memory is bounded by reading the pair only while no records wait (see `interest`).
+        conn.set_buffer_limit(None);
+        let pump = Pump {
+            conn,
+            tcp,
+            plain: ours,
+            peer,
+            out: Vec::new(),
+            out_pos: 0,
+            tcp_eof: false,
+            tls_eof: false,
+            plain_wr_shut: false,
+            plain_gone: false,
+            plain_eof: false,
+            tcp_wr_shut: false,
+            tcp_broken: false,
+            truncated: false,
+            established: false,
+            announced: false,
+            failure: None,
+        };
+        Ok((pump, theirs))
+    }
+
+    /// A client connection to `name` over `tcp`.
+    pub fn client(c: &config::Client, tcp: Socket, peer: String) -> Result<(Pump, Socket)> {
+        let conn = rustls::ClientConnection::new(c.config.clone(), c.name.clone())
+            .map_err(|e| anyhow!("TLS setup failed: {e}"))?;
+        Ok(Pump::new(conn.into(), tcp, peer)?)
+    }
+
+    /// A server connection over an accepted `tcp`.
+    pub fn server(s: &config::Server, tcp: Socket, peer: String) -> Result<(Pump, Socket)> {
+        let conn = rustls::ServerConnection::new(s.config.clone())
+            .map_err(|e| anyhow!("TLS setup failed: {e}"))?;
+        Ok(Pump::new(conn.into(), tcp, peer)?)
+    }
+
+    /// The handshake is done (once; `None` afterwards and before): what `-v` prints.
+    pub fn take_established(&mut self) -> Option<Summary> {
+        if self.announced {
+            return None;
+        }
+        let s = self.summary()?;
+        self.announced = true;
+        Some(s)
+    }
+
+    /// What was negotiated, once the handshake is done.
+    pub fn summary(&self) -> Option<Summary> {
+        if !self.established {
+            return None;
+        }
+        let c = &self.conn;
+        let version = match c.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
+            Some(v) => format!("{v:?}"),
+            None => "TLS".to_string(),
+        };
+        let cipher = c
+            .negotiated_cipher_suite()
+            .map(|s| {
+                let name = format!("{:?}", s.suite());
+                name.strip_prefix("TLS_")
+                    .map_or(name.clone(), |n| format!("TLS_{n}"))
+            })
+            .unwrap_or_default();
+        Some(Summary {
+            version,
+            cipher,
+            alpn: c
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned()),
+            peer_subject: c
+                .peer_certificates()
+                .and_then(|certs| certs.first())
+                .map(|c| config::subject(c).unwrap_or_else(|| "(unreadable subject)".into())),
+        })
+    }
+
+    /// The handshake is done.
+    pub fn established(&self) -> bool {
+        self.established
+    }
+
+    /// The failure that stopped this pump, as the error a command exits with.
+    pub fn take_failure(&mut self) -> Option<anyhow::Error> {
+        Some(match self.failure.take()? {
+            Failure::Tls(e) => e.into(),
+            Failure::Truncated => {
+                anyhow!("TLS stream truncated: no close_notify from {}", self.peer)
+            }
+            Failure::Io(e, what) => {
+                anyhow::Error::from(e).context(format!("{what} {} failed", self.peer))
+            }
+        })
+    }
+
+    /// Both directions are over (or the pump failed): the caller drops it, closing both fds.
+    pub fn finished(&self) -> bool {
+        if self.failure.is_some() {
+            return true;
+        }
+        let sent = (self.plain_eof && self.tcp_wr_shut) || self.tcp_broken;
+        let received = self.plain_wr_shut || self.plain_gone;
+        sent && (received || self.pair_closed())
+    }
+
+    /// Our EOF went out and the session closed its end of the pair (not just half-closed):
+    /// nobody waits for the peer's close_notify.
+    fn pair_closed(&self) -> bool {
+        use rustix::event::{PollFd, PollFlags, poll};
+        let mut fds = [PollFd::new(&self.plain, PollFlags::OUT)];
+        let zero = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        poll(&mut fds, Some(&zero)).is_ok() && fds[0].revents().contains(PollFlags::HUP)
+    }
+
+    /// What the TCP socket and the pair wait for.
+    pub fn interest(&self) -> (Interest, Interest) {
+        if self.failure.is_some() {
+            return (Interest::NONE, Interest::NONE);
+        }
+        let pending = self.out_pos < self.out.len();
+        let tcp = Interest {
+            read: !self.tcp_eof && !self.tls_eof && !pending && self.conn.wants_read(),
+            write: self.conn.wants_write() && !self.tcp_broken,
+        };
+        let plain = Interest {
+            read: self.established && !self.plain_eof && !self.conn.wants_write(),
+            write: pending,
+        };
+        (tcp, plain)
+    }
+
+    /// Move what the fds allow. `scratch` is shared by the pumps of a loop.
+    pub fn step(&mut self, scratch: &mut [u8]) {
+        if self.failure.is_some() {
+            return;
+        }
+        if let Err(f) = self.rounds(scratch) {
+            if let Failure::Tls(_) = f {
+                // The alert rustls queued tells the peer why; best effort.
+                let _ = self.conn.write_tls(&mut FdIo(self.tcp.as_fd()));
+            }
+            self.failure = Some(f);
+        }
+    }
+
+    fn rounds(&mut self, scratch: &mut [u8]) -> Result<(), Failure> {
+        for _ in 0..ROUNDS {
+            let mut moved = self.flush_tls()?;
+            moved |= self.deliver()?;
+            moved |= self.recv_tcp(scratch)?;
+            moved |= self.deliver()?;
+            moved |= self.send_plain(scratch)?;
+            moved |= self.flush_tls()?;
+            if self.truncated && self.out.is_empty() {
+                return Err(Failure::Truncated);
+            }
+            if !moved {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queued records → TCP; after our close_notify went out, TCP is shut for writing.
+    fn flush_tls(&mut self) -> Result<bool, Failure> {
+        let mut moved = false;
+        while self.conn.wants_write() && !self.tcp_broken {
+            match self.conn.write_tls(&mut FdIo(self.tcp.as_fd())) {
+                Ok(_) => moved = true,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // The peer left after its own close_notify, or nobody reads what it sends.
+                Err(_) if self.tls_eof || self.plain_gone => {
+                    self.tcp_broken = true;
+                }
+                Err(e) => return Err(Failure::Io(e, "write to")),
+            }
+        }
+        if self.plain_eof && !self.tcp_wr_shut && !self.conn.wants_write() {
+            self.tcp_wr_shut = true;
+            let _ = rustix::net::shutdown(&self.tcp, Shutdown::Write);
+            moved = true;
+        }
+        Ok(moved)
+    }
+
+    /// Decrypted bytes → the pair; after the peer's close_notify, EOF to the pair.
+    fn deliver(&mut self) -> Result<bool, Failure> {
+        let mut moved = false;
+        while self.out_pos < self.out.len() {
+            match rustix::io::write(&self.plain, &self.out[self.out_pos..]) {
+                Ok(n) => {
+                    self.out_pos += n;
+                    moved = true;
+                }
+                Err(Errno::AGAIN) => break,
+                Err(Errno::INTR) => {}
+                Err(Errno::PIPE | Errno::CONNRESET) => {
+                    self.plain_gone = true;
+                    self.out_pos = self.out.len();
+                }
+                Err(e) => return Err(Failure::Io(e.into(), "relay from")),
+            }
+        }
+        if self.out_pos == self.out.len() && !self.out.is_empty() {
+            self.out.clear();
+            self.out_pos = 0;
+            if self.out.capacity() > KEEP {
+                self.out.shrink_to(KEEP);
+            }
+        }
+        if self.tls_eof && self.out.is_empty() && !self.plain_wr_shut {
+            self.plain_wr_shut = true;
+            let _ = rustix::net::shutdown(&self.plain, Shutdown::Write);
+            moved = true;
+        }
+        Ok(moved)
+    }
+
+    /// TCP → rustls → the pair, one read, only while nothing decrypted waits for the pair.
+    /// `scratch`'s first half takes the records, its second half the plaintext, so bytes
+    /// that the pair takes at once never touch a per-connection buffer.
+    fn recv_tcp(&mut self, scratch: &mut [u8]) -> Result<bool, Failure> {
+        if self.tcp_eof || self.tls_eof || !self.out.is_empty() || !self.conn.wants_read() {
+            return Ok(false);
+        }
+        let (wire, clear) = scratch.split_at_mut(scratch.len() / 2);
+        let n = match rustix::io::read(&self.tcp, &mut *wire) {
+            Ok(n) => n,
+            Err(Errno::AGAIN) => return Ok(false),
+            Err(Errno::INTR) => return Ok(true),
+            Err(Errno::CONNRESET) if !self.established => {
+                return Err(self.tls_failure("connection reset by peer".into()));
+            }
+            Err(e) => return Err(Failure::Io(e.into(), "read from")),
+        };
+        if n == 0 {
+            self.tcp_eof = true;
+            let _ = self.conn.read_tls(&mut io::empty());
+            self.process()?;
+            self.drain_plaintext(clear)?;
+            if !self.tls_eof {
+                if !self.established {
+                    return Err(self.tls_failure("connection closed by the peer".into()));
+                }
+                self.truncated = !self.plain_gone;
+            }
+            return Ok(true);
+        }
+        let mut data = &wire[..n];
+        while !data.is_empty() {
+            match self.conn.read_tls(&mut data) {
+                Ok(0) => break, // after close_notify nothing more is read
+                Ok(_) => {}
+                Err(e) => return Err(self.tls_failure(e.to_string())),
+            }
+            self.process()?;
+            self.drain_plaintext(clear)?;
+        }
+        Ok(true)
+    }
+
+    fn process(&mut self) -> Result<(), Failure> {
+        if let Err(e) = self.conn.process_new_packets() {
+            return Err(self.tls_failure(reason(&e)));
+        }
+        if !self.established && !self.conn.is_handshaking() {
+            self.established = true;
+        }
+        Ok(())
+    }
+
+    /// Everything rustls has decrypted → the pair (through `clear`); Ok(0) from the reader
+    /// is the peer's close_notify.
+    fn drain_plaintext(&mut self, clear: &mut [u8]) -> Result<(), Failure> {
+        loop {
+            let mut got = 0;
+            while got < clear.len() {
+                match self.conn.reader().read(&mut clear[got..]) {
+                    Ok(0) => {
+                        self.tls_eof = true;
+                        break;
+                    }
+                    Ok(k) => got += k,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    // EOF without close_notify: the caller decides (truncation).
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+                    Err(e) => return Err(Failure::Io(e, "read from")),
+                }
+            }
+            self.emit(&clear[..got])?;
+            if got < clear.len() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Decrypted bytes → the pair now; what it does not take waits in `out`.
+    fn emit(&mut self, data: &[u8]) -> Result<(), Failure> {
+        if data.is_empty() || self.plain_gone {
+            return Ok(());
+        }
+        if self.out_pos < self.out.len() {
+            self.out.extend_from_slice(data);
+            return Ok(());
+        }
+        let mut sent = 0;
+        while sent < data.len() {
+            match rustix::io::write(&self.plain, &data[sent..]) {
+                Ok(k) => sent += k,
+                Err(Errno::AGAIN) => break,
+                Err(Errno::INTR) => {}
+                Err(Errno::PIPE | Errno::CONNRESET) => {
+                    self.plain_gone = true;
+                    return Ok(());
+                }
+                Err(e) => return Err(Failure::Io(e.into(), "relay from")),
+            }
+        }
+        self.out.clear();
+        self.out_pos = 0;
+        self.out.extend_from_slice(&data[sent..]);
+        Ok(())
+    }
+
+    /// The pair → rustls, one read, once the handshake is done and no records wait.
+    fn send_plain(&mut self, scratch: &mut [u8]) -> Result<bool, Failure> {
+        if !self.established || self.plain_eof || self.conn.wants_write() {
+            return Ok(false);
+        }
+        let n = match rustix::io::read(&self.plain, &mut *scratch) {
+            Ok(n) => n,
+            Err(Errno::AGAIN) => return Ok(false),
+            Err(Errno::INTR) => return Ok(true),
+            Err(Errno::CONNRESET) => 0,
+            Err(e) => return Err(Failure::Io(e.into(), "relay to")),
+        };
+        if n == 0 {
+            self.plain_eof = true;
+            self.conn.send_close_notify();
+            return Ok(true);
+        }
+        use std::io::Write;
+        self.conn
+            .writer()
+            .write_all(&scratch[..n])
+            .map_err(|e| Failure::Io(e, "encrypt for"))?;
+        Ok(true)
+    }
+
+    fn tls_failure(&self, reason: String) -> Failure {
+        Failure::Tls(TlsError {
+            peer: self.peer.clone(),
+            reason,
+            established: self.established,
+        })
+    }
+
+    /// Drive the handshake alone, waiting on this thread (one session: nothing else runs
+    /// yet). Signals end it (exit 130/143), `deadline` too (exit 4).
+    pub fn handshake(
+        &mut self,
+        scratch: &mut [u8],
+        deadline: Option<Instant>,
+        signals: &Signals,
+    ) -> Result<()> {
+        const SIG: usize = 0;
+        const TCP: usize = 1;
+        let mut r = Reactor::new()?;
+        let _sig = crate::event::reactor::watch_read(&mut r, signals.fd(), SIG)?;
+        let mut w = Watch::new(TCP);
+        let (mut ready, mut fired) = (Vec::new(), Vec::new());
+        loop {
+            self.step(scratch);
+            // Established first: a failure right after the handshake (a truncated stream)
+            // surfaces in the session, once what arrived before it is delivered.
+            if self.established {
+                w.clear(&mut r, self.tcp.as_fd());
+                return Ok(());
+            }
+            if let Some(e) = self.take_failure() {
+                w.clear(&mut r, self.tcp.as_fd());
+                return Err(e);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(Timeout {
+                    what: format!("TLS handshake with {} (-w)", self.peer),
+                }
+                .into());
+            }
+            w.set(&mut r, self.tcp.as_fd(), self.interest().0)?;
+            ready.clear();
+            r.wait(deadline, &mut ready, &mut fired)?;
+            if ready.iter().any(|e| e.token == SIG)
+                && let Some(signal) = signals.pending()
+            {
+                return Err(Interrupted { signal }.into());
+            }
+        }
+    }
+}
+
+/// An fd as `io::Read`/`io::Write` for rustls (vectored writes: one writev per flush).
+struct FdIo<'a>(BorrowedFd<'a>);
+
+impl io::Write for FdIo<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(rustix::io::write(self.0, buf)?)
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        Ok(rustix::io::writev(self.0, bufs)?)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
