@@ -9,6 +9,7 @@ pub mod can;
 pub mod conv;
 #[cfg(test)]
 mod generate;
+pub mod proxy;
 pub mod sniff;
 pub mod value;
 
@@ -21,12 +22,13 @@ const EXIT_CODES: &str = "\
 EXIT CODES:
   0    success (connect -z: at least one port open)
   1    network or I/O failure (refused, reset, unreachable, write error, a frame over
-       --max-frame)
+       --max-frame; a proxy's refusal or malformed answer)
   2    usage error or bad input (unknown flag, malformed address, port out of range,
        bad CIDR, bad frame mode)
   3    name resolution failed
-  4    a timeout expired (-w, -i, --timeout, -q)
-  5    permission denied (privileged port, raw sockets)
+  4    a timeout expired (-w, -i, --timeout, -q; a proxy's TTL expired, HTTP 504)
+  5    permission denied (privileged port, raw sockets; a proxy refused the credentials
+       or the rules forbid the target, HTTP 403/407)
   130  interrupted by SIGINT (143: SIGTERM), after a clean shutdown";
 
 /// A netcat-style network multitool: connect, listen, and relay bytes between stdio and sockets.
@@ -260,6 +262,8 @@ pub struct ConnectArgs {
     pub session: SessionArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub proxy: proxy::ProxyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -338,6 +342,8 @@ pub struct PairArgs {
     pub session: SessionArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub proxy: proxy::ProxyCommon,
 }
 
 /// Which clients a server takes (`listen` and `pair`).

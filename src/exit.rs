@@ -48,6 +48,14 @@ pub fn classify(err: &anyhow::Error) -> Code {
         if cause.is::<Timeout>() {
             return Code::Timeout;
         }
+        if let Some(p) = cause.downcast_ref::<crate::proxy::ProxyError>() {
+            use crate::proxy::Failure;
+            return match p.failure {
+                Failure::Denied => Code::Permission,
+                Failure::TimedOut => Code::Timeout,
+                Failure::Failed | Failure::Malformed => Code::Failure,
+            };
+        }
         if let Some(i) = cause.downcast_ref::<Interrupted>() {
             return if i.signal == libc::SIGTERM {
                 Code::Terminated

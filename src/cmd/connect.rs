@@ -13,6 +13,7 @@ use super::{
 };
 use crate::cli::ConnectArgs;
 use crate::endpoint::open;
+use crate::endpoint::proxy::{self, Via};
 use crate::endpoint::{Endpoint, EndpointOpts, Kind};
 use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
@@ -22,7 +23,12 @@ use crate::sock::addr::{self, HostPort, Proto};
 
 enum Target {
     Inet(Proto, HostPort),
-    Unix { path: PathBuf, dgram: bool },
+    Unix {
+        path: PathBuf,
+        dgram: bool,
+    },
+    /// Through a proxy (`--proxy`, `socks5:`, `http-proxy:`...).
+    Proxy(Via),
 }
 
 enum Planned {
@@ -41,6 +47,11 @@ fn plan_target(args: &ConnectArgs) -> Result<Planned> {
     {
         if net.unix.is_some() {
             return Err(usage("-U PATH takes no HOST or PORT"));
+        }
+        if args.proxy.proxy.is_some() {
+            return Err(usage(format!(
+                "--proxy takes HOST PORT, not the endpoint '{one}'"
+            )));
         }
         let ep = Endpoint::parse(one).map_err(usage)?;
         let tcp = matches!(ep.kind, Kind::Tcp(_));
@@ -62,6 +73,13 @@ fn plan_target(args: &ConnectArgs) -> Result<Planned> {
                 )));
             }
             Kind::Stdio => return Err(usage("connect needs a peer, not stdio")),
+            Kind::Proxy(via) if net.udp => {
+                return Err(usage(format!(
+                    "-u conflicts with the proxied endpoint '{}' (proxies carry TCP)",
+                    via.target
+                )));
+            }
+            Kind::Proxy(via) => Target::Proxy(via),
             _ => return Ok(Planned::Pair(one.clone())),
         };
         return Ok(Planned::Socket(target, ep.opts));
@@ -85,7 +103,10 @@ fn plan_hostport(args: &ConnectArgs) -> Result<Target> {
             "missing HOST PORT (or an endpoint like tcp:HOST:PORT)",
         )),
         [one] => Err(usage(format!("missing PORT after '{one}'"))),
-        [host, port] => Ok(Target::Inet(proto(net), host_port(host, port)?)),
+        [host, port] => match super::proxy::via(&args.proxy, host, port)? {
+            Some(via) => Ok(Target::Proxy(via)),
+            None => Ok(Target::Inet(proto(net), host_port(host, port)?)),
+        },
         _ => Err(usage("too many arguments")),
     }
 }
@@ -118,17 +139,22 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         .map(|d| start + d)
         .min();
 
+    let ctx = open::Ctx {
+        family: fam,
+        numeric: args.net.numeric,
+        sock: opts.clone(),
+        deadline: connect_deadline,
+        signals: &signals,
+        proxy: super::proxy::settings(&args.proxy.common)?,
+    };
     let (sock, peer, datagram) = match &target {
         Target::Inet(p, hp) => {
-            let ctx = open::Ctx {
-                family: fam,
-                numeric: args.net.numeric,
-                sock: opts.clone(),
-                deadline: connect_deadline,
-                signals: &signals,
-            };
             let (sock, peer) = open::connect_inet(hp, *p, fam, args.net.numeric, &opts, &ctx)?;
             (sock, addr::display_inet(peer), *p == Proto::Udp)
+        }
+        Target::Proxy(via) => {
+            let (sock, proxy) = proxy::connect(via, &ctx.proxy, &opts, fam, &ctx)?;
+            (sock, via.label(proxy), false)
         }
         Target::Unix { path, dgram } => {
             let sock = sock::connect_unix(path, *dgram)
@@ -189,5 +215,6 @@ fn stdio_pair(args: &ConnectArgs, ep: &str) -> crate::cli::PairArgs {
         json: args.json,
         session: args.session.clone(),
         data: args.data.clone(),
+        proxy: args.proxy.common.clone(),
     }
 }

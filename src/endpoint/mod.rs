@@ -16,9 +16,12 @@
 //!   whole rest is the command, commas included, so these take no options
 //! - `fd:N`
 //! - `can:IFACE`: a SocketCAN interface (`pair can:vcan0 udp:HOST:PORT` bridges a bus)
+//! - `socks5:PROXY:PPORT:HOST:PORT`, `socks4:...` (`socks4a:` too), `http-proxy:...`:
+//!   HOST:PORT through a proxy (tcp options apply to the proxy connection)
 
 pub mod open;
 mod parse;
+pub mod proxy;
 #[cfg(test)]
 mod tests;
 
@@ -69,6 +72,8 @@ pub enum Kind {
     Pty,
     /// `can:IFACE`: a SocketCAN interface, one frame per message in the kernel's layout.
     Can(String),
+    /// `socks5:`, `socks4:`, `http-proxy:PROXY:PPORT:HOST:PORT`: a tunnel through a proxy.
+    Proxy(proxy::Via),
 }
 
 /// The options after the address. Everything is off or unset by default; which options a kind
@@ -186,6 +191,11 @@ impl Kind {
             Kind::Fd(_) => "fd",
             Kind::Pty => "pty",
             Kind::Can(_) => "can",
+            Kind::Proxy(v) => match v.protocol {
+                crate::proxy::Protocol::Socks5 => "socks5",
+                crate::proxy::Protocol::Socks4 => "socks4",
+                crate::proxy::Protocol::Http => "http-proxy",
+            },
         }
     }
 

@@ -16,7 +16,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 use super::{Endpoint, Kind};
 use crate::event::can_codec::CanLink;
 use crate::event::end::{Addrs, Io, Keep, Opened};
-use crate::event::forward::{DgramUpstream, Start, Upstream};
+use crate::event::forward::{DgramUpstream, Start, Tunnel, Upstream};
 use crate::event::reactor::{self, Reactor};
 use crate::event::signals::Signals;
 use crate::event::stdio::{self, NonBlocking};
@@ -33,6 +33,8 @@ pub struct Ctx<'a> {
     /// `-w`: connecting, or waiting for the first client, gives up here (exit 4).
     pub deadline: Option<Instant>,
     pub signals: &'a Signals,
+    /// Credentials and DNS mode for proxied endpoints.
+    pub proxy: super::proxy::Settings,
 }
 
 /// A bound listening endpoint (`tcp-listen:`, `udp-listen:`, `unix-listen:`).
@@ -374,6 +376,19 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
             o.can = Some(CanLink { fd });
             Ok(o)
         }
+        Kind::Proxy(via) => {
+            let (sock, proxy) = super::proxy::connect(via, &ctx.proxy, &opts, family, ctx)?;
+            let addrs = Addrs {
+                local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                peer: Some(proxy),
+            };
+            Ok(Opened::new(
+                Io::Socket(sock),
+                false,
+                via.label(proxy),
+                addrs,
+            ))
+        }
         Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
             Err(anyhow!("'{ep}' is a listening endpoint"))
         }
@@ -524,20 +539,36 @@ pub struct StreamRight<'a> {
     ep: &'a Endpoint,
     ctx: &'a Ctx<'a>,
     tcp: Option<(Vec<SocketAddr>, SockOpts)>,
+    /// A proxied RIGHT (the proxy's addresses are `tcp`'s): its name and the dialogue each
+    /// client gets a copy of (made once, so `--proxy-dns local` resolves once).
+    via: Option<(String, crate::proxy::Dialogue)>,
 }
 
 impl<'a> StreamRight<'a> {
     pub fn new(ep: &'a Endpoint, ctx: &'a Ctx<'a>) -> Result<StreamRight<'a>> {
-        let tcp = match &ep.kind {
-            Kind::Tcp(hp) => {
+        let (hp, via) = match &ep.kind {
+            Kind::Tcp(hp) => (Some(hp), None),
+            Kind::Proxy(v) => (Some(&v.proxy), Some(v)),
+            _ => (None, None),
+        };
+        let family = ep.opts.family.unwrap_or(ctx.family);
+        let tcp = match hp {
+            Some(hp) => {
                 let opts = ep.opts.sock_opts(&ctx.sock);
-                let family = ep.opts.family.unwrap_or(ctx.family);
                 let addrs = resolve(hp, Proto::Tcp, family, ctx.numeric, &opts)?;
                 Some((sock::interleave(&addrs), opts))
             }
-            _ => None,
+            None => None,
         };
-        Ok(StreamRight { ep, ctx, tcp })
+        // A bad target (or one --proxy-dns local cannot resolve) fails before any client.
+        let via = match via {
+            Some(v) => Some((
+                format!("{} via {}", v.target, v.protocol.name()),
+                v.dialogue(&ctx.proxy, family, ctx.numeric)?,
+            )),
+            None => None,
+        };
+        Ok(StreamRight { ep, ctx, tcp, via })
     }
 }
 
@@ -546,10 +577,15 @@ impl Upstream for StreamRight<'_> {
         let Some((addrs, opts)) = &self.tcp else {
             return open(self.ep, self.ctx, client).map(Start::Open);
         };
+        let tunnel = self.via.as_ref().map(|(name, d)| Tunnel {
+            dialogue: d.clone(),
+            name: name.clone(),
+        });
         let mut last = None;
         for (i, target) in addrs.iter().enumerate() {
             match sock::begin_connect(target, opts) {
-                Ok((sock, true)) => {
+                // Even a connect done at once goes through the reactor when a dialogue follows.
+                Ok((sock, true)) if tunnel.is_none() => {
                     let addrs = Addrs {
                         local: None,
                         peer: Some(*target),
@@ -562,12 +598,13 @@ impl Upstream for StreamRight<'_> {
                         addrs,
                     )));
                 }
-                Ok((sock, false)) => {
+                Ok((sock, _)) => {
                     return Ok(Start::Connecting {
                         sock,
                         target: *target,
                         rest: addrs[i + 1..].to_vec(),
                         opts: opts.clone(),
+                        tunnel,
                     });
                 }
                 Err(e) => last = Some(e),

@@ -29,6 +29,10 @@ enum Base {
     Fd,
     Pty,
     Can,
+    // Proxies (issue 14).
+    Socks5,
+    Socks4,
+    HttpProxy,
 }
 
 /// Every kind name and alias (lower case), with the family an alias implies.
@@ -71,10 +75,15 @@ const KINDS: &[(&str, Base, Option<Family>)] = &[
     ("fd", Base::Fd, None),
     ("pty", Base::Pty, None),
     ("can", Base::Can, None),
+    ("socks5", Base::Socks5, None),
+    ("socks4", Base::Socks4, None),
+    ("socks4a", Base::Socks4, None),
+    ("http-proxy", Base::HttpProxy, None),
 ];
 
 const KIND_LIST: &str = "-, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, \
-                         unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can";
+                         unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can, \
+                         socks5, socks4, http-proxy";
 
 impl Base {
     fn lookup(kind: &str) -> Option<(Base, Option<Family>)> {
@@ -103,6 +112,9 @@ impl Base {
             Base::Fd => "fd",
             Base::Pty => "pty",
             Base::Can => "can",
+            Base::Socks5 => "socks5",
+            Base::Socks4 => "socks4",
+            Base::HttpProxy => "http-proxy",
         }
     }
 
@@ -125,6 +137,9 @@ impl Base {
             Base::Fd => "fd:N",
             Base::Pty => "pty[,link=PATH][,raw]",
             Base::Can => "can:IFACE",
+            Base::Socks5 => "socks5:PROXY:PPORT:HOST:PORT",
+            Base::Socks4 => "socks4:PROXY:PPORT:HOST:PORT",
+            Base::HttpProxy => "http-proxy:PROXY:PPORT:HOST:PORT",
         }
     }
 
@@ -132,11 +147,16 @@ impl Base {
         matches!(
             self,
             Base::Tcp | Base::TcpListen | Base::Udp | Base::UdpListen
-        )
+        ) || self.is_proxy()
     }
 
+    /// A proxy's connection is a tcp one: the tcp options apply to it.
     fn is_tcp(self) -> bool {
-        matches!(self, Base::Tcp | Base::TcpListen)
+        matches!(self, Base::Tcp | Base::TcpListen) || self.is_proxy()
+    }
+
+    fn is_proxy(self) -> bool {
+        matches!(self, Base::Socks5 | Base::Socks4 | Base::HttpProxy)
     }
 
     fn is_udp(self) -> bool {
@@ -249,7 +269,7 @@ impl Opt {
             | Opt::Tos
             | Opt::Ipv4
             | Opt::Ipv6 => base.is_inet(),
-            Opt::Sourceport => matches!(base, Base::Tcp | Base::Udp),
+            Opt::Sourceport => matches!(base, Base::Tcp | Base::Udp) || base.is_proxy(),
             Opt::Sndbuf | Opt::Rcvbuf => base.is_inet() || base.is_unix(),
             Opt::Backlog => matches!(base, Base::TcpListen | Base::UnixListen),
             Opt::Mode | Opt::Unlink => matches!(base, Base::UnixListen | Base::UnixDgramListen),
@@ -371,6 +391,7 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
         Base::Append => Kind::Append(path(base, address)?),
         Base::Fd => Kind::Fd(fd(address)?),
         Base::Can => Kind::Can(can_iface(address)?),
+        Base::Socks5 | Base::Socks4 | Base::HttpProxy => Kind::Proxy(via(base, address)?),
         Base::Exec | Base::Sh => unreachable!("handled above"),
     };
 
@@ -418,6 +439,9 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
 
     if let Kind::Tcp(hp) | Kind::TcpListen(hp) | Kind::Udp(hp) | Kind::UdpListen(hp) = &kind {
         check_families(base, hp, &opts, family_from.as_deref())?;
+    }
+    if let Kind::Proxy(v) = &kind {
+        check_families(base, &v.proxy, &opts, family_from.as_deref())?;
     }
     Ok((kind, opts))
 }
@@ -680,6 +704,35 @@ fn inet(base: Base, s: &str) -> Result<HostPort, String> {
     Ok(HostPort { host, port })
 }
 
+/// `PROXY:PPORT:HOST:PORT` (either host bracketed when IPv6): the proxy ends at the second
+/// ':' outside brackets.
+fn via(base: Base, s: &str) -> Result<super::proxy::Via, String> {
+    let protocol = match base {
+        Base::Socks5 => crate::proxy::Protocol::Socks5,
+        Base::Socks4 => crate::proxy::Protocol::Socks4,
+        _ => crate::proxy::Protocol::Http,
+    };
+    let host_end = match s.strip_prefix('[') {
+        Some(rest) => rest.find(']').map_or(s.len(), |i| i + 2),
+        None => s.find(':').unwrap_or(s.len()),
+    };
+    let split = s[host_end..]
+        .strip_prefix(':')
+        .and_then(|rest| rest.find(':'))
+        .map(|i| host_end + 1 + i);
+    let Some(split) = split else {
+        return Err(format!(
+            "missing HOST:PORT after the proxy (expected {})",
+            base.usage()
+        ));
+    };
+    Ok(super::proxy::Via {
+        protocol,
+        proxy: inet(base, &s[..split])?,
+        target: inet(base, &s[split + 1..])?,
+    })
+}
+
 /// The inside of `[...]`: an IPv6 literal with an optional `%scope`.
 fn v6_host(inside: &str) -> Result<Host, String> {
     if inside.is_empty() {
@@ -811,6 +864,7 @@ pub(super) fn canonical(kind: &Kind, opts: &EndpointOpts) -> String {
         Kind::Exec { shown, .. } => return format!("{}:{shown}", kind.name()),
         Kind::Fd(n) => format!("fd:{n}"),
         Kind::Can(name) => format!("can:{name}"),
+        Kind::Proxy(v) => format!("{}:{}:{}", kind.name(), v.proxy, v.target),
     };
     let mut flag = |on: bool, name: &str| {
         if on {

@@ -8,6 +8,7 @@ use super::{Credentials, Dest, Failure, Machine, ProxyError, shown};
 const MAX_HEAD: usize = 16 * 1024;
 const END: &[u8] = b"\r\n\r\n";
 
+#[derive(Clone)]
 pub(super) struct Http;
 
 impl Http {
@@ -71,7 +72,7 @@ impl Machine for Http {
         };
         let failure = match status {
             200..=299 => return Ok(true),
-            403 | 407 => Failure::Denied,
+            401 | 403 | 407 => Failure::Denied,
             504 => Failure::TimedOut,
             _ => Failure::Failed,
         };
@@ -95,7 +96,11 @@ fn base64(data: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
         for i in 0..4 {
             if i <= chunk.len() {

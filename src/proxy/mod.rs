@@ -92,7 +92,7 @@ impl Credentials {
 /// How a proxy failure ends the command (exit code 5, 1 or 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
-    /// Credentials refused, not allowed by the proxy's rules, 403, 407: exit 5.
+    /// Credentials refused, not allowed by the proxy's rules, 401, 403, 407: exit 5.
     Denied,
     /// The target refused or unreachable, a general failure, 502: exit 1.
     Failed,
@@ -138,6 +138,7 @@ trait Machine {
     fn answer(&mut self, buf: &[u8], out: &mut Vec<u8>) -> Result<bool, ProxyError>;
 }
 
+#[derive(Clone)]
 enum Inner {
     Socks5(socks5::Socks5),
     Socks4(socks4::Socks4),
@@ -155,6 +156,7 @@ impl Inner {
 }
 
 /// One client's dialogue with its proxy, from the first request to the open tunnel.
+#[derive(Clone)]
 pub struct Dialogue {
     inner: Inner,
     out: Vec<u8>,

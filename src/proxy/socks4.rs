@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use super::{Credentials, Dest, Failure, Machine, ProxyError};
 
+#[derive(Clone)]
 pub(super) struct Socks4;
 
 impl Socks4 {

@@ -17,6 +17,7 @@ enum Await {
     Reply,
 }
 
+#[derive(Clone)]
 pub(super) struct Socks5 {
     awaiting: Await,
     /// The CONNECT request, sent once the method is settled.
@@ -83,7 +84,11 @@ impl Machine for Socks5 {
     fn missing(&self, buf: &[u8]) -> Result<usize, ProxyError> {
         // Whatever the stage, the first byte must be a version this machine knows.
         if let Some(&v) = buf.first() {
-            let want = if self.awaiting == Await::Auth { 1 } else { VERSION };
+            let want = if self.awaiting == Await::Auth {
+                1
+            } else {
+                VERSION
+            };
             if v != want {
                 return Err(ProxyError::malformed(format!(
                     "not a SOCKS5 proxy (answered version {v}, expected {want})"

@@ -92,18 +92,34 @@ fn socks5_domain_reply_is_read_exactly() {
 #[test]
 fn socks5_failures_map_to_their_class() {
     let cases: &[(u8, Failure, &str)] = &[
-        (1, Failure::Failed, "general SOCKS server failure (SOCKS5 reply 1)"),
-        (2, Failure::Denied, "connection not allowed by ruleset (SOCKS5 reply 2)"),
+        (
+            1,
+            Failure::Failed,
+            "general SOCKS server failure (SOCKS5 reply 1)",
+        ),
+        (
+            2,
+            Failure::Denied,
+            "connection not allowed by ruleset (SOCKS5 reply 2)",
+        ),
         (4, Failure::Failed, "host unreachable (SOCKS5 reply 4)"),
         (5, Failure::Failed, "connection refused (SOCKS5 reply 5)"),
         (6, Failure::TimedOut, "TTL expired (SOCKS5 reply 6)"),
-        (9, Failure::Failed, "unassigned SOCKS5 reply (SOCKS5 reply 9)"),
+        (
+            9,
+            Failure::Failed,
+            "unassigned SOCKS5 reply (SOCKS5 reply 9)",
+        ),
     ];
     for &(code, failure, text) in cases {
         let d = Dialogue::new(Protocol::Socks5, &name("h"), 1, None).unwrap();
         let reply: &[u8] = &[5, code, 0, 1, 0, 0, 0, 0, 0, 0];
         let (_, r) = talk(d, &[&[5, 0], reply]);
-        assert_eq!(r.unwrap_err(), ProxyError::new(failure, text), "code {code}");
+        assert_eq!(
+            r.unwrap_err(),
+            ProxyError::new(failure, text),
+            "code {code}"
+        );
     }
 }
 
@@ -127,10 +143,16 @@ fn socks5_malformed_answers() {
     let d = Dialogue::new(Protocol::Socks5, &name("h"), 1, None).unwrap();
     let e = talk(d, &[b"HTTP/1.0 400 Bad\r\n\r\n"]).1.unwrap_err();
     assert_eq!(e.failure, Failure::Malformed);
-    assert_eq!(e.reason, "not a SOCKS5 proxy (answered version 72, expected 5)");
+    assert_eq!(
+        e.reason,
+        "not a SOCKS5 proxy (answered version 72, expected 5)"
+    );
     let d = Dialogue::new(Protocol::Socks5, &name("h"), 1, None).unwrap();
     let e = talk(d, &[&[5, 2]]).1.unwrap_err();
-    assert_eq!(e.reason, "SOCKS5 proxy chose method 2, which was not offered");
+    assert_eq!(
+        e.reason,
+        "SOCKS5 proxy chose method 2, which was not offered"
+    );
     let d = Dialogue::new(Protocol::Socks5, &name("h"), 1, None).unwrap();
     let e = talk(d, &[&[5, 0], &[5, 0, 0, 7, 0]]).1.unwrap_err();
     assert_eq!(e.reason, "malformed SOCKS5 reply: address type 7");
@@ -178,7 +200,11 @@ fn socks4_and_socks4a() {
 
 #[test]
 fn socks4_failures() {
-    for (code, failure) in [(91, Failure::Failed), (92, Failure::Denied), (93, Failure::Denied)] {
+    for (code, failure) in [
+        (91, Failure::Failed),
+        (92, Failure::Denied),
+        (93, Failure::Denied),
+    ] {
         let d = Dialogue::new(Protocol::Socks4, &name("h"), 1, None).unwrap();
         let e = talk(d, &[&[0, code, 0, 0, 0, 0, 0, 0]]).1.unwrap_err();
         assert_eq!(e.failure, failure);
@@ -202,7 +228,13 @@ fn http_connect_with_basic_auth() {
         "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\
          Proxy-Authorization: Basic YWxpY2U6czM6Y3JldA==\r\n\r\n"
     );
-    let d = Dialogue::new(Protocol::Http, &Dest::Ip(Ipv6Addr::LOCALHOST.into()), 22, None).unwrap();
+    let d = Dialogue::new(
+        Protocol::Http,
+        &Dest::Ip(Ipv6Addr::LOCALHOST.into()),
+        22,
+        None,
+    )
+    .unwrap();
     let (sent, r) = talk(d, &[b"HTTP/1.0 200 OK\r\n\r\n"]);
     r.unwrap();
     assert!(sent.starts_with(b"CONNECT [::1]:22 HTTP/1.1\r\nHost: [::1]:22\r\n\r\n"));
@@ -231,11 +263,31 @@ fn http_failures() {
             Failure::Denied,
             "HTTP proxy answered 'HTTP/1.1 407 Proxy Authentication Required'",
         ),
-        (b"HTTP/1.0 403 Filtered\r\n\r\n", Failure::Denied, "HTTP proxy answered 'HTTP/1.0 403 Filtered'"),
-        (b"HTTP/1.0 502 Bad Gateway\r\n\r\n", Failure::Failed, "HTTP proxy answered 'HTTP/1.0 502 Bad Gateway'"),
-        (b"HTTP/1.0 504 Gateway Timeout\r\n\r\n", Failure::TimedOut, "HTTP proxy answered 'HTTP/1.0 504 Gateway Timeout'"),
-        (b"SSH-2.0-OpenSSH\r\n", Failure::Malformed, "not an HTTP proxy (answered 'SSH-')"),
-        (b"HTTP/1.0 2x0 Hm\r\n\r\n", Failure::Malformed, "malformed HTTP status line 'HTTP/1.0 2x0 Hm'"),
+        (
+            b"HTTP/1.0 403 Filtered\r\n\r\n",
+            Failure::Denied,
+            "HTTP proxy answered 'HTTP/1.0 403 Filtered'",
+        ),
+        (
+            b"HTTP/1.0 502 Bad Gateway\r\n\r\n",
+            Failure::Failed,
+            "HTTP proxy answered 'HTTP/1.0 502 Bad Gateway'",
+        ),
+        (
+            b"HTTP/1.0 504 Gateway Timeout\r\n\r\n",
+            Failure::TimedOut,
+            "HTTP proxy answered 'HTTP/1.0 504 Gateway Timeout'",
+        ),
+        (
+            b"SSH-2.0-OpenSSH\r\n",
+            Failure::Malformed,
+            "not an HTTP proxy (answered 'SSH-')",
+        ),
+        (
+            b"HTTP/1.0 2x0 Hm\r\n\r\n",
+            Failure::Malformed,
+            "malformed HTTP status line 'HTTP/1.0 2x0 Hm'",
+        ),
     ];
     for &(answer, failure, text) in cases {
         let d = Dialogue::new(Protocol::Http, &name("h"), 1, None).unwrap();
@@ -246,7 +298,13 @@ fn http_failures() {
 
 #[test]
 fn base64_matches_rfc4648() {
-    for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+    for (i, o) in [
+        ("", ""),
+        ("f", "Zg=="),
+        ("fo", "Zm8="),
+        ("foo", "Zm9v"),
+        ("foobar", "Zm9vYmFy"),
+    ] {
         assert_eq!(http::base64_for_tests(i.as_bytes()), o);
     }
 }
