@@ -14,6 +14,7 @@ mod hexdump;
 mod listen;
 mod pair;
 mod pcap;
+mod proxy;
 mod resolve;
 mod scan;
 mod server;
