@@ -81,7 +81,9 @@ EXAMPLES:
   sockcli connect --frame len32 host 9000          # each stdin line as one 4-byte-length message
   sockcli connect -x=dump.txt host 80              # hexdump both directions to dump.txt
   sockcli connect --pcap s.pcap host 80            # the session as a capture (tcpdump -r s.pcap)
-  sockcli connect -e 'cat /etc/motd' host 9000     # the socket is the command's stdin/stdout";
+  sockcli connect -e 'cat /etc/motd' host 9000     # the socket is the command's stdin/stdout
+  sockcli connect --proxy 127.0.0.1:1080 example.com 80         # through a SOCKS5 proxy
+  sockcli connect -X http --proxy gw:3128 example.com 443       # through an HTTP CONNECT proxy";
 
 const LISTEN_EXAMPLES: &str = "\
 EXAMPLES:
@@ -111,6 +113,8 @@ ENDPOINTS:
   pty                        a pseudo-terminal (a virtual serial port; -v prints its path)
   can:IFACE                  a SocketCAN interface: frames in the kernel's layout, one per
                              datagram, self-delimiting in a stream (README: CAN over IP)
+  socks5:PROXY:PPORT:HOST:PORT  HOST:PORT through a SOCKS5 proxy (socks4:, http-proxy: alike;
+                             --proxy-auth or SOCKCLI_PROXY_AUTH for credentials)
   Options follow commas: tcp:h:p,nodelay  tcp-listen:8080,reuseport,bind=::1
   unix-listen:/run/x.sock,mode=600,unlink  pty,link=/tmp/ttyV0
 
@@ -124,7 +128,8 @@ EXAMPLES:
   sockcli pair --pcap s.pcap tcp-listen:8080 tcp:h:80      # record the session as a capture
   sockcli pair exec:'producer' exec:'consumer'             # two processes joined
   sockcli pair can:can0 udp-listen:29536                   # CAN over IP: this host's bus ...
-  sockcli pair can:can1 udp:host-a:29536                   # ... joined to another host's";
+  sockcli pair can:can1 udp:host-a:29536                   # ... joined to another host's
+  sockcli pair -k tcp-listen:2222 socks5:gw:1080:intranet:22  # a forwarder through a proxy";
 
 const RESOLVE_EXAMPLES: &str = "\
 EXAMPLES:
