@@ -246,7 +246,7 @@ pub struct ConnectArgs {
     #[arg(value_name = "HOST PORT | ENDPOINT", num_args = 0..=2)]
     pub target: Vec<String>,
     /// Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is).
-    #[arg(short = 'z', long = "zero-io", conflicts_with_all = ["exec", "sh_exec", "udp", "unix"])]
+    #[arg(short = 'z', long = "zero-io", conflicts_with_all = ["exec", "sh_exec", "udp", "unix", "vsock"])]
     pub zero_io: bool,
     /// With -z: how many connects may be in flight at once (also capped by the open-file
     /// limit, whose soft value is raised to the hard one).
@@ -464,6 +464,12 @@ pub struct NetArgs {
     /// Use the AF_UNIX socket at PATH ('@name' for the abstract namespace).
     #[arg(short = 'U', long = "unix", value_name = "PATH")]
     pub unix: Option<PathBuf>,
+    /// AF_VSOCK (VM <-> host): connect takes CID PORT (2 is the host, 1 this machine),
+    /// listen takes PORT.
+    ///
+    /// Example: sockcli connect --vsock 2 5000; sockcli listen --vsock 5000
+    #[arg(long, conflicts_with_all = ["udp", "unix", "ipv4", "ipv6", "family"])]
+    pub vsock: bool,
     /// Log connection events to stderr (Listening on, Connected by/to, Closed).
     #[arg(short = 'v', long)]
     pub verbose: bool,

@@ -20,6 +20,7 @@ use crate::event::signals::Signals;
 use crate::exit::Code;
 use crate::sock;
 use crate::sock::addr::{self, HostPort, Proto};
+use crate::sock::vsock;
 
 enum Target {
     Inet(Proto, HostPort),
@@ -29,6 +30,11 @@ enum Target {
     },
     /// Through a proxy (`--proxy`, `socks5:`, `http-proxy:`...).
     Proxy(Via),
+    /// `--vsock CID PORT`, `vsock:CID:PORT`.
+    Vsock {
+        cid: u32,
+        port: u32,
+    },
 }
 
 enum Planned {
@@ -53,6 +59,11 @@ fn plan_target(args: &ConnectArgs) -> Result<Planned> {
                 "--proxy takes HOST PORT, not the endpoint '{one}'"
             )));
         }
+        if net.vsock {
+            return Err(usage(format!(
+                "--vsock takes CID PORT, not the endpoint '{one}'"
+            )));
+        }
         let ep = Endpoint::parse(one).map_err(usage)?;
         let tcp = matches!(ep.kind, Kind::Tcp(_));
         let target = match ep.kind {
@@ -67,7 +78,10 @@ fn plan_target(args: &ConnectArgs) -> Result<Planned> {
                 path,
                 dgram: dgram || net.udp,
             },
-            Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
+            Kind::TcpListen(_)
+            | Kind::UdpListen(_)
+            | Kind::UnixListen { .. }
+            | Kind::VsockListen { .. } => {
                 return Err(usage(format!(
                     "'{one}' is a listening endpoint: use 'sockcli listen {one}'"
                 )));
@@ -80,6 +94,7 @@ fn plan_target(args: &ConnectArgs) -> Result<Planned> {
                 )));
             }
             Kind::Proxy(via) => Target::Proxy(via),
+            Kind::Vsock { cid, port } => Target::Vsock { cid, port },
             _ => return Ok(Planned::Pair(one.clone())),
         };
         return Ok(Planned::Socket(target, ep.opts));
@@ -97,6 +112,18 @@ fn plan_hostport(args: &ConnectArgs) -> Result<Target> {
             path: path.clone(),
             dgram: net.udp,
         });
+    }
+    if net.vsock {
+        if args.proxy.proxy.is_some() {
+            return Err(usage("--proxy cannot be used with --vsock"));
+        }
+        return match args.target.as_slice() {
+            [cid, port] => Ok(Target::Vsock {
+                cid: vsock::number(cid, "CID").map_err(usage)?,
+                port: vsock::number(port, "port").map_err(usage)?,
+            }),
+            _ => Err(usage("--vsock takes CID PORT (e.g. --vsock 2 5000)")),
+        };
     }
     match args.target.as_slice() {
         [] => Err(usage(
@@ -155,6 +182,10 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         Target::Proxy(via) => {
             let (sock, proxy) = proxy::connect(via, &ctx.proxy, &opts, fam, &ctx)?;
             (sock, via.label(proxy), false)
+        }
+        Target::Vsock { cid, port } => {
+            let sock = open::connect_vsock(*cid, *port, &ctx)?;
+            (sock, vsock::display(*cid, *port), false)
         }
         Target::Unix { path, dgram } => {
             let sock = sock::connect_unix(path, *dgram)

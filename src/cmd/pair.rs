@@ -245,9 +245,11 @@ fn open_side(
         let (record, text) = match &ep.kind {
             Kind::Exec { .. } => (Record::Started(peer), format!("Started {}", o.label)),
             Kind::Pty => (Record::Pty(peer), format!("PTY is {}", o.label)),
-            Kind::Tcp(_) | Kind::Udp(_) | Kind::Unix { .. } | Kind::Proxy(_) => {
-                (Record::Connected(peer), format!("Connected to {}", o.label))
-            }
+            Kind::Tcp(_)
+            | Kind::Udp(_)
+            | Kind::Unix { .. }
+            | Kind::Proxy(_)
+            | Kind::Vsock { .. } => (Record::Connected(peer), format!("Connected to {}", o.label)),
             _ => (Record::Opened(peer), format!("Opened {}", o.label)),
         };
         log.emit(Event::new(text, record));

@@ -18,6 +18,7 @@
 //! - `can:IFACE`: a SocketCAN interface (`pair can:vcan0 udp:HOST:PORT` bridges a bus)
 //! - `socks5:PROXY:PPORT:HOST:PORT`, `socks4:...` (`socks4a:` too), `http-proxy:...`:
 //!   HOST:PORT through a proxy (tcp options apply to the proxy connection)
+//! - `vsock:CID:PORT`, `vsock-listen:PORT`: AF_VSOCK streams (VM ↔ host; CID 1 is local)
 
 pub mod open;
 mod parse;
@@ -74,6 +75,10 @@ pub enum Kind {
     Can(String),
     /// `socks5:`, `socks4:`, `http-proxy:PROXY:PPORT:HOST:PORT`: a tunnel through a proxy.
     Proxy(proxy::Via),
+    /// `vsock:CID:PORT`: an AF_VSOCK stream.
+    Vsock { cid: u32, port: u32 },
+    /// `vsock-listen:PORT`: accept AF_VSOCK streams on PORT of every local CID.
+    VsockListen { port: u32 },
 }
 
 /// The options after the address. Everything is off or unset by default; which options a kind
@@ -156,7 +161,10 @@ impl Kind {
     pub fn is_listen(&self) -> bool {
         matches!(
             self,
-            Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. }
+            Kind::TcpListen(_)
+                | Kind::UdpListen(_)
+                | Kind::UnixListen { .. }
+                | Kind::VsockListen { .. }
         )
     }
 
@@ -196,6 +204,8 @@ impl Kind {
                 crate::proxy::Protocol::Socks4 => "socks4",
                 crate::proxy::Protocol::Http => "http-proxy",
             },
+            Kind::Vsock { .. } => "vsock",
+            Kind::VsockListen { .. } => "vsock-listen",
         }
     }
 

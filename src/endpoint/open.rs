@@ -90,6 +90,20 @@ pub fn bind(ep: &Endpoint, ctx: &Ctx<'_>) -> Result<Listener> {
                 _path: Some(guard),
             })
         }
+        Kind::VsockListen { port } => {
+            let sock = sock::vsock::listen(*port, opts.backlog).with_context(|| {
+                format!(
+                    "listen on {} failed",
+                    sock::vsock::display(sock::vsock::ANY, *port)
+                )
+            })?;
+            Ok(Listener {
+                local: sock::local_display(&sock),
+                sock,
+                dgram: false,
+                _path: None,
+            })
+        }
         _ => Err(anyhow!("'{ep}' is not a listening endpoint")),
     }
 }
@@ -389,10 +403,46 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
                 addrs,
             ))
         }
-        Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
-            Err(anyhow!("'{ep}' is a listening endpoint"))
+        Kind::Vsock { cid, port } => {
+            let sock = connect_vsock(*cid, *port, ctx)?;
+            let label = sock::vsock::display(*cid, *port);
+            Ok(Opened::new(
+                Io::Socket(sock),
+                false,
+                label,
+                Addrs::default(),
+            ))
         }
+        Kind::TcpListen(_)
+        | Kind::UdpListen(_)
+        | Kind::UnixListen { .. }
+        | Kind::VsockListen { .. } => Err(anyhow!("'{ep}' is a listening endpoint")),
     }
+}
+
+/// Connect an AF_VSOCK stream, bounded by `ctx.deadline` (exit 4) and ended by a signal.
+pub fn connect_vsock(cid: u32, port: u32, ctx: &Ctx<'_>) -> Result<Socket> {
+    let target = sock::vsock::display(cid, port);
+    sock::vsock::connect(cid, port, ctx.deadline, ctx.signals.fd()).map_err(|e| match e.kind() {
+        io::ErrorKind::TimedOut => Timeout {
+            what: format!("connect to {target}: connect timeout"),
+        }
+        .into(),
+        io::ErrorKind::Interrupted => Interrupted {
+            signal: ctx.signals.pending().unwrap_or(libc::SIGINT),
+        }
+        .into(),
+        _ => {
+            // ENODEV says nothing about the fix: no transport serves this CID.
+            let hint = match e.raw_os_error() {
+                Some(libc::ENODEV) => {
+                    " (no vsock transport for this CID; CID 1 needs the vsock_loopback module)"
+                }
+                _ => "",
+            };
+            anyhow::Error::from(e).context(format!("connect to {target} failed{hint}"))
+        }
+    })
 }
 
 /// Resolve `hp` and connect: Happy Eyeballs for TCP (bounded by `ctx.deadline`, ended by a

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::{EndpointOpts, Family, Host, HostPort, Kind, Port};
 use crate::cli::value;
+use crate::sock::vsock;
 
 /// The shell `sh:` runs its command with.
 pub(super) const SHELL: &str = "/bin/sh";
@@ -33,6 +34,9 @@ enum Base {
     Socks5,
     Socks4,
     HttpProxy,
+    // VSOCK (issue 14).
+    Vsock,
+    VsockListen,
 }
 
 /// Every kind name and alias (lower case), with the family an alias implies.
@@ -79,11 +83,15 @@ const KINDS: &[(&str, Base, Option<Family>)] = &[
     ("socks4", Base::Socks4, None),
     ("socks4a", Base::Socks4, None),
     ("http-proxy", Base::HttpProxy, None),
+    ("vsock", Base::Vsock, None),
+    ("vsock-connect", Base::Vsock, None),
+    ("vsock-listen", Base::VsockListen, None),
+    ("vsock-l", Base::VsockListen, None),
 ];
 
 const KIND_LIST: &str = "-, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, \
                          unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can, \
-                         socks5, socks4, http-proxy";
+                         socks5, socks4, http-proxy, vsock, vsock-listen";
 
 impl Base {
     fn lookup(kind: &str) -> Option<(Base, Option<Family>)> {
@@ -115,6 +123,8 @@ impl Base {
             Base::Socks5 => "socks5",
             Base::Socks4 => "socks4",
             Base::HttpProxy => "http-proxy",
+            Base::Vsock => "vsock",
+            Base::VsockListen => "vsock-listen",
         }
     }
 
@@ -140,6 +150,8 @@ impl Base {
             Base::Socks5 => "socks5:PROXY:PPORT:HOST:PORT",
             Base::Socks4 => "socks4:PROXY:PPORT:HOST:PORT",
             Base::HttpProxy => "http-proxy:PROXY:PPORT:HOST:PORT",
+            Base::Vsock => "vsock:CID:PORT",
+            Base::VsockListen => "vsock-listen:PORT",
         }
     }
 
@@ -166,7 +178,11 @@ impl Base {
     fn is_listen(self) -> bool {
         matches!(
             self,
-            Base::TcpListen | Base::UdpListen | Base::UnixListen | Base::UnixDgramListen
+            Base::TcpListen
+                | Base::UdpListen
+                | Base::UnixListen
+                | Base::UnixDgramListen
+                | Base::VsockListen
         )
     }
 
@@ -271,7 +287,7 @@ impl Opt {
             | Opt::Ipv6 => base.is_inet(),
             Opt::Sourceport => matches!(base, Base::Tcp | Base::Udp) || base.is_proxy(),
             Opt::Sndbuf | Opt::Rcvbuf => base.is_inet() || base.is_unix(),
-            Opt::Backlog => matches!(base, Base::TcpListen | Base::UnixListen),
+            Opt::Backlog => matches!(base, Base::TcpListen | Base::UnixListen | Base::VsockListen),
             Opt::Mode | Opt::Unlink => matches!(base, Base::UnixListen | Base::UnixDgramListen),
             Opt::Link | Opt::Raw => base == Base::Pty,
         }
@@ -392,6 +408,18 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
         Base::Fd => Kind::Fd(fd(address)?),
         Base::Can => Kind::Can(can_iface(address)?),
         Base::Socks5 | Base::Socks4 | Base::HttpProxy => Kind::Proxy(via(base, address)?),
+        Base::Vsock => {
+            let (cid, port) = address
+                .split_once(':')
+                .ok_or_else(|| format!("missing port (expected {})", base.usage()))?;
+            Kind::Vsock {
+                cid: vsock::number(cid, "CID")?,
+                port: vsock::number(port, "port")?,
+            }
+        }
+        Base::VsockListen => Kind::VsockListen {
+            port: vsock::number(address, "port")?,
+        },
         Base::Exec | Base::Sh => unreachable!("handled above"),
     };
 
@@ -865,6 +893,8 @@ pub(super) fn canonical(kind: &Kind, opts: &EndpointOpts) -> String {
         Kind::Fd(n) => format!("fd:{n}"),
         Kind::Can(name) => format!("can:{name}"),
         Kind::Proxy(v) => format!("{}:{}:{}", kind.name(), v.proxy, v.target),
+        Kind::Vsock { cid, port } => format!("vsock:{cid}:{port}"),
+        Kind::VsockListen { port } => format!("vsock-listen:{port}"),
     };
     let mut flag = |on: bool, name: &str| {
         if on {
