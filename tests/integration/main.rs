@@ -24,3 +24,4 @@ mod tty;
 mod udp;
 mod unix;
 mod util;
+mod vsock;
