@@ -353,7 +353,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__connect)
-            opts="-z -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -X -h -V --zero-io --parallel --json --exec --sh-exec --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --proxy-type --proxy --proxy-auth --proxy-dns --help --version"
+            opts="-z -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -X -h -V --zero-io --parallel --json --exec --sh-exec --family --numeric --udp --unix --vsock --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --proxy-type --proxy --proxy-auth --proxy-dns --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -703,7 +703,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__listen)
-            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --json --ready-file --backlog --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
+            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --json --ready-file --backlog --family --numeric --udp --unix --vsock --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

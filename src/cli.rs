@@ -83,7 +83,8 @@ EXAMPLES:
   sockcli connect --pcap s.pcap host 80            # the session as a capture (tcpdump -r s.pcap)
   sockcli connect -e 'cat /etc/motd' host 9000     # the socket is the command's stdin/stdout
   sockcli connect --proxy 127.0.0.1:1080 example.com 80         # through a SOCKS5 proxy
-  sockcli connect -X http --proxy gw:3128 example.com 443       # through an HTTP CONNECT proxy";
+  sockcli connect -X http --proxy gw:3128 example.com 443       # through an HTTP CONNECT proxy
+  sockcli connect --vsock 2 5000                   # AF_VSOCK: from a VM to its host (CID 2)";
 
 const LISTEN_EXAMPLES: &str = "\
 EXAMPLES:
@@ -96,7 +97,8 @@ EXAMPLES:
   sockcli listen -k 50007                          # stdin to every client, all clients to stdout
   sockcli listen -k 50007 --broker                 # a chat room: each client's bytes to the others
   sockcli listen -k 8080 --sh-exec 'echo hi; cat'  # a child per client, socket as its stdio
-  sockcli listen -k 50007 --echo --allow 10.0.0.0/8 --deny 10.9.0.0/16 --max-conns 100";
+  sockcli listen -k 50007 --echo --allow 10.0.0.0/8 --deny 10.9.0.0/16 --max-conns 100
+  sockcli listen --vsock 5000                      # AF_VSOCK: every local CID, port 5000";
 
 const PAIR_EXAMPLES: &str = "\
 ENDPOINTS:
@@ -115,6 +117,8 @@ ENDPOINTS:
                              datagram, self-delimiting in a stream (README: CAN over IP)
   socks5:PROXY:PPORT:HOST:PORT  HOST:PORT through a SOCKS5 proxy (socks4:, http-proxy: alike;
                              --proxy-auth or SOCKCLI_PROXY_AUTH for credentials)
+  vsock:CID:PORT             AF_VSOCK stream (VM <-> host; CID 2 is the host, 1 this machine)
+  vsock-listen:PORT          accept AF_VSOCK streams on PORT
   Options follow commas: tcp:h:p,nodelay  tcp-listen:8080,reuseport,bind=::1
   unix-listen:/run/x.sock,mode=600,unlink  pty,link=/tmp/ttyV0
 
@@ -129,7 +133,8 @@ EXAMPLES:
   sockcli pair exec:'producer' exec:'consumer'             # two processes joined
   sockcli pair can:can0 udp-listen:29536                   # CAN over IP: this host's bus ...
   sockcli pair can:can1 udp:host-a:29536                   # ... joined to another host's
-  sockcli pair -k tcp-listen:2222 socks5:gw:1080:intranet:22  # a forwarder through a proxy";
+  sockcli pair -k tcp-listen:2222 socks5:gw:1080:intranet:22  # a forwarder through a proxy
+  sockcli pair -k tcp-listen:8080 vsock:3:80               # a VM's port 80 on the host's 8080";
 
 const RESOLVE_EXAMPLES: &str = "\
 EXAMPLES:
