@@ -624,6 +624,9 @@ impl<'a> StreamRight<'a> {
 
 impl Upstream for StreamRight<'_> {
     fn start(&self, client: Addrs) -> Result<Start> {
+        if let Kind::Vsock { cid, port } = self.ep.kind {
+            return start_vsock(cid, port);
+        }
         let Some((addrs, opts)) = &self.tcp else {
             return open(self.ep, self.ctx, client).map(Start::Open);
         };
@@ -651,7 +654,7 @@ impl Upstream for StreamRight<'_> {
                 Ok((sock, _)) => {
                     return Ok(Start::Connecting {
                         sock,
-                        target: *target,
+                        target: (*target).into(),
                         rest: addrs[i + 1..].to_vec(),
                         opts: opts.clone(),
                         tunnel,
@@ -671,6 +674,28 @@ impl Upstream for StreamRight<'_> {
     fn wants_addrs(&self) -> bool {
         matches!(self.ep.kind, Kind::Exec { .. })
     }
+}
+
+/// A `vsock:` RIGHT of `pair -k`, connected without blocking like `tcp:`.
+fn start_vsock(cid: u32, port: u32) -> Result<Start> {
+    let (sock, done) = sock::vsock::begin_connect(cid, port)
+        .with_context(|| format!("connect to {} failed", sock::vsock::display(cid, port)))?;
+    let label = sock::vsock::display(cid, port);
+    if done {
+        return Ok(Start::Open(Opened::new(
+            Io::Socket(sock),
+            false,
+            label,
+            Addrs::default(),
+        )));
+    }
+    Ok(Start::Connecting {
+        sock,
+        target: SockAddr::vsock(cid, port),
+        rest: Vec::new(),
+        opts: SockOpts::default(),
+        tunnel: None,
+    })
 }
 
 /// RIGHT of the UDP forwarder (`pair -k udp-listen:... udp:...`): a fresh connected datagram

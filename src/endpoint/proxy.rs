@@ -52,7 +52,8 @@ impl Via {
             .ok();
         let dest = match literal {
             Some(ip) => Dest::Ip(ip),
-            None if s.local_dns || numeric => {
+            // -n forbids lookups here, not the proxy's: it matters only with local DNS.
+            None if s.local_dns => {
                 // SOCKS4 carries IPv4 only.
                 let family = match (self.protocol, family) {
                     (Protocol::Socks4, _) => Family::V4,

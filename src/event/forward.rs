@@ -24,7 +24,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use socket2::Socket;
+use socket2::{SockAddr, Socket};
 
 use super::end::{Addrs, Opened};
 use super::hexdump::Dir;
@@ -49,12 +49,15 @@ pub trait Upstream {
 }
 
 /// A RIGHT being opened.
+// One per client, moved once into the client's slot: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Start {
     Open(Opened),
-    /// A non-blocking connect in flight to `target`; `rest` are tried in turn if it fails.
+    /// A non-blocking connect in flight to `target` (an IP or a vsock address); `rest` are
+    /// tried in turn if it fails.
     Connecting {
         sock: Socket,
-        target: SocketAddr,
+        target: SockAddr,
         rest: Vec<SocketAddr>,
         opts: crate::sock::SockOpts,
         /// A proxy dialogue to run once connected (RIGHT is `socks5:`, `http-proxy:`...).
@@ -103,7 +106,7 @@ const FLUSH_ON_SIGNAL: Duration = Duration::from_secs(2);
 
 struct Connecting {
     sock: Socket,
-    target: SocketAddr,
+    target: SockAddr,
     rest: Vec<SocketAddr>,
     opts: crate::sock::SockOpts,
     watch: Watch,
@@ -346,7 +349,7 @@ impl Server<'_> {
         &mut self,
         slot: usize,
         sock: Socket,
-        target: SocketAddr,
+        target: SockAddr,
         rest: Vec<SocketAddr>,
         opts: crate::sock::SockOpts,
         tunnel: Option<Tunnel>,
@@ -483,9 +486,9 @@ impl Server<'_> {
                 // Nothing asks a forwarded upstream for its local address.
                 let addrs = Addrs {
                     local: None,
-                    peer: Some(conn.target),
+                    peer: conn.target.as_socket(),
                 };
-                let label = addr::display_inet(conn.target);
+                let label = addr::display(&conn.target);
                 let right = Opened::new(super::end::Io::Socket(conn.sock), false, label, addrs);
                 self.begin_session(slot, right);
             }
@@ -493,9 +496,14 @@ impl Server<'_> {
             Err(_) if !conn.rest.is_empty() => {
                 let target = conn.rest.remove(0);
                 match sock::begin_connect(&target, &conn.opts) {
-                    Ok((sock, _)) => {
-                        self.watch_connect(slot, sock, target, conn.rest, conn.opts, conn.tunnel)
-                    }
+                    Ok((sock, _)) => self.watch_connect(
+                        slot,
+                        sock,
+                        target.into(),
+                        conn.rest,
+                        conn.opts,
+                        conn.tunnel,
+                    ),
                     Err(e) => {
                         let why = format!(
                             "connect to {} failed: {}",
@@ -538,7 +546,7 @@ impl Server<'_> {
             format!(
                 "connect to {} {} failed: {e}",
                 tunnel.name,
-                addr::display_inet(conn.target)
+                addr::display(&conn.target)
             )
         };
         let why = match super::tunnel::pump(&conn.sock, &mut tunnel.dialogue) {
@@ -546,9 +554,9 @@ impl Server<'_> {
                 conn.watch.clear(&mut self.r, conn.sock.as_fd());
                 let addrs = Addrs {
                     local: None,
-                    peer: Some(conn.target),
+                    peer: conn.target.as_socket(),
                 };
-                let label = format!("{} {}", tunnel.name, addr::display_inet(conn.target));
+                let label = format!("{} {}", tunnel.name, addr::display(&conn.target));
                 let right = Opened::new(super::end::Io::Socket(conn.sock), false, label, addrs);
                 self.begin_session(slot, right);
                 return;

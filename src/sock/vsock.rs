@@ -25,11 +25,9 @@ pub fn connect(
     deadline: Option<Instant>,
     interrupt: BorrowedFd<'_>,
 ) -> io::Result<Socket> {
-    let sock = Socket::new(Domain::VSOCK, Type::STREAM.nonblocking().cloexec(), None)?;
-    match sock.connect(&SockAddr::vsock(cid, port)) {
-        Ok(()) => return Ok(sock),
-        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-        Err(e) => return Err(e),
+    let (sock, done) = begin_connect(cid, port)?;
+    if done {
+        return Ok(sock);
     }
     const INTERRUPT: usize = 0;
     const SOCK: usize = 1;
@@ -54,6 +52,17 @@ pub fn connect(
                 None => Ok(sock),
             };
         }
+    }
+}
+
+/// Start a non-blocking connect: the socket, and whether it connected at once (else wait
+/// for it to be writable, then `take_error`).
+pub fn begin_connect(cid: u32, port: u32) -> io::Result<(Socket, bool)> {
+    let sock = Socket::new(Domain::VSOCK, Type::STREAM.nonblocking().cloexec(), None)?;
+    match sock.connect(&SockAddr::vsock(cid, port)) {
+        Ok(()) => Ok((sock, true)),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok((sock, false)),
+        Err(e) => Err(e),
     }
 }
 
