@@ -7,6 +7,7 @@
 
 pub mod can;
 pub mod conv;
+mod fast;
 #[cfg(test)]
 mod generate;
 pub mod proxy;
@@ -17,6 +18,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use fast::parse_from;
 
 const EXIT_CODES: &str = "\
 EXIT CODES:
@@ -41,32 +44,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout.
-    #[command(after_long_help = CONNECT_EXAMPLES)]
     Connect(ConnectArgs),
-    /// Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many
-    /// (-k, --echo, --broker, --exec).
-    #[command(after_long_help = LISTEN_EXAMPLES)]
     Listen(ListenArgs),
-    /// Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP,
-    /// virtual serial ports); with -k, a fresh right endpoint for every client.
-    #[command(after_long_help = PAIR_EXAMPLES)]
     Pair(PairArgs),
-    /// Look names, addresses, services, protocols and interfaces up with the system resolver
-    /// (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...).
-    #[command(after_long_help = RESOLVE_EXAMPLES)]
     Resolve(ResolveArgs),
-    /// Convert numbers between host and network byte order (htons ... ntohll) and IP addresses
-    /// to and from packed bytes (aton, ntoa, pton, ntop).
-    #[command(after_long_help = conv::CONV_EXAMPLES)]
     Conv(conv::ConvArgs),
-    /// Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a
-    /// pcap-filter expression, and print them like tcpdump or write a pcap file.
-    #[command(after_long_help = sniff::SNIFF_EXAMPLES)]
     Sniff(sniff::SniffArgs),
-    /// SocketCAN: dump frames in candump's formats (or to pcap) and send frames in cansend's
-    /// syntax.
-    #[command(after_long_help = can::CAN_EXAMPLES)]
     Can(can::CanArgs),
 }
 
@@ -180,7 +163,10 @@ pub struct ResolveMode {
     pub interfaces: bool,
 }
 
+/// Look names, addresses, services, protocols and interfaces up with the system resolver
+/// (getaddrinfo, gethostbyaddr, getnameinfo, getservbyname, ...).
 #[derive(Debug, Args)]
+#[command(after_long_help = RESOLVE_EXAMPLES)]
 pub struct ResolveArgs {
     /// HOST [SERVICE] to resolve ('' for no host, '-' to read HOST [SERVICE] lines from
     /// stdin); with -r: an optional PORT.
@@ -244,7 +230,9 @@ pub enum SockTypeArg {
     Raw,
 }
 
+/// Connect to HOST PORT (TCP, UDP or a unix socket) and relay it with stdin/stdout.
 #[derive(Debug, Args)]
+#[command(after_long_help = CONNECT_EXAMPLES)]
 pub struct ConnectArgs {
     /// HOST PORT, or one endpoint: tcp:HOST:PORT, udp:HOST:PORT, unix:PATH. With -z: HOST
     /// PORTS, a list of ports and ranges like 20-25,80,443.
@@ -276,7 +264,10 @@ pub struct ConnectArgs {
     pub proxy: proxy::ProxyArgs,
 }
 
+/// Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many
+/// (-k, --echo, --broker, --exec).
 #[derive(Debug, Args)]
+#[command(after_long_help = LISTEN_EXAMPLES)]
 pub struct ListenArgs {
     /// [ADDR] PORT (PORT 0 picks a free port), or one endpoint: tcp-listen:[ADDR:]PORT,
     /// udp-listen:[ADDR:]PORT, unix-listen:PATH. Without ADDR: every address, IPv6 and IPv4.
@@ -317,7 +308,10 @@ pub struct ListenArgs {
     pub data: DataArgs,
 }
 
+/// Join two endpoints and relay bytes both ways (port forwards, exec servers, unix ↔ TCP,
+/// virtual serial ports); with -k, a fresh right endpoint for every client.
 #[derive(Debug, Args)]
+#[command(after_long_help = PAIR_EXAMPLES)]
 pub struct PairArgs {
     /// The first endpoint (its EOF is what --eof and -q act on). See ENDPOINTS below.
     #[arg(value_name = "LEFT")]

@@ -26,12 +26,10 @@ pub mod fuzzing;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Parses the command line, runs the subcommand, and turns an error into one line on stderr
 /// and a documented exit code.
 pub fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::parse_from(std::env::args_os().collect()) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };

@@ -38,7 +38,10 @@ EXIT CODES:
        send --every: interrupted, the kernel's cyclic job deleted (no frame after exit);
        replay, gen: interrupted, after printing how many frames were sent";
 
+/// SocketCAN: dump frames in candump's formats (or to pcap) and send frames in cansend's
+/// syntax.
 #[derive(Debug, Args)]
+#[command(after_long_help = CAN_EXAMPLES)]
 pub struct CanArgs {
     #[command(subcommand)]
     pub command: CanCommand,

@@ -20,7 +20,10 @@ EXAMPLES:
   sockcli conv htons --json 1                      # {\"op\":\"htons\",\"input\":\"1\",\"output\":\"256\"}
   sockcli conv htons --format bytes 1 | xxd        # 0001";
 
+/// Convert numbers between host and network byte order (htons ... ntohll) and IP addresses
+/// to and from packed bytes (aton, ntoa, pton, ntop).
 #[derive(Debug, Args)]
+#[command(after_long_help = CONV_EXAMPLES)]
 pub struct ConvArgs {
     /// The conversion.
     #[arg(value_enum, value_name = "OP")]

@@ -15,7 +15,10 @@ EXAMPLES:
   tcpdump -w - | sockcli sniff -r - -e             # read a capture from a pipe
   sockcli sniff -d eth0 'tcp port 80'              # the BPF program the kernel will run";
 
+/// Capture packets (AF_PACKET, root) or read a pcap/pcapng file, filter them with a
+/// pcap-filter expression, and print them like tcpdump or write a pcap file.
 #[derive(Debug, Args)]
+#[command(after_long_help = SNIFF_EXAMPLES)]
 pub struct SniffArgs {
     /// [IFACE] [FILTER...]: the interface to capture on (all of them when absent or 'any'),
     /// then a pcap-filter expression (host ADDR or NAME, net, port, portrange, src, dst, tcp, udp, icmp,
