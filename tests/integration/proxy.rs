@@ -462,6 +462,25 @@ fn http_connect_through_tinyproxy() {
     );
 }
 
+/// `pair` opens a proxied endpoint like any other (the blocking opener, not connect's).
+#[test]
+fn pair_stdio_through_http_proxy() {
+    let payload = all_bytes();
+    let (_t, tport) = target(payload.len());
+    let Some(d) = tinyproxy(tport, None) else {
+        return;
+    };
+    let right = format!("http-proxy:127.0.0.1:{}:localhost:{tport}", d.port);
+    let mut c = sockcli();
+    c.args(["pair", "-v", "--eof", "keep", "-", &right]);
+    let o = run(&mut c, Some(&payload));
+    expect_echo(&o, &payload);
+    o.expect_stderr_contains(&format!(
+        "Connected to localhost:{tport} via http 127.0.0.1:{}",
+        d.port
+    ));
+}
+
 #[test]
 fn http_connect_basic_auth() {
     let (_t, tport) = target(5);
