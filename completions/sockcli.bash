@@ -353,7 +353,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__connect)
-            opts="-z -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --zero-io --parallel --json --exec --sh-exec --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --tls --tls-ca --tls-sni --tls-alpn --tls-insecure --tls-cert --tls-key --tls-pin --help --version"
+            opts="-z -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -X -h -V --zero-io --parallel --json --exec --sh-exec --family --numeric --udp --unix --vsock --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --tls --tls-ca --tls-sni --tls-alpn --tls-insecure --tls-cert --tls-key --tls-pin --proxy-type --proxy --proxy-auth --proxy-dns --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -497,6 +497,26 @@ _sockcli() {
                     ;;
                 --tls-pin)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-type)
+                    COMPREPLY=($(compgen -W "socks5 socks4 http" -- "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -W "socks5 socks4 http" -- "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-dns)
+                    COMPREPLY=($(compgen -W "remote local" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -707,7 +727,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__listen)
-            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --json --ready-file --backlog --family --numeric --udp --unix --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --tls --tls-ca --tls-sni --tls-alpn --tls-insecure --tls-cert --tls-key --tls-pin --help --version"
+            opts="-k -e -c -4 -6 -n -u -U -v -s -p -N -w -i -q -C -x -t -h -V --echo --keep-open --broker --max-conns --allow --deny --allow-file --deny-file --exec --sh-exec --json --ready-file --backlog --family --numeric --udp --unix --vsock --verbose --source --source-port --nodelay --keepalive --sndbuf --rcvbuf --ttl --tos --reuseaddr --reuseport --broadcast --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --tls --tls-ca --tls-sni --tls-alpn --tls-insecure --tls-cert --tls-key --tls-pin --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,7 +905,7 @@ _sockcli() {
             return 0
             ;;
         sockcli__subcmd__pair)
-            opts="-k -4 -6 -n -v -N -w -i -q -C -x -t -h -V --keep-open --max-conns --allow --deny --allow-file --deny-file --ready-file --numeric --verbose --json --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --help --version"
+            opts="-k -4 -6 -n -v -N -w -i -q -C -x -t -h -V --keep-open --max-conns --allow --deny --allow-file --deny-file --ready-file --numeric --verbose --json --eof --send-only --recv-only --connect-timeout --idle-timeout --timeout --quit-after --frame --crlf --max-frame --hexdump --pcap --tty --progress --proxy-auth --proxy-dns --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -965,6 +985,14 @@ _sockcli() {
                     ;;
                 --pcap)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-dns)
+                    COMPREPLY=($(compgen -W "remote local" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -68,12 +68,20 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-alpn -d 
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-cert -d 'Our certificate chain (PEM): the server\'s on listen, a client certificate on connect (with --tls-key). Example: --tls-cert server.pem --tls-key server.key' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-key -d 'The private key (PEM) of --tls-cert. Example: --tls-key server.key' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l tls-pin -d 'Trust exactly the server certificate with this SHA-256 (64 hex digits, colons allowed), as `listen --tls -v` prints it. Example: --tls-pin 3f9a...c2' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s X -l proxy-type -d 'Proxy protocol for --proxy: socks5 (the default), socks4 (socks4a when the proxy resolves the name) or http (HTTP CONNECT; nc calls it connect)' -r -f -a "socks5\t''
+socks4\t''
+http\t''"
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l proxy -d 'Connect to HOST PORT through the proxy at PROXY[:PORT] (default port 1080 for SOCKS, 3128 for HTTP; IPv6 bracketed: [::1]:1080)' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l proxy-auth -d 'Proxy credentials USER:PASS: SOCKS5 user/password, the SOCKS4 user id, HTTP Basic. Also read from the environment variable SOCKCLI_PROXY_AUTH (safer: not in `ps`). Never printed' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l proxy-dns -d 'Where a proxied target\'s name is resolved: by the proxy (remote, the default) or here (local: the proxy is sent an address)' -r -f -a "remote\t''
+local\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s z -l zero-io -d 'Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l json -d 'With -z: print each open port as a JSON object per line; with -v: the connection events (connected, closed) as JSON Lines on stderr'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s 6 -d 'Use IPv6 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s n -l numeric -d 'Numeric addresses only: never look names up'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s u -l udp -d 'Datagrams: UDP, or an AF_UNIX datagram socket with -U'
+complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l vsock -d 'AF_VSOCK (VM <-> host): connect takes CID PORT (2 is the host, 1 this machine), listen takes PORT'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -s v -l verbose -d 'Log connection events to stderr (Listening on, Connected by/to, Closed)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand connect" -l keepalive -d 'Enable TCP keepalive probes (SO_KEEPALIVE)'
@@ -138,6 +146,7 @@ complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s 4 -d 'Use IPv
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s 6 -d 'Use IPv6 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s n -l numeric -d 'Numeric addresses only: never look names up'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s u -l udp -d 'Datagrams: UDP, or an AF_UNIX datagram socket with -U'
+complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l vsock -d 'AF_VSOCK (VM <-> host): connect takes CID PORT (2 is the host, 1 this machine), listen takes PORT'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -s v -l verbose -d 'Log connection events to stderr (Listening on, Connected by/to, Closed)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
 complete -c sockcli -n "__fish_sockcli_using_subcommand listen" -l keepalive -d 'Enable TCP keepalive probes (SO_KEEPALIVE)'
@@ -176,6 +185,9 @@ len32le\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l max-frame -d 'Largest length-prefixed message, received or sent; a larger length is a protocol error (exit 1)' -r
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s x -l hexdump -d 'Hexdump both directions (offset, hex, ASCII, direction) to stderr, or to FILE with -x=FILE / --hexdump=FILE. What goes to stdout is unchanged' -r -F
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l pcap -d 'Write the session\'s bytes to FILE as a pcap capture with synthesized headers' -r -F
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l proxy-auth -d 'Proxy credentials USER:PASS: SOCKS5 user/password, the SOCKS4 user id, HTTP Basic. Also read from the environment variable SOCKCLI_PROXY_AUTH (safer: not in `ps`). Never printed' -r
+complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -l proxy-dns -d 'Where a proxied target\'s name is resolved: by the proxy (remote, the default) or here (local: the proxy is sent an address)' -r -f -a "remote\t''
+local\t''"
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s k -l keep-open -d 'Serve every client of a listening LEFT, each with its own RIGHT, in one loop'
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s 4 -d 'Use IPv4 only'
 complete -c sockcli -n "__fish_sockcli_using_subcommand pair" -s 6 -d 'Use IPv6 only'

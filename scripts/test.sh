@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test sockcli has. Installs the real peers the tests talk to when they are missing
-# (socat, ncat, nc.openbsd, python3, openssl, setpriv, dnsmasq, getent, /etc/services; qemu, a Debian
+# (socat, ncat, nc.openbsd, python3, openssl, setpriv, dnsmasq, getent, /etc/services, danted
+# and tinyproxy for the proxy clients; qemu, a Debian
 # kernel, busybox-static and can-utils for the CAN test bed): tests that still lack a tool or
 # root print "skipped: <reason>" instead of passing silently.
 set -euo pipefail
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 need=()
 for tool_pkg in socat:socat ncat:ncat nc.openbsd:netcat-openbsd python3:python3 setpriv:util-linux openssl:openssl \
                 ss:iproute2 sha256sum:coreutils dnsmasq:dnsmasq-base getent:libc-bin \
-                tcpdump:tcpdump; do
+                tcpdump:tcpdump danted:dante-server tinyproxy:tinyproxy; do
     tool=${tool_pkg%%:*} pkg=${tool_pkg#*:}
     command -v "$tool" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -10,6 +10,7 @@ pub mod conv;
 mod fast;
 #[cfg(test)]
 mod generate;
+pub mod proxy;
 pub mod sniff;
 pub mod tls;
 pub mod value;
@@ -25,12 +26,13 @@ const EXIT_CODES: &str = "\
 EXIT CODES:
   0    success (connect -z: at least one port open)
   1    network or I/O failure (refused, reset, unreachable, write error, a frame over
-       --max-frame)
+       --max-frame; a proxy's refusal or malformed answer)
   2    usage error or bad input (unknown flag, malformed address, port out of range,
        bad CIDR, bad frame mode)
   3    name resolution failed
-  4    a timeout expired (-w, -i, --timeout, -q)
-  5    permission denied (privileged port, raw sockets)
+  4    a timeout expired (-w, -i, --timeout, -q; a proxy's TTL expired, HTTP 504)
+  5    permission denied (privileged port, raw sockets; a proxy refused the credentials
+       or the rules forbid the target, HTTP 403/407)
   6    TLS failure: handshake or certificate verification failed, or the peer sent an
        alert (the message names the reason)
   130  interrupted by SIGINT (143: SIGTERM), after a clean shutdown";
@@ -67,7 +69,10 @@ EXAMPLES:
   sockcli connect --pcap s.pcap host 80            # the session as a capture (tcpdump -r s.pcap)
   sockcli connect -e 'cat /etc/motd' host 9000     # the socket is the command's stdin/stdout
   sockcli connect --tls example.org 443            # TLS, verified against the system store
-  sockcli connect --tls --tls-pin SHA256 host 8443 # trust exactly one certificate";
+  sockcli connect --tls --tls-pin SHA256 host 8443 # trust exactly one certificate
+  sockcli connect --proxy 127.0.0.1:1080 example.com 80         # through a SOCKS5 proxy
+  sockcli connect -X http --proxy gw:3128 example.com 443       # through an HTTP CONNECT proxy
+  sockcli connect --vsock 2 5000                   # AF_VSOCK: from a VM to its host (CID 2)";
 
 const LISTEN_EXAMPLES: &str = "\
 EXAMPLES:
@@ -82,7 +87,8 @@ EXAMPLES:
   sockcli listen -k 8080 --sh-exec 'echo hi; cat'  # a child per client, socket as its stdio
   sockcli listen -k 50007 --echo --allow 10.0.0.0/8 --deny 10.9.0.0/16 --max-conns 100
   sockcli listen -v -k --tls 8443 --echo           # TLS with a fresh certificate (-v: its SHA-256)
-  sockcli listen -k --tls --tls-cert c.pem --tls-key k.pem 443 --exec ./handler";
+  sockcli listen -k --tls --tls-cert c.pem --tls-key k.pem 443 --exec ./handler
+  sockcli listen --vsock 5000                      # AF_VSOCK: every local CID, port 5000";
 
 const PAIR_EXAMPLES: &str = "\
 ENDPOINTS:
@@ -103,6 +109,10 @@ ENDPOINTS:
                              cert= key= pin=SHA256; aliases ssl:, openssl:)
   tls-listen:[ADDR:]PORT     TLS server (cert= key=, or a fresh certificate; ca= asks
                              clients for certificates; alpn=)
+  socks5:PROXY:PPORT:HOST:PORT  HOST:PORT through a SOCKS5 proxy (socks4:, http-proxy: alike;
+                             --proxy-auth or SOCKCLI_PROXY_AUTH for credentials)
+  vsock:CID:PORT             AF_VSOCK stream (VM <-> host; CID 2 is the host, 1 this machine)
+  vsock-listen:PORT          accept AF_VSOCK streams on PORT
   Options follow commas: tcp:h:p,nodelay  tcp-listen:8080,reuseport,bind=::1
   unix-listen:/run/x.sock,mode=600,unlink  pty,link=/tmp/ttyV0
 
@@ -117,7 +127,9 @@ EXAMPLES:
   sockcli pair exec:'producer' exec:'consumer'             # two processes joined
   sockcli pair can:can0 udp-listen:29536                   # CAN over IP: this host's bus ...
   sockcli pair can:can1 udp:host-a:29536                   # ... joined to another host's
-  sockcli pair -k tls-listen:443,cert=c.pem,key=k.pem tcp:127.0.0.1:8080  # TLS terminator";
+  sockcli pair -k tls-listen:443,cert=c.pem,key=k.pem tcp:127.0.0.1:8080  # TLS terminator
+  sockcli pair -k tcp-listen:2222 socks5:gw:1080:intranet:22  # a forwarder through a proxy
+  sockcli pair -k tcp-listen:8080 vsock:3:80               # a VM's port 80 on the host's 8080";
 
 const RESOLVE_EXAMPLES: &str = "\
 EXAMPLES:
@@ -239,7 +251,7 @@ pub struct ConnectArgs {
     #[arg(value_name = "HOST PORT | ENDPOINT", num_args = 0..=2)]
     pub target: Vec<String>,
     /// Zero-I/O scan: connect to every port in PORTS, print the open ones (exit 0 if any is).
-    #[arg(short = 'z', long = "zero-io", conflicts_with_all = ["exec", "sh_exec", "udp", "unix"])]
+    #[arg(short = 'z', long = "zero-io", conflicts_with_all = ["exec", "sh_exec", "udp", "unix", "vsock"])]
     pub zero_io: bool,
     /// With -z: how many connects may be in flight at once (also capped by the open-file
     /// limit, whose soft value is raised to the hard one).
@@ -262,6 +274,8 @@ pub struct ConnectArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub tls: tls::TlsArgs,
+    #[command(flatten)]
+    pub proxy: proxy::ProxyArgs,
 }
 
 /// Listen on [ADDR] PORT (or a unix socket): relay one client with stdin/stdout, or serve many
@@ -348,6 +362,8 @@ pub struct PairArgs {
     pub session: SessionArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub proxy: proxy::ProxyCommon,
 }
 
 /// Which clients a server takes (`listen` and `pair`).
@@ -463,6 +479,12 @@ pub struct NetArgs {
     /// Use the AF_UNIX socket at PATH ('@name' for the abstract namespace).
     #[arg(short = 'U', long = "unix", value_name = "PATH")]
     pub unix: Option<PathBuf>,
+    /// AF_VSOCK (VM <-> host): connect takes CID PORT (2 is the host, 1 this machine),
+    /// listen takes PORT.
+    ///
+    /// Example: sockcli connect --vsock 2 5000; sockcli listen --vsock 5000
+    #[arg(long, conflicts_with_all = ["udp", "unix", "ipv4", "ipv6", "family"])]
+    pub vsock: bool,
     /// Log connection events to stderr (Listening on, Connected by/to, Closed).
     #[arg(short = 'v', long)]
     pub verbose: bool,

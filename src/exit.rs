@@ -53,6 +53,14 @@ pub fn classify(err: &anyhow::Error) -> Code {
         if cause.is::<crate::tls::TlsError>() {
             return Code::Tls;
         }
+        if let Some(p) = cause.downcast_ref::<crate::proxy::ProxyError>() {
+            use crate::proxy::Failure;
+            return match p.failure {
+                Failure::Denied => Code::Permission,
+                Failure::TimedOut => Code::Timeout,
+                Failure::Failed | Failure::Malformed => Code::Failure,
+            };
+        }
         if let Some(i) = cause.downcast_ref::<Interrupted>() {
             return if i.signal == libc::SIGTERM {
                 Code::Terminated

@@ -14,6 +14,7 @@ mod endpoint;
 mod event;
 mod exit;
 mod json;
+mod proxy;
 mod sniff;
 mod sock;
 mod tls;

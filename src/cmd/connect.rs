@@ -13,21 +13,33 @@ use super::{
 };
 use crate::cli::ConnectArgs;
 use crate::endpoint::open;
+use crate::endpoint::proxy::{self, Via};
 use crate::endpoint::{Endpoint, EndpointOpts, Kind};
 use crate::event::relay::{RelayOpts, relay};
 use crate::event::signals::Signals;
 use crate::exit::Code;
 use crate::sock;
 use crate::sock::addr::{self, HostPort, Proto};
+use crate::sock::vsock;
 
 enum Target {
     Inet(Proto, HostPort),
-    Unix { path: PathBuf, dgram: bool },
+    Unix {
+        path: PathBuf,
+        dgram: bool,
+    },
+    /// Through a proxy (`--proxy`, `socks5:`, `http-proxy:`...).
+    Proxy(Via),
+    /// `--vsock CID PORT`, `vsock:CID:PORT`.
+    Vsock {
+        cid: u32,
+        port: u32,
+    },
 }
 
 enum Planned {
     /// A socket this command connects, and the endpoint string's own options.
-    Socket(Target, EndpointOpts),
+    Socket(Target, Box<EndpointOpts>),
     /// Any other connecting endpoint (`exec:`, `file:`, `pty`...): `pair - ENDPOINT`.
     Pair(String),
 }
@@ -41,6 +53,16 @@ fn plan_target(args: &ConnectArgs) -> Result<Planned> {
     {
         if net.unix.is_some() {
             return Err(usage("-U PATH takes no HOST or PORT"));
+        }
+        if args.proxy.proxy.is_some() {
+            return Err(usage(format!(
+                "--proxy takes HOST PORT, not the endpoint '{one}'"
+            )));
+        }
+        if net.vsock {
+            return Err(usage(format!(
+                "--vsock takes CID PORT, not the endpoint '{one}'"
+            )));
         }
         let ep = Endpoint::parse(one).map_err(usage)?;
         let tcp = matches!(ep.kind, Kind::Tcp(_));
@@ -56,17 +78,28 @@ fn plan_target(args: &ConnectArgs) -> Result<Planned> {
                 path,
                 dgram: dgram || net.udp,
             },
-            Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } => {
+            Kind::TcpListen(_)
+            | Kind::UdpListen(_)
+            | Kind::UnixListen { .. }
+            | Kind::VsockListen { .. } => {
                 return Err(usage(format!(
                     "'{one}' is a listening endpoint: use 'sockcli listen {one}'"
                 )));
             }
             Kind::Stdio => return Err(usage("connect needs a peer, not stdio")),
+            Kind::Proxy(via) if net.udp => {
+                return Err(usage(format!(
+                    "-u conflicts with the proxied endpoint '{}' (proxies carry TCP)",
+                    via.target
+                )));
+            }
+            Kind::Proxy(via) => Target::Proxy(via),
+            Kind::Vsock { cid, port } => Target::Vsock { cid, port },
             _ => return Ok(Planned::Pair(one.clone())),
         };
-        return Ok(Planned::Socket(target, ep.opts));
+        return Ok(Planned::Socket(target, Box::new(ep.opts)));
     }
-    plan_hostport(args).map(|t| Planned::Socket(t, none))
+    plan_hostport(args).map(|t| Planned::Socket(t, Box::new(none)))
 }
 
 fn plan_hostport(args: &ConnectArgs) -> Result<Target> {
@@ -80,12 +113,27 @@ fn plan_hostport(args: &ConnectArgs) -> Result<Target> {
             dgram: net.udp,
         });
     }
+    if net.vsock {
+        if args.proxy.proxy.is_some() {
+            return Err(usage("--proxy cannot be used with --vsock"));
+        }
+        return match args.target.as_slice() {
+            [cid, port] => Ok(Target::Vsock {
+                cid: vsock::number(cid, "CID").map_err(usage)?,
+                port: vsock::number(port, "port").map_err(usage)?,
+            }),
+            _ => Err(usage("--vsock takes CID PORT (e.g. --vsock 2 5000)")),
+        };
+    }
     match args.target.as_slice() {
         [] => Err(usage(
             "missing HOST PORT (or an endpoint like tcp:HOST:PORT)",
         )),
         [one] => Err(usage(format!("missing PORT after '{one}'"))),
-        [host, port] => Ok(Target::Inet(proto(net), host_port(host, port)?)),
+        [host, port] => match super::proxy::via(&args.proxy, host, port)? {
+            Some(via) => Ok(Target::Proxy(via)),
+            None => Ok(Target::Inet(proto(net), host_port(host, port)?)),
+        },
         _ => Err(usage("too many arguments")),
     }
 }
@@ -105,7 +153,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
     }
     let start = Instant::now();
     let (target, ep_opts) = match plan_target(args)? {
-        Planned::Socket(t, o) => (t, o),
+        Planned::Socket(t, o) => (t, *o),
         Planned::Pair(ep) => return super::pair::run(&stdio_pair(args, &ep)),
     };
     let exec = ExecCmd::plan(&args.exec)?;
@@ -127,17 +175,26 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         .map(|d| start + d)
         .min();
 
+    let ctx = open::Ctx {
+        family: fam,
+        numeric: args.net.numeric,
+        sock: opts.clone(),
+        deadline: connect_deadline,
+        signals: &signals,
+        proxy: super::proxy::settings(&args.proxy.common)?,
+    };
     let (sock, peer, datagram) = match &target {
         Target::Inet(p, hp) => {
-            let ctx = open::Ctx {
-                family: fam,
-                numeric: args.net.numeric,
-                sock: opts.clone(),
-                deadline: connect_deadline,
-                signals: &signals,
-            };
             let (sock, peer) = open::connect_inet(hp, *p, fam, args.net.numeric, &opts, &ctx)?;
             (sock, addr::display_inet(peer), *p == Proto::Udp)
+        }
+        Target::Proxy(via) => {
+            let (sock, proxy) = proxy::connect(via, &ctx.proxy, &opts, fam, &ctx)?;
+            (sock, via.label(proxy), false)
+        }
+        Target::Vsock { cid, port } => {
+            let sock = open::connect_vsock(*cid, *port, &ctx)?;
+            (sock, vsock::display(*cid, *port), false)
         }
         Target::Unix { path, dgram } => {
             let sock = sock::connect_unix(path, *dgram)
@@ -198,5 +255,6 @@ fn stdio_pair(args: &ConnectArgs, ep: &str) -> crate::cli::PairArgs {
         json: args.json,
         session: args.session.clone(),
         data: args.data.clone(),
+        proxy: args.proxy.common.clone(),
     }
 }

@@ -40,7 +40,14 @@ enum Mode {
 
 enum Target {
     Inet(Proto, HostPort),
-    Unix { path: PathBuf, dgram: bool },
+    Unix {
+        path: PathBuf,
+        dgram: bool,
+    },
+    /// `--vsock PORT`, `vsock-listen:PORT`.
+    Vsock {
+        port: u32,
+    },
 }
 
 /// Where to listen; an endpoint string's own options go to `ep_opts`.
@@ -54,6 +61,14 @@ fn plan_target(args: &ListenArgs, ep_opts: &mut EndpointOpts) -> Result<Target> 
             path: path.clone(),
             dgram: net.udp,
         });
+    }
+    if net.vsock {
+        return match args.target.as_slice() {
+            [port] if !Endpoint::looks_like(port) => Ok(Target::Vsock {
+                port: crate::sock::vsock::number(port, "port").map_err(usage)?,
+            }),
+            _ => Err(usage("--vsock takes PORT (e.g. --vsock 5000)")),
+        };
     }
     // netcat habit: `nc -l -p PORT [-s ADDR]` names the listening port with -p.
     let sock = &args.sock;
@@ -81,6 +96,7 @@ fn plan_target(args: &ListenArgs, ep_opts: &mut EndpointOpts) -> Result<Target> 
                     path,
                     dgram: dgram || net.udp,
                 }),
+                Kind::VsockListen { port } if !net.udp => Ok(Target::Vsock { port }),
                 _ => Err(usage(format!(
                     "'{one}' is not a listening endpoint: use 'sockcli connect {one}' or 'sockcli pair'"
                 ))),
@@ -114,6 +130,7 @@ fn plan(args: &ListenArgs, target: &Target) -> Result<Plan> {
     let dgram = match target {
         Target::Inet(p, _) => *p == Proto::Udp,
         Target::Unix { dgram, .. } => *dgram,
+        Target::Vsock { .. } => false,
     };
     if dgram {
         if let Some(flag) = [
@@ -182,6 +199,9 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
     let access = Access::plan(&args.clients)?;
     if !access.is_open() && matches!(target, Target::Unix { .. }) {
         return Err(usage("--allow/--deny need an IP socket (not -U)"));
+    }
+    if !access.is_open() && matches!(target, Target::Vsock { .. }) {
+        return Err(usage("--allow/--deny need an IP socket (not --vsock)"));
     }
     let mut opts = ep_opts.sock_opts(&sock_opts(&args.sock, &args.net, Some(args.backlog))?);
     opts.source = None;
@@ -297,6 +317,8 @@ fn relay_pair(args: &ListenArgs, ep: &str) -> crate::cli::PairArgs {
         json: args.json,
         session: args.session.clone(),
         data: args.data.clone(),
+        // A listener takes no proxy: nothing to carry over.
+        proxy: Default::default(),
     }
 }
 
@@ -342,6 +364,19 @@ fn bind(target: &Target, opts: &SockOpts, ep: &EndpointOpts, args: &ListenArgs) 
                 local: path.display().to_string(),
                 sock,
                 _unix_path: Some(guard),
+            })
+        }
+        Target::Vsock { port } => {
+            let sock = sock::vsock::listen(*port, opts.backlog).with_context(|| {
+                format!(
+                    "listen on {} failed",
+                    sock::vsock::display(sock::vsock::ANY, *port)
+                )
+            })?;
+            Ok(Server {
+                local: sock::local_display(&sock),
+                sock,
+                _unix_path: None,
             })
         }
         Target::Inet(p, hp) => {

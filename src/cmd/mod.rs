@@ -7,6 +7,7 @@ mod conv;
 mod exec;
 mod listen;
 mod pair;
+mod proxy;
 pub(crate) mod resolve;
 mod scan;
 mod sniff;

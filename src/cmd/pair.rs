@@ -55,6 +55,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
             .map(|d| start + d)
             .min(),
         signals: &signals,
+        proxy: super::proxy::settings(&args.proxy)?,
     };
     let session_deadline = nonzero(s.timeout).map(|d| start + d);
     let rules = Rules {
@@ -257,9 +258,12 @@ fn open_side(
         let (record, text) = match &ep.kind {
             Kind::Exec { .. } => (Record::Started(peer), format!("Started {}", o.label)),
             Kind::Pty => (Record::Pty(peer), format!("PTY is {}", o.label)),
-            Kind::Tcp(_) | Kind::Udp(_) | Kind::Unix { .. } | Kind::Tls(_) => {
-                (Record::Connected(peer), format!("Connected to {}", o.label))
-            }
+            Kind::Tcp(_)
+            | Kind::Udp(_)
+            | Kind::Unix { .. }
+            | Kind::Tls(_)
+            | Kind::Proxy(_)
+            | Kind::Vsock { .. } => (Record::Connected(peer), format!("Connected to {}", o.label)),
             _ => (Record::Opened(peer), format!("Opened {}", o.label)),
         };
         log.emit(Event::new(text, record));

@@ -19,9 +19,13 @@
 //! - `tls:HOST:PORT` (`ssl:`, `openssl:`), `tls-listen:[ADDR:]PORT`: TCP with TLS on top;
 //!   options `ca=FILE`, `cert=FILE`, `key=FILE`, `alpn=P1;P2` (`;` between protocols: the
 //!   comma starts the next option), and for clients `sni=NAME`, `pin=SHA256HEX`, `insecure`
+//! - `socks5:PROXY:PPORT:HOST:PORT`, `socks4:...` (`socks4a:` too), `http-proxy:...`:
+//!   HOST:PORT through a proxy (tcp options apply to the proxy connection)
+//! - `vsock:CID:PORT`, `vsock-listen:PORT`: AF_VSOCK streams (VM ↔ host; CID 1 is local)
 
 pub mod open;
 mod parse;
+pub mod proxy;
 #[cfg(test)]
 mod tests;
 
@@ -78,6 +82,12 @@ pub enum Kind {
     /// `tls-listen:[ADDR:]PORT`: TCP listener, each client a TLS server connection.
     TlsListen(HostPort),
     // --- end TLS ---
+    /// `socks5:`, `socks4:`, `http-proxy:PROXY:PPORT:HOST:PORT`: a tunnel through a proxy.
+    Proxy(proxy::Via),
+    /// `vsock:CID:PORT`: an AF_VSOCK stream.
+    Vsock { cid: u32, port: u32 },
+    /// `vsock-listen:PORT`: accept AF_VSOCK streams on PORT of every local CID.
+    VsockListen { port: u32 },
 }
 
 /// The options after the address. Everything is off or unset by default; which options a kind
@@ -162,7 +172,11 @@ impl Kind {
     pub fn is_listen(&self) -> bool {
         matches!(
             self,
-            Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } | Kind::TlsListen(_)
+            Kind::TcpListen(_)
+                | Kind::UdpListen(_)
+                | Kind::UnixListen { .. }
+                | Kind::TlsListen(_)
+                | Kind::VsockListen { .. }
         )
     }
 
@@ -199,6 +213,13 @@ impl Kind {
             Kind::Can(_) => "can",
             Kind::Tls(_) => "tls",
             Kind::TlsListen(_) => "tls-listen",
+            Kind::Proxy(v) => match v.protocol {
+                crate::proxy::Protocol::Socks5 => "socks5",
+                crate::proxy::Protocol::Socks4 => "socks4",
+                crate::proxy::Protocol::Http => "http-proxy",
+            },
+            Kind::Vsock { .. } => "vsock",
+            Kind::VsockListen { .. } => "vsock-listen",
         }
     }
 

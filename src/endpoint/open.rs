@@ -16,7 +16,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 use super::{Endpoint, Kind};
 use crate::event::can_codec::CanLink;
 use crate::event::end::{Addrs, Io, Keep, Opened};
-use crate::event::forward::{DgramUpstream, Start, Upstream};
+use crate::event::forward::{DgramUpstream, Start, Tunnel, Upstream};
 use crate::event::reactor::{self, Reactor};
 use crate::event::signals::Signals;
 use crate::event::stdio::{self, NonBlocking};
@@ -33,6 +33,8 @@ pub struct Ctx<'a> {
     /// `-w`: connecting, or waiting for the first client, gives up here (exit 4).
     pub deadline: Option<Instant>,
     pub signals: &'a Signals,
+    /// Credentials and DNS mode for proxied endpoints.
+    pub proxy: super::proxy::Settings,
 }
 
 /// A bound listening endpoint (`tcp-listen:`, `udp-listen:`, `unix-listen:`).
@@ -94,6 +96,21 @@ pub fn bind(ep: &Endpoint, ctx: &Ctx<'_>) -> Result<Listener> {
                 dgram: *dgram,
                 tls: None,
                 _path: Some(guard),
+            })
+        }
+        Kind::VsockListen { port } => {
+            let sock = sock::vsock::listen(*port, opts.backlog).with_context(|| {
+                format!(
+                    "listen on {} failed",
+                    sock::vsock::display(sock::vsock::ANY, *port)
+                )
+            })?;
+            Ok(Listener {
+                local: sock::local_display(&sock),
+                sock,
+                dgram: false,
+                tls: None,
+                _path: None,
             })
         }
         _ => Err(anyhow!("'{ep}' is not a listening endpoint")),
@@ -394,9 +411,34 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
             o.can = Some(CanLink { fd });
             Ok(o)
         }
-        Kind::TcpListen(_) | Kind::UdpListen(_) | Kind::UnixListen { .. } | Kind::TlsListen(_) => {
-            Err(anyhow!("'{ep}' is a listening endpoint"))
+        Kind::Proxy(via) => {
+            let (sock, proxy) = super::proxy::connect(via, &ctx.proxy, &opts, family, ctx)?;
+            let addrs = Addrs {
+                local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+                peer: Some(proxy),
+            };
+            Ok(Opened::new(
+                Io::Socket(sock),
+                false,
+                via.label(proxy),
+                addrs,
+            ))
         }
+        Kind::Vsock { cid, port } => {
+            let sock = connect_vsock(*cid, *port, ctx)?;
+            let label = sock::vsock::display(*cid, *port);
+            Ok(Opened::new(
+                Io::Socket(sock),
+                false,
+                label,
+                Addrs::default(),
+            ))
+        }
+        Kind::TcpListen(_)
+        | Kind::UdpListen(_)
+        | Kind::UnixListen { .. }
+        | Kind::TlsListen(_)
+        | Kind::VsockListen { .. } => Err(anyhow!("'{ep}' is a listening endpoint")),
     }
 }
 
@@ -440,6 +482,31 @@ fn tls_opened(
 }
 
 // --- end TLS ---
+
+/// Connect an AF_VSOCK stream, bounded by `ctx.deadline` (exit 4) and ended by a signal.
+pub fn connect_vsock(cid: u32, port: u32, ctx: &Ctx<'_>) -> Result<Socket> {
+    let target = sock::vsock::display(cid, port);
+    sock::vsock::connect(cid, port, ctx.deadline, ctx.signals.fd()).map_err(|e| match e.kind() {
+        io::ErrorKind::TimedOut => Timeout {
+            what: format!("connect to {target}: connect timeout"),
+        }
+        .into(),
+        io::ErrorKind::Interrupted => Interrupted {
+            signal: ctx.signals.pending().unwrap_or(libc::SIGINT),
+        }
+        .into(),
+        _ => {
+            // ENODEV says nothing about the fix: no transport serves this CID.
+            let hint = match e.raw_os_error() {
+                Some(libc::ENODEV) => {
+                    " (no vsock transport for this CID; CID 1 needs the vsock_loopback module)"
+                }
+                _ => "",
+            };
+            anyhow::Error::from(e).context(format!("connect to {target} failed{hint}"))
+        }
+    })
+}
 
 /// Resolve `hp` and connect: Happy Eyeballs for TCP (bounded by `ctx.deadline`, ended by a
 /// signal), the first usable address for UDP. Errors name the target; a timeout exits 4.
@@ -586,37 +653,67 @@ pub struct StreamRight<'a> {
     ctx: &'a Ctx<'a>,
     tcp: Option<(Vec<SocketAddr>, SockOpts)>,
     tls: Option<crate::tls::config::Client>,
+    /// A proxied RIGHT (the proxy's addresses are `tcp`'s): its name and the dialogue each
+    /// client gets a copy of (made once, so `--proxy-dns local` resolves once).
+    via: Option<(String, crate::proxy::Dialogue)>,
 }
 
 impl<'a> StreamRight<'a> {
     pub fn new(ep: &'a Endpoint, ctx: &'a Ctx<'a>) -> Result<StreamRight<'a>> {
-        let tcp = match &ep.kind {
-            Kind::Tcp(hp) | Kind::Tls(hp) => {
+        let (hp, via) = match &ep.kind {
+            Kind::Tcp(hp) | Kind::Tls(hp) => (Some(hp), None),
+            Kind::Proxy(v) => (Some(&v.proxy), Some(v)),
+            _ => (None, None),
+        };
+        let family = ep.opts.family.unwrap_or(ctx.family);
+        let tcp = match hp {
+            Some(hp) => {
                 let opts = ep.opts.sock_opts(&ctx.sock);
-                let family = ep.opts.family.unwrap_or(ctx.family);
                 let addrs = resolve(hp, Proto::Tcp, family, ctx.numeric, &opts)?;
                 Some((sock::interleave(&addrs), opts))
             }
-            _ => None,
+            None => None,
         };
         // A tls: RIGHT connects like tcp:, then its pump does the handshake on the loop.
         let tls = match &ep.kind {
             Kind::Tls(hp) => Some(crate::tls::config::client(&ep.opts.tls, &tls_host(hp))?),
             _ => None,
         };
-        Ok(StreamRight { ep, ctx, tcp, tls })
+        // A bad target (or one --proxy-dns local cannot resolve) fails before any client.
+        let via = match via {
+            Some(v) => Some((
+                format!("{} via {}", v.target, v.protocol.name()),
+                v.dialogue(&ctx.proxy, family, ctx.numeric)?,
+            )),
+            None => None,
+        };
+        Ok(StreamRight {
+            ep,
+            ctx,
+            tcp,
+            tls,
+            via,
+        })
     }
 }
 
 impl Upstream for StreamRight<'_> {
     fn start(&self, client: Addrs) -> Result<Start> {
+        if let Kind::Vsock { cid, port } = self.ep.kind {
+            return start_vsock(cid, port);
+        }
         let Some((addrs, opts)) = &self.tcp else {
             return open(self.ep, self.ctx, client).map(Start::Open);
         };
+        let tunnel = self.via.as_ref().map(|(name, d)| Tunnel {
+            dialogue: d.clone(),
+            name: name.clone(),
+        });
         let mut last = None;
         for (i, target) in addrs.iter().enumerate() {
             match sock::begin_connect(target, opts) {
-                Ok((sock, true)) => {
+                // Even a connect done at once goes through the reactor when a dialogue follows.
+                Ok((sock, true)) if tunnel.is_none() => {
                     let addrs = Addrs {
                         local: None,
                         peer: Some(*target),
@@ -629,12 +726,13 @@ impl Upstream for StreamRight<'_> {
                         addrs,
                     )));
                 }
-                Ok((sock, false)) => {
+                Ok((sock, _)) => {
                     return Ok(Start::Connecting {
                         sock,
-                        target: *target,
+                        target: (*target).into(),
                         rest: addrs[i + 1..].to_vec(),
                         opts: opts.clone(),
+                        tunnel,
                     });
                 }
                 Err(e) => last = Some(e),
@@ -655,6 +753,28 @@ impl Upstream for StreamRight<'_> {
     fn tls(&self) -> Option<&crate::tls::config::Client> {
         self.tls.as_ref()
     }
+}
+
+/// A `vsock:` RIGHT of `pair -k`, connected without blocking like `tcp:`.
+fn start_vsock(cid: u32, port: u32) -> Result<Start> {
+    let (sock, done) = sock::vsock::begin_connect(cid, port)
+        .with_context(|| format!("connect to {} failed", sock::vsock::display(cid, port)))?;
+    let label = sock::vsock::display(cid, port);
+    if done {
+        return Ok(Start::Open(Opened::new(
+            Io::Socket(sock),
+            false,
+            label,
+            Addrs::default(),
+        )));
+    }
+    Ok(Start::Connecting {
+        sock,
+        target: SockAddr::vsock(cid, port),
+        rest: Vec::new(),
+        opts: SockOpts::default(),
+        tunnel: None,
+    })
 }
 
 /// RIGHT of the UDP forwarder (`pair -k udp-listen:... udp:...`): a fresh connected datagram

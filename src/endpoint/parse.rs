@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::{EndpointOpts, Family, Host, HostPort, Kind, Port};
 use crate::cli::value;
+use crate::sock::vsock;
 
 /// The shell `sh:` runs its command with.
 pub(super) const SHELL: &str = "/bin/sh";
@@ -33,6 +34,13 @@ enum Base {
     Tls,
     TlsListen,
     // --- end TLS ---
+    // Proxies (issue 14).
+    Socks5,
+    Socks4,
+    HttpProxy,
+    // VSOCK (issue 14).
+    Vsock,
+    VsockListen,
 }
 
 /// Every kind name and alias (lower case), with the family an alias implies.
@@ -84,11 +92,19 @@ const KINDS: &[(&str, Base, Option<Family>)] = &[
     ("ssl-listen", Base::TlsListen, None),
     ("openssl-listen", Base::TlsListen, None),
     // --- end TLS ---
+    ("socks5", Base::Socks5, None),
+    ("socks4", Base::Socks4, None),
+    ("socks4a", Base::Socks4, None),
+    ("http-proxy", Base::HttpProxy, None),
+    ("vsock", Base::Vsock, None),
+    ("vsock-connect", Base::Vsock, None),
+    ("vsock-listen", Base::VsockListen, None),
+    ("vsock-l", Base::VsockListen, None),
 ];
 
 const KIND_LIST: &str = "-, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, \
                          unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can, \
-                         tls, tls-listen";
+                         tls, tls-listen, socks5, socks4, http-proxy, vsock, vsock-listen";
 
 impl Base {
     fn lookup(kind: &str) -> Option<(Base, Option<Family>)> {
@@ -119,6 +135,11 @@ impl Base {
             Base::Can => "can",
             Base::Tls => "tls",
             Base::TlsListen => "tls-listen",
+            Base::Socks5 => "socks5",
+            Base::Socks4 => "socks4",
+            Base::HttpProxy => "http-proxy",
+            Base::Vsock => "vsock",
+            Base::VsockListen => "vsock-listen",
         }
     }
 
@@ -143,6 +164,11 @@ impl Base {
             Base::Can => "can:IFACE",
             Base::Tls => "tls:HOST:PORT",
             Base::TlsListen => "tls-listen:[ADDR:]PORT",
+            Base::Socks5 => "socks5:PROXY:PPORT:HOST:PORT",
+            Base::Socks4 => "socks4:PROXY:PPORT:HOST:PORT",
+            Base::HttpProxy => "http-proxy:PROXY:PPORT:HOST:PORT",
+            Base::Vsock => "vsock:CID:PORT",
+            Base::VsockListen => "vsock-listen:PORT",
         }
     }
 
@@ -150,18 +176,23 @@ impl Base {
         matches!(
             self,
             Base::Tcp | Base::TcpListen | Base::Udp | Base::UdpListen | Base::Tls | Base::TlsListen
-        )
+        ) || self.is_proxy()
     }
 
+    /// A proxy's connection is a tcp one: the tcp options apply to it.
     fn is_tcp(self) -> bool {
         matches!(
             self,
             Base::Tcp | Base::TcpListen | Base::Tls | Base::TlsListen
-        )
+        ) || self.is_proxy()
     }
 
     fn is_tls(self) -> bool {
         matches!(self, Base::Tls | Base::TlsListen)
+    }
+
+    fn is_proxy(self) -> bool {
+        matches!(self, Base::Socks5 | Base::Socks4 | Base::HttpProxy)
     }
 
     fn is_udp(self) -> bool {
@@ -176,6 +207,7 @@ impl Base {
                 | Base::UnixListen
                 | Base::UnixDgramListen
                 | Base::TlsListen
+                | Base::VsockListen
         )
     }
 
@@ -298,9 +330,12 @@ impl Opt {
             | Opt::Tos
             | Opt::Ipv4
             | Opt::Ipv6 => base.is_inet(),
-            Opt::Sourceport => matches!(base, Base::Tcp | Base::Udp | Base::Tls),
+            Opt::Sourceport => matches!(base, Base::Tcp | Base::Udp | Base::Tls) || base.is_proxy(),
             Opt::Sndbuf | Opt::Rcvbuf => base.is_inet() || base.is_unix(),
-            Opt::Backlog => matches!(base, Base::TcpListen | Base::UnixListen | Base::TlsListen),
+            Opt::Backlog => matches!(
+                base,
+                Base::TcpListen | Base::UnixListen | Base::TlsListen | Base::VsockListen
+            ),
             Opt::Mode | Opt::Unlink => matches!(base, Base::UnixListen | Base::UnixDgramListen),
             Opt::Link | Opt::Raw => base == Base::Pty,
             Opt::Ca | Opt::Alpn | Opt::Cert | Opt::Key => base.is_tls(),
@@ -424,6 +459,19 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
         Base::Can => Kind::Can(can_iface(address)?),
         Base::Tls => Kind::Tls(inet(base, address)?),
         Base::TlsListen => Kind::TlsListen(inet(base, address)?),
+        Base::Socks5 | Base::Socks4 | Base::HttpProxy => Kind::Proxy(via(base, address)?),
+        Base::Vsock => {
+            let (cid, port) = address
+                .split_once(':')
+                .ok_or_else(|| format!("missing port (expected {})", base.usage()))?;
+            Kind::Vsock {
+                cid: vsock::number(cid, "CID")?,
+                port: vsock::number(port, "port")?,
+            }
+        }
+        Base::VsockListen => Kind::VsockListen {
+            port: vsock::number(address, "port")?,
+        },
         Base::Exec | Base::Sh => unreachable!("handled above"),
     };
 
@@ -477,6 +525,9 @@ fn parse_inner(s: &str) -> Result<(Kind, EndpointOpts), String> {
     | Kind::TlsListen(hp) = &kind
     {
         check_families(base, hp, &opts, family_from.as_deref())?;
+    }
+    if let Kind::Proxy(v) = &kind {
+        check_families(base, &v.proxy, &opts, family_from.as_deref())?;
     }
     Ok((kind, opts))
 }
@@ -764,6 +815,35 @@ fn inet(base: Base, s: &str) -> Result<HostPort, String> {
     Ok(HostPort { host, port })
 }
 
+/// `PROXY:PPORT:HOST:PORT` (either host bracketed when IPv6): the proxy ends at the second
+/// ':' outside brackets.
+fn via(base: Base, s: &str) -> Result<super::proxy::Via, String> {
+    let protocol = match base {
+        Base::Socks5 => crate::proxy::Protocol::Socks5,
+        Base::Socks4 => crate::proxy::Protocol::Socks4,
+        _ => crate::proxy::Protocol::Http,
+    };
+    let host_end = match s.strip_prefix('[') {
+        Some(rest) => rest.find(']').map_or(s.len(), |i| i + 2),
+        None => s.find(':').unwrap_or(s.len()),
+    };
+    let split = s[host_end..]
+        .strip_prefix(':')
+        .and_then(|rest| rest.find(':'))
+        .map(|i| host_end + 1 + i);
+    let Some(split) = split else {
+        return Err(format!(
+            "missing HOST:PORT after the proxy (expected {})",
+            base.usage()
+        ));
+    };
+    Ok(super::proxy::Via {
+        protocol,
+        proxy: inet(base, &s[..split])?,
+        target: inet(base, &s[split + 1..])?,
+    })
+}
+
 /// The inside of `[...]`: an IPv6 literal with an optional `%scope`.
 fn v6_host(inside: &str) -> Result<Host, String> {
     if inside.is_empty() {
@@ -896,6 +976,9 @@ pub(super) fn canonical(kind: &Kind, opts: &EndpointOpts) -> String {
         Kind::Exec { shown, .. } => return format!("{}:{shown}", kind.name()),
         Kind::Fd(n) => format!("fd:{n}"),
         Kind::Can(name) => format!("can:{name}"),
+        Kind::Proxy(v) => format!("{}:{}:{}", kind.name(), v.proxy, v.target),
+        Kind::Vsock { cid, port } => format!("vsock:{cid}:{port}"),
+        Kind::VsockListen { port } => format!("vsock-listen:{port}"),
     };
     let mut flag = |on: bool, name: &str| {
         if on {

@@ -731,7 +731,7 @@ fn unknown_kinds() {
     err_has(
         "tpc:h:1",
         &[
-            "unknown kind 'tpc' (expected one of: -, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can, tls, tls-listen)",
+            "unknown kind 'tpc' (expected one of: -, stdio, tcp, tcp-listen, udp, udp-listen, unix, unix-dgram, unix-listen, unix-dgram-listen, exec, sh, file, create, append, fd, pty, can, tls, tls-listen, socks5, socks4, http-proxy, vsock, vsock-listen)",
         ],
     );
     err_has("localhost:80", &["unknown kind 'localhost'"]);
@@ -1113,4 +1113,64 @@ fn tls_kinds_take_their_options_and_write_back_canonically() {
     );
     err_has("tls:h:1,pin=12", &["invalid pin '12'"]);
     err_has("tls:h:1,mode=600", &["option 'mode' does not apply to tls"]);
+}
+
+// --- proxies and vsock (issue 14) ----------------------------------------------------------
+
+#[test]
+fn proxy_kinds() {
+    use crate::proxy::Protocol;
+    let via = |p, proxy: HostPort, target: HostPort| {
+        Kind::Proxy(proxy::Via {
+            protocol: p,
+            proxy,
+            target,
+        })
+    };
+    assert_eq!(
+        kind("socks5:127.0.0.1:1080:example.com:80"),
+        via(
+            Protocol::Socks5,
+            hp("127.0.0.1", 1080),
+            hp("example.com", 80)
+        )
+    );
+    assert_eq!(
+        kind("socks4a:gw:1080:h:22"),
+        via(Protocol::Socks4, hp("gw", 1080), hp("h", 22))
+    );
+    assert_eq!(
+        kind("http-proxy:[::1]:3128:[2001:db8::1]:443"),
+        via(Protocol::Http, hp("::1", 3128), hp("2001:db8::1", 443))
+    );
+    // tcp options apply to the proxy connection; canonical form round-trips.
+    let e = ok("SOCKS5:gw:1080:h:https,nodelay,ipv4");
+    assert!(e.opts.nodelay);
+    assert_eq!(e.canonical(), "socks5:gw:1080:h:https,nodelay,ipv4");
+    assert_eq!(ok(&e.canonical()).kind, e.kind);
+    assert!(Endpoint::looks_like("socks5:gw:1:h:2"));
+    err_has(
+        "socks5:gw:1080",
+        &["missing HOST:PORT after the proxy (expected socks5:PROXY:PPORT:HOST:PORT)"],
+    );
+    err_has("socks5:gw:1080:h", &["missing port"]);
+    err_has(
+        "http-proxy:gw:0:h:1",
+        &["port 0 is only valid for a listener"],
+    );
+    err_has("socks5:gw:1:h:1,broadcast", &["does not apply to socks5"]);
+    err_has("socks5:[::1]:1:h:1,ipv4", &["conflicts with option 'ipv4'"]);
+}
+
+#[test]
+fn vsock_kinds() {
+    assert_eq!(kind("vsock:2:5000"), Kind::Vsock { cid: 2, port: 5000 });
+    assert_eq!(kind("vsock-l:5000"), Kind::VsockListen { port: 5000 });
+    assert!(Kind::VsockListen { port: 1 }.is_listen());
+    assert_eq!(ok("vsock-listen:7,backlog=9").opts.backlog, Some(9));
+    assert_eq!(ok("vsock-connect:3:80").canonical(), "vsock:3:80");
+    err_has("vsock:2", &["missing port (expected vsock:CID:PORT)"]);
+    err_has("vsock:4294967295:1", &["vsock CID 4294967295 out of range"]);
+    err_has("vsock-listen:-1", &["invalid vsock port '-1'"]);
+    err_has("vsock:2:1,nodelay", &["does not apply to vsock"]);
 }

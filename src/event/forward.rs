@@ -24,7 +24,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use socket2::Socket;
+use socket2::{SockAddr, Socket};
 
 use super::end::{Addrs, Opened};
 use super::hexdump::Dir;
@@ -54,15 +54,28 @@ pub trait Upstream {
 }
 
 /// A RIGHT being opened.
+// One per client, moved once into the client's slot: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Start {
     Open(Opened),
-    /// A non-blocking connect in flight to `target`; `rest` are tried in turn if it fails.
+    /// A non-blocking connect in flight to `target` (an IP or a vsock address); `rest` are
+    /// tried in turn if it fails.
     Connecting {
         sock: Socket,
-        target: SocketAddr,
+        target: SockAddr,
         rest: Vec<SocketAddr>,
         opts: crate::sock::SockOpts,
+        /// A proxy dialogue to run once connected (RIGHT is `socks5:`, `http-proxy:`...).
+        tunnel: Option<Tunnel>,
     },
+}
+
+/// A proxy's dialogue for one client, run in the reactor after the connect to the proxy, so
+/// a slow proxy for one client never stalls another.
+pub struct Tunnel {
+    pub dialogue: crate::proxy::Dialogue,
+    /// RIGHT's name before the proxy's address: `HOST:PORT via socks5`.
+    pub name: String,
 }
 
 pub struct Opts<'a> {
@@ -103,13 +116,16 @@ const FLUSH_ON_SIGNAL: Duration = Duration::from_secs(2);
 
 struct Connecting {
     sock: Socket,
-    target: SocketAddr,
+    target: SockAddr,
     rest: Vec<SocketAddr>,
     opts: crate::sock::SockOpts,
     watch: Watch,
     since: Instant,
     /// The reactor said the socket is writable (or failed): the connect has an outcome.
     ready: bool,
+    tunnel: Option<Tunnel>,
+    /// Connected to the proxy: the tunnel's dialogue is running.
+    connected: bool,
 }
 
 struct Client {
@@ -354,7 +370,8 @@ impl Server<'_> {
                 target,
                 rest,
                 opts,
-            }) => self.watch_connect(slot, sock, target, rest, opts),
+                tunnel,
+            }) => self.watch_connect(slot, sock, target, rest, opts, tunnel),
             Err(e) => self.close(slot, Some(format!("{e:#}"))),
         }
     }
@@ -363,9 +380,10 @@ impl Server<'_> {
         &mut self,
         slot: usize,
         sock: Socket,
-        target: SocketAddr,
+        target: SockAddr,
         rest: Vec<SocketAddr>,
         opts: crate::sock::SockOpts,
+        tunnel: Option<Tunnel>,
     ) {
         let mut watch = Watch::new(Self::base(slot) + CONNECT);
         if let Err(e) = watch.set(&mut self.r, sock.as_fd(), Interest::WRITE) {
@@ -385,6 +403,8 @@ impl Server<'_> {
                 watch,
                 since,
                 ready: false,
+                tunnel,
+                connected: false,
             });
         }
     }
@@ -463,6 +483,10 @@ impl Server<'_> {
         let Some(mut conn) = c.connecting.take() else {
             return;
         };
+        if conn.connected {
+            self.continue_tunnel(slot, conn);
+            return;
+        }
         let timed_out = self
             .opts
             .connect_timeout
@@ -479,13 +503,23 @@ impl Server<'_> {
             Err(io::Error::from(io::ErrorKind::TimedOut))
         };
         match result {
+            Ok(()) if conn.tunnel.is_some() => {
+                // Connected to the proxy: its dialogue gets a -w of its own.
+                conn.connected = true;
+                conn.ready = true;
+                conn.since = Instant::now();
+                if let Some(t) = self.opts.connect_timeout {
+                    self.r.timer(conn.since + t, slot);
+                }
+                self.continue_tunnel(slot, conn);
+            }
             Ok(()) => {
                 // Nothing asks a forwarded upstream for its local address.
                 let addrs = Addrs {
                     local: None,
-                    peer: Some(conn.target),
+                    peer: conn.target.as_socket(),
                 };
-                let label = addr::display_inet(conn.target);
+                let label = addr::display(&conn.target);
                 let right = Opened::new(super::end::Io::Socket(conn.sock), false, label, addrs);
                 self.begin_session(slot, right);
             }
@@ -493,7 +527,14 @@ impl Server<'_> {
             Err(_) if !conn.rest.is_empty() => {
                 let target = conn.rest.remove(0);
                 match sock::begin_connect(&target, &conn.opts) {
-                    Ok((sock, _)) => self.watch_connect(slot, sock, target, conn.rest, conn.opts),
+                    Ok((sock, _)) => self.watch_connect(
+                        slot,
+                        sock,
+                        target.into(),
+                        conn.rest,
+                        conn.opts,
+                        conn.tunnel,
+                    ),
                     Err(e) => {
                         let why = format!(
                             "connect to {} failed: {}",
@@ -532,6 +573,58 @@ impl Server<'_> {
             right.label,
             right.addrs,
         ))
+    }
+
+    /// Move a proxy dialogue on as far as its socket allows; open the session once the
+    /// tunnel is up.
+    fn continue_tunnel(&mut self, slot: usize, mut conn: Connecting) {
+        let timed_out = self
+            .opts
+            .connect_timeout
+            .is_some_and(|t| Instant::now() >= conn.since + t);
+        if !conn.ready && !timed_out {
+            if let Some(Some(c)) = self.clients.get_mut(slot) {
+                c.connecting = Some(conn);
+            }
+            return;
+        }
+        conn.ready = false;
+        let Some(tunnel) = conn.tunnel.as_mut() else {
+            return;
+        };
+        let failed = |e: &dyn std::fmt::Display| {
+            format!(
+                "connect to {} {} failed: {e}",
+                tunnel.name,
+                addr::display(&conn.target)
+            )
+        };
+        let why = match super::tunnel::pump(&conn.sock, &mut tunnel.dialogue) {
+            Ok(None) => {
+                conn.watch.clear(&mut self.r, conn.sock.as_fd());
+                let addrs = Addrs {
+                    local: None,
+                    peer: conn.target.as_socket(),
+                };
+                let label = format!("{} {}", tunnel.name, addr::display(&conn.target));
+                let right = Opened::new(super::end::Io::Socket(conn.sock), false, label, addrs);
+                self.begin_session(slot, right);
+                return;
+            }
+            Ok(Some(_)) if timed_out => failed(&"proxy handshake timed out (-w)"),
+            Ok(Some(want)) => match conn.watch.set(&mut self.r, conn.sock.as_fd(), want) {
+                Ok(()) => {
+                    if let Some(Some(c)) = self.clients.get_mut(slot) {
+                        c.connecting = Some(conn);
+                    }
+                    return;
+                }
+                Err(e) => format!("cannot watch the proxy: {e}"),
+            },
+            Err(e) => failed(&format_args!("{e:#}")),
+        };
+        conn.watch.clear(&mut self.r, conn.sock.as_fd());
+        self.close(slot, Some(why));
     }
 
     fn begin_session(&mut self, slot: usize, mut right: Opened) {

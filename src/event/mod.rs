@@ -25,6 +25,7 @@ pub mod signals;
 pub mod stdio;
 pub mod step;
 pub mod tty;
+pub mod tunnel;
 
 use std::fmt;
 use std::time::Instant;

@@ -272,6 +272,9 @@ pub fn display(addr: &SockAddr) -> String {
     if let Some(path) = addr.as_pathname() {
         return path.display().to_string();
     }
+    if let Some((cid, port)) = addr.as_vsock_address() {
+        return super::vsock::display(cid, port);
+    }
     "(unnamed)".to_string()
 }
 

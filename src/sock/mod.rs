@@ -6,6 +6,7 @@ pub mod addr;
 pub mod cidr;
 pub mod ports;
 pub mod scan;
+pub mod vsock;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};

@@ -5,7 +5,8 @@
 #
 # The initramfs (gzip'd newc cpio) holds: busybox (static from busybox-static, or any busybox
 # plus its libraries) as /bin/*, the running init (tests/canbed/init), the kernel modules the
-# bed needs (can, can-raw, can-bcm, can-dev, vcan and whatever modules.dep says they need,
+# bed needs (can, can-raw, can-bcm, can-dev, vcan, vsock_loopback when the kernel has it, and
+# whatever modules.dep says they need,
 # decompressed when the kernel package ships them as .ko.xz/.ko.zst/.ko.gz), iproute2's ip and
 # can-utils' candump, cansend, cangen and canplayer as oracles, each BINARY given (e.g. the
 # sockcli under test; its debug info stripped) in /usr/bin, and every shared library each
@@ -73,6 +74,11 @@ visit() {
 }
 for m in can can-raw can-bcm can-dev vcan; do
     visit "$m"
+done
+# AF_VSOCK over the loopback transport (CID 1) for tests/integration/vsock.rs; optional, so a
+# kernel without them still makes a CAN bed (the vsock test then fails naming the module).
+for m in vsock vmw_vsock_virtio_transport_common vsock_loopback; do
+    if [ -n "${modpath[$m]:-}" ]; then visit "$m"; fi
 done
 
 # --- libraries (ldd; the loader is one of its lines) -----------------------------------------
