@@ -17,7 +17,7 @@ use super::{Endpoint, Kind};
 use crate::event::can_codec::CanLink;
 use crate::event::end::{Addrs, Io, Keep, Opened};
 use crate::event::forward::{DgramUpstream, Start, Tunnel, Upstream};
-use crate::event::reactor::{self, Reactor};
+use crate::event::reactor::{self, Interest, Reactor, Watch};
 use crate::event::signals::Signals;
 use crate::event::stdio::{self, NonBlocking};
 use crate::event::{Interrupted, Timeout};
@@ -189,7 +189,7 @@ impl Listener {
         refused: &mut dyn FnMut(&str),
     ) -> Result<Opened> {
         loop {
-            wait_readable(&self.sock, ctx)?;
+            wait_ready(&self.sock, Interest::READ, ctx, "wait for a client (-w)")?;
             if self.dgram {
                 let (_, from) = peek_sender(&self.sock).context("receive failed")?;
                 let ip = from.as_socket().map(|a| a.ip());
@@ -245,21 +245,19 @@ fn peek_sender(sock: &Socket) -> io::Result<(usize, SockAddr)> {
     sock.peek_from(&mut buf)
 }
 
-/// Wait until `fd` is readable, a signal arrives (exit 130/143) or `ctx.deadline` passes
-/// (exit 4), on a reactor of its own.
-fn wait_readable(fd: &impl AsFd, ctx: &Ctx<'_>) -> Result<()> {
+/// Wait until `fd` is ready for `want`, a signal arrives (exit 130/143) or `ctx.deadline`
+/// passes (exit 4, the error naming `what`), on a reactor of its own.
+pub fn wait_ready(fd: &impl AsFd, want: Interest, ctx: &Ctx<'_>, what: &str) -> Result<()> {
     const SIG: usize = 0;
     const FD: usize = 1;
     let mut r = Reactor::new()?;
     let _sig = reactor::watch_read(&mut r, ctx.signals.fd(), SIG)?;
-    let _fd = reactor::watch_read(&mut r, fd.as_fd(), FD)?;
+    let mut w = Watch::new(FD);
+    w.set(&mut r, fd.as_fd(), want)?;
     let (mut ready, mut fired) = (Vec::new(), Vec::new());
     loop {
         if ctx.deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(Timeout {
-                what: "wait for a client (-w)".into(),
-            }
-            .into());
+            return Err(Timeout { what: what.into() }.into());
         }
         ready.clear();
         r.wait(ctx.deadline, &mut ready, &mut fired)?;
@@ -269,6 +267,7 @@ fn wait_readable(fd: &impl AsFd, ctx: &Ctx<'_>) -> Result<()> {
             return Err(Interrupted { signal }.into());
         }
         if ready.iter().any(|e| e.token == FD) {
+            w.clear(&mut r, fd.as_fd());
             return Ok(());
         }
     }

@@ -4,16 +4,12 @@
 //! and single `pair`); `pair -k` runs the same dialogue in its reactor (`event::forward`).
 
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::AsFd;
-use std::time::Instant;
 
 use anyhow::{Context, Result};
 use socket2::Socket;
 
 use super::open::{self, Ctx};
-use crate::event::reactor::{self, Reactor, Watch};
 use crate::event::tunnel::pump;
-use crate::event::{Interrupted, Timeout};
 use crate::exit::Usage;
 use crate::proxy::{Credentials, Dest, Dialogue, Protocol};
 use crate::sock::SockOpts;
@@ -112,30 +108,10 @@ pub fn connect(
     Ok((sock, proxy))
 }
 
-/// Run the dialogue on its own reactor with the signal pipe.
+/// Run the dialogue, each wait bounded by `-w` and ended by a signal.
 fn handshake(sock: &Socket, d: &mut Dialogue, ctx: &Ctx<'_>) -> Result<()> {
-    const SIG: usize = 0;
-    const SOCK: usize = 1;
-    let mut r = Reactor::new()?;
-    let _sig = reactor::watch_read(&mut r, ctx.signals.fd(), SIG)?;
-    let mut w = Watch::new(SOCK);
-    let (mut ready, mut fired) = (Vec::new(), Vec::new());
     while let Some(want) = pump(sock, d)? {
-        w.set(&mut r, sock.as_fd(), want)?;
-        if ctx.deadline.is_some_and(|t| Instant::now() >= t) {
-            return Err(Timeout {
-                what: "proxy handshake (-w)".into(),
-            }
-            .into());
-        }
-        ready.clear();
-        r.wait(ctx.deadline, &mut ready, &mut fired)?;
-        if ready.iter().any(|e| e.token == SIG)
-            && let Some(signal) = ctx.signals.pending()
-        {
-            return Err(Interrupted { signal }.into());
-        }
+        open::wait_ready(sock, want, ctx, "proxy handshake (-w)")?;
     }
-    w.clear(&mut r, sock.as_fd());
     Ok(())
 }
