@@ -14,8 +14,8 @@ use crate::event::reactor::{Reactor, Ready, Token, Watch};
 
 /// The first token of a hub: far above every loop's own (slots, children, timers).
 pub const BASE: Token = 1 << 50;
-/// Scratch per loop: half for records read (one TLS record is at most 16 KiB; a large read
-/// means few syscalls), half for their plaintext.
+/// Scratch per loop: records read from TCP (one TLS record is at most 16 KiB; a large read
+/// means few syscalls), or plaintext read from the pair to encrypt.
 const SCRATCH: usize = 512 * 1024;
 /// A client that has not finished its handshake by then is dropped. Checked at most once a
 /// [`SWEEP`], when the hub is busy anyway: no timer per client.

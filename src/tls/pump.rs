@@ -9,7 +9,7 @@
 //! Backpressure: TCP is not read while decrypted bytes wait for the pair, and the pair is not
 //! read while records wait for TCP, so a pump holds at most one read's worth each way.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Instant;
 
@@ -25,6 +25,8 @@ use crate::event::{Interrupted, Timeout};
 
 /// Rounds per [`Pump::step`], so one busy connection cannot starve the others.
 const ROUNDS: usize = 16;
+/// SO_SNDBUF asked for our end of the socketpair (plaintext towards the session).
+const PAIR_BUF: usize = 1 << 20;
 /// Keep a plaintext buffer's memory only up to this once it is empty (idle clients hold none).
 const KEEP: usize = 64 * 1024;
 
@@ -70,6 +72,13 @@ impl Pump {
         let (ours, theirs) = Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)?;
         ours.set_nonblocking(true)?;
         theirs.set_nonblocking(true)?;
+        // A unix stream socket's writer is bounded by its own SO_SNDBUF (the default, about
+        // 200 KiB, is less than one read from TCP): a larger one lets a whole read's plaintext
+        // go into the pair at once, so `out` stays empty and is not regrown (page faults).
+        // Only our end: the session's end keeps the default, so reads of plaintext to encrypt
+        // stay small enough not to churn malloc (measured slower with 1 MiB). Best effort
+        // (net.core.wmem_max caps it).
+        let _ = ours.set_send_buffer_size(PAIR_BUF);
         let mut conn = conn;
         // Memory is bounded by reading the pair only while no records wait (see `interest`).
         conn.set_buffer_limit(None);
@@ -297,15 +306,13 @@ impl Pump {
         Ok(moved)
     }
 
-    /// TCP → rustls → the pair, one read, only while nothing decrypted waits for the pair.
-    /// `scratch`'s first half takes the records, its second half the plaintext, so bytes
-    /// that the pair takes at once never touch a per-connection buffer.
+    /// TCP → rustls → the pair, one read into `scratch`, only while nothing decrypted waits
+    /// for the pair.
     fn recv_tcp(&mut self, scratch: &mut [u8]) -> Result<bool, Failure> {
         if self.tcp_eof || self.tls_eof || !self.out.is_empty() || !self.conn.wants_read() {
             return Ok(false);
         }
-        let (wire, clear) = scratch.split_at_mut(scratch.len() / 2);
-        let n = match rustix::io::read(&self.tcp, &mut *wire) {
+        let n = match rustix::io::read(&self.tcp, &mut *scratch) {
             Ok(n) => n,
             Err(Errno::AGAIN) => return Ok(false),
             Err(Errno::INTR) => return Ok(true),
@@ -318,7 +325,7 @@ impl Pump {
             self.tcp_eof = true;
             let _ = self.conn.read_tls(&mut io::empty());
             self.process()?;
-            self.drain_plaintext(clear)?;
+            self.drain_plaintext()?;
             if !self.tls_eof {
                 if !self.established {
                     return Err(self.tls_failure("connection closed by the peer".into()));
@@ -327,7 +334,7 @@ impl Pump {
             }
             return Ok(true);
         }
-        let mut data = &wire[..n];
+        let mut data = &scratch[..n];
         while !data.is_empty() {
             match self.conn.read_tls(&mut data) {
                 Ok(0) => break, // after close_notify nothing more is read
@@ -335,7 +342,7 @@ impl Pump {
                 Err(e) => return Err(self.tls_failure(e.to_string())),
             }
             self.process()?;
-            self.drain_plaintext(clear)?;
+            self.drain_plaintext()?;
         }
         Ok(true)
     }
@@ -350,57 +357,47 @@ impl Pump {
         Ok(())
     }
 
-    /// Everything rustls has decrypted → the pair (through `clear`); Ok(0) from the reader
+    /// Everything rustls has decrypted → the pair, written straight from rustls's buffer (no
+    /// copy through scratch); what the pair does not take waits in `out`. The reader's Ok(0)
     /// is the peer's close_notify.
-    fn drain_plaintext(&mut self, clear: &mut [u8]) -> Result<(), Failure> {
+    fn drain_plaintext(&mut self) -> Result<(), Failure> {
         loop {
-            let mut got = 0;
-            while got < clear.len() {
-                match self.conn.reader().read(&mut clear[got..]) {
-                    Ok(0) => {
-                        self.tls_eof = true;
-                        break;
-                    }
-                    Ok(k) => got += k,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    // EOF without close_notify: the caller decides (truncation).
-                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
-                    Err(e) => return Err(Failure::Io(e, "read from")),
-                }
-            }
-            self.emit(&clear[..got])?;
-            if got < clear.len() {
-                return Ok(());
-            }
-        }
-    }
-
-    /// Decrypted bytes → the pair now; what it does not take waits in `out`.
-    fn emit(&mut self, data: &[u8]) -> Result<(), Failure> {
-        if data.is_empty() || self.plain_gone {
-            return Ok(());
-        }
-        if self.out_pos < self.out.len() {
-            self.out.extend_from_slice(data);
-            return Ok(());
-        }
-        let mut sent = 0;
-        while sent < data.len() {
-            match rustix::io::write(&self.plain, &data[sent..]) {
-                Ok(k) => sent += k,
-                Err(Errno::AGAIN) => break,
-                Err(Errno::INTR) => {}
-                Err(Errno::PIPE | Errno::CONNRESET) => {
-                    self.plain_gone = true;
+            let chunk = match self.conn.reader().into_first_chunk() {
+                Ok([]) => {
+                    self.tls_eof = true;
                     return Ok(());
                 }
-                Err(e) => return Err(Failure::Io(e.into(), "relay from")),
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                // EOF without close_notify: the caller decides (truncation).
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(Failure::Io(e, "read from")),
+            };
+            let n = chunk.len();
+            let mut sent = 0;
+            if self.plain_gone {
+                sent = n;
+            } else if self.out_pos == self.out.len() {
+                while sent < n {
+                    match rustix::io::write(&self.plain, &chunk[sent..]) {
+                        Ok(k) => sent += k,
+                        Err(Errno::AGAIN) => break,
+                        Err(Errno::INTR) => {}
+                        Err(Errno::PIPE | Errno::CONNRESET) => {
+                            self.plain_gone = true;
+                            sent = n;
+                        }
+                        Err(e) => return Err(Failure::Io(e.into(), "relay from")),
+                    }
+                }
+                if sent < n {
+                    self.out.clear();
+                    self.out_pos = 0;
+                }
             }
+            self.out.extend_from_slice(&chunk[sent..]);
+            self.conn.reader().consume(n);
         }
-        self.out.clear();
-        self.out_pos = 0;
-        self.out.extend_from_slice(&data[sent..]);
-        Ok(())
     }
 
     /// The pair → rustls, one read, once the handshake is done and no records wait.
