@@ -13,9 +13,10 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::faults::status_kb;
+use crate::server::wait_stderr_count;
 use crate::util::*;
 
 const MIB: usize = 1 << 20;
@@ -97,21 +98,6 @@ fn timed_stream(addr: SocketAddr) -> TcpStream {
     s.set_read_timeout(Some(WAIT)).unwrap();
     s.set_write_timeout(Some(WAIT)).unwrap();
     s
-}
-
-fn wait_stderr_count(r: &mut Running, needle: &str, n: usize) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let err = String::from_utf8_lossy(&r.stderr_snapshot()).into_owned();
-        if err.matches(needle).count() >= n {
-            return;
-        }
-        if Instant::now() >= deadline || r.try_status().is_some() {
-            let o = r.kill_and_collect();
-            panic!("stderr never had {n}× {needle:?}\n{o}");
-        }
-        thread::sleep(POLL);
-    }
 }
 
 /// Peak resident memory of a live process, checked against `before + bound_kb`.

@@ -62,7 +62,7 @@ fn expect_quiet(s: &mut TcpStream) {
 
 /// Wait (bounded) until stderr has `n` occurrences of `needle`.
 #[track_caller]
-fn wait_stderr_count(r: &mut Running, needle: &str, n: usize) {
+pub(crate) fn wait_stderr_count(r: &mut Running, needle: &str, n: usize) {
     let deadline = Instant::now() + WAIT;
     loop {
         let err = String::from_utf8_lossy(&r.stderr_snapshot()).into_owned();
