@@ -17,7 +17,7 @@ use super::{Endpoint, Kind};
 use crate::event::can_codec::CanLink;
 use crate::event::end::{Addrs, Io, Keep, Opened};
 use crate::event::forward::{DgramUpstream, Start, Tunnel, Upstream};
-use crate::event::reactor::{self, Interest, Reactor, Watch};
+use crate::event::reactor::Interest;
 use crate::event::signals::Signals;
 use crate::event::stdio::{self, NonBlocking};
 use crate::event::{Interrupted, Timeout};
@@ -245,32 +245,11 @@ fn peek_sender(sock: &Socket) -> io::Result<(usize, SockAddr)> {
     sock.peek_from(&mut buf)
 }
 
-/// Wait until `fd` is ready for `want`, a signal arrives (exit 130/143) or `ctx.deadline`
-/// passes (exit 4, the error naming `what`), on a reactor of its own.
+/// [`crate::event::wait_ready`] with this opening's deadline (`-w`) and signals.
 pub fn wait_ready(fd: &impl AsFd, want: Interest, ctx: &Ctx<'_>, what: &str) -> Result<()> {
-    const SIG: usize = 0;
-    const FD: usize = 1;
-    let mut r = Reactor::new()?;
-    let _sig = reactor::watch_read(&mut r, ctx.signals.fd(), SIG)?;
-    let mut w = Watch::new(FD);
-    w.set(&mut r, fd.as_fd(), want)?;
-    let (mut ready, mut fired) = (Vec::new(), Vec::new());
-    loop {
-        if ctx.deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(Timeout { what: what.into() }.into());
-        }
-        ready.clear();
-        r.wait(ctx.deadline, &mut ready, &mut fired)?;
-        if ready.iter().any(|e| e.token == SIG)
-            && let Some(signal) = ctx.signals.pending()
-        {
-            return Err(Interrupted { signal }.into());
-        }
-        if ready.iter().any(|e| e.token == FD) {
-            w.clear(&mut r, fd.as_fd());
-            return Ok(());
-        }
-    }
+    crate::event::wait_ready(fd.as_fd(), want, ctx.deadline, ctx.signals, &|| {
+        what.to_string()
+    })
 }
 
 /// Open a non-listening endpoint. `other` is what the other end is connected to (for an

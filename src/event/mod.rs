@@ -28,7 +28,11 @@ pub mod tty;
 pub mod tunnel;
 
 use std::fmt;
+use std::os::fd::BorrowedFd;
 use std::time::Instant;
+
+use reactor::{Interest, Reactor, Watch};
+use signals::Signals;
 
 /// The earliest of several optional deadlines.
 pub fn earliest(deadlines: &[Option<Instant>]) -> Option<Instant> {
@@ -67,3 +71,38 @@ impl fmt::Display for Interrupted {
 }
 
 impl std::error::Error for Interrupted {}
+
+/// Wait until `fd` is ready for `want`, on a reactor of its own (nothing else runs yet: a
+/// one-client accept, a blocking proxy dialogue, a one-session TLS handshake). A signal ends
+/// the wait ([`Interrupted`], exit 130/143), `deadline` too ([`Timeout`] naming `what`, exit 4).
+pub fn wait_ready(
+    fd: BorrowedFd<'_>,
+    want: Interest,
+    deadline: Option<Instant>,
+    signals: &Signals,
+    what: &dyn Fn() -> String,
+) -> anyhow::Result<()> {
+    const SIG: usize = 0;
+    const FD: usize = 1;
+    let mut r = Reactor::new()?;
+    let _sig = reactor::watch_read(&mut r, signals.fd(), SIG)?;
+    let mut w = Watch::new(FD);
+    w.set(&mut r, fd, want)?;
+    let (mut ready, mut fired) = (Vec::new(), Vec::new());
+    loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Timeout { what: what() }.into());
+        }
+        ready.clear();
+        r.wait(deadline, &mut ready, &mut fired)?;
+        if ready.iter().any(|e| e.token == SIG)
+            && let Some(signal) = signals.pending()
+        {
+            return Err(Interrupted { signal }.into());
+        }
+        if ready.iter().any(|e| e.token == FD) {
+            w.clear(&mut r, fd);
+            return Ok(());
+        }
+    }
+}

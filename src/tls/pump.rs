@@ -19,9 +19,8 @@ use rustix::net::Shutdown;
 use socket2::{Domain, Socket, Type};
 
 use super::{Summary, TlsError, config, reason};
-use crate::event::reactor::{Interest, Reactor, Watch};
+use crate::event::reactor::Interest;
 use crate::event::signals::Signals;
-use crate::event::{Interrupted, Timeout};
 
 /// Rounds per [`Pump::step`], so one busy connection cannot starve the others.
 const ROUNDS: usize = 16;
@@ -441,38 +440,24 @@ impl Pump {
         deadline: Option<Instant>,
         signals: &Signals,
     ) -> Result<()> {
-        const SIG: usize = 0;
-        const TCP: usize = 1;
-        let mut r = Reactor::new()?;
-        let _sig = crate::event::reactor::watch_read(&mut r, signals.fd(), SIG)?;
-        let mut w = Watch::new(TCP);
-        let (mut ready, mut fired) = (Vec::new(), Vec::new());
         loop {
             self.step(scratch);
             // Established first: a failure right after the handshake (a truncated stream)
             // surfaces in the session, once what arrived before it is delivered.
             if self.established {
-                w.clear(&mut r, self.tcp.as_fd());
                 return Ok(());
             }
             if let Some(e) = self.take_failure() {
-                w.clear(&mut r, self.tcp.as_fd());
                 return Err(e);
             }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(Timeout {
-                    what: format!("TLS handshake with {} (-w)", self.peer),
-                }
-                .into());
-            }
-            w.set(&mut r, self.tcp.as_fd(), self.interest().0)?;
-            ready.clear();
-            r.wait(deadline, &mut ready, &mut fired)?;
-            if ready.iter().any(|e| e.token == SIG)
-                && let Some(signal) = signals.pending()
-            {
-                return Err(Interrupted { signal }.into());
-            }
+            let what = || format!("TLS handshake with {} (-w)", self.peer);
+            crate::event::wait_ready(
+                self.tcp.as_fd(),
+                self.interest().0,
+                deadline,
+                signals,
+                &what,
+            )?;
         }
     }
 }
