@@ -7,6 +7,7 @@
 //! through it held 135 MiB).
 
 use std::collections::VecDeque;
+use std::io;
 use std::os::fd::AsFd;
 
 use rustix::io::Errno;
@@ -41,8 +42,10 @@ impl Backlog {
     /// the ring's memory is given back, so an idle reader holds none.
     pub fn write_to(&mut self, fd: impl AsFd, written: &mut u64) -> Result<(), Errno> {
         while !self.buf.is_empty() {
-            let (front, _) = self.buf.as_slices();
-            match rustix::io::write(fd.as_fd(), front) {
+            // Both halves of a wrapped ring in one writev.
+            let (front, back) = self.buf.as_slices();
+            let parts = [io::IoSlice::new(front), io::IoSlice::new(back)];
+            match rustix::io::writev(fd.as_fd(), &parts) {
                 Ok(n) => {
                     self.buf.drain(..n);
                     *written += n as u64;
