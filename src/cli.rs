@@ -366,6 +366,35 @@ pub struct PairArgs {
     pub proxy: proxy::ProxyCommon,
 }
 
+impl PairArgs {
+    /// One `pair LEFT RIGHT` session carrying `connect`'s or `listen`'s shared flags: what
+    /// those commands become for an endpoint they run through pair's engine.
+    pub fn one_session(
+        left: &str,
+        right: &str,
+        net: &NetArgs,
+        json: bool,
+        session: &SessionArgs,
+        data: &DataArgs,
+    ) -> PairArgs {
+        PairArgs {
+            left: left.into(),
+            right: right.into(),
+            keep_open: false,
+            clients: Default::default(),
+            ready_file: None,
+            ipv4: net.ipv4,
+            ipv6: net.ipv6,
+            numeric: net.numeric,
+            verbose: net.verbose,
+            json,
+            session: session.clone(),
+            data: data.clone(),
+            proxy: Default::default(),
+        }
+    }
+}
+
 /// Which clients a server takes (`listen` and `pair`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ClientArgs {

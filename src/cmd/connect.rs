@@ -243,18 +243,14 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
 /// session and data flags (connect is a pair with stdio on one side).
 fn stdio_pair(args: &ConnectArgs, ep: &str) -> crate::cli::PairArgs {
     crate::cli::PairArgs {
-        left: "-".into(),
-        right: ep.into(),
-        keep_open: false,
-        clients: Default::default(),
-        ready_file: None,
-        ipv4: args.net.ipv4,
-        ipv6: args.net.ipv6,
-        numeric: args.net.numeric,
-        verbose: args.net.verbose,
-        json: args.json,
-        session: args.session.clone(),
-        data: args.data.clone(),
         proxy: args.proxy.common.clone(),
+        ..crate::cli::PairArgs::one_session(
+            "-",
+            ep,
+            &args.net,
+            args.json,
+            &args.session,
+            &args.data,
+        )
     }
 }

@@ -305,20 +305,16 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
 /// `listen --tls` for one client: `pair tls-listen:... -` with the same flags.
 fn relay_pair(args: &ListenArgs, ep: &str) -> crate::cli::PairArgs {
     crate::cli::PairArgs {
-        left: ep.into(),
-        right: "-".into(),
-        keep_open: false,
         clients: args.clients.clone(),
         ready_file: args.ready_file.clone(),
-        ipv4: args.net.ipv4,
-        ipv6: args.net.ipv6,
-        numeric: args.net.numeric,
-        verbose: args.net.verbose,
-        json: args.json,
-        session: args.session.clone(),
-        data: args.data.clone(),
-        // A listener takes no proxy: nothing to carry over.
-        proxy: Default::default(),
+        ..crate::cli::PairArgs::one_session(
+            ep,
+            "-",
+            &args.net,
+            args.json,
+            &args.session,
+            &args.data,
+        )
     }
 }
 
