@@ -181,7 +181,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         sock: opts.clone(),
         deadline: connect_deadline,
         signals: &signals,
-        proxy: super::proxy::settings(&args.proxy.common)?,
+        proxy: super::proxy::settings(&args.proxy.common, event_log(&args.net, args.json))?,
     };
     let (sock, peer, datagram) = match &target {
         Target::Inet(p, hp) => {

@@ -55,7 +55,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
             .map(|d| start + d)
             .min(),
         signals: &signals,
-        proxy: super::proxy::settings(&args.proxy)?,
+        proxy: super::proxy::settings(&args.proxy, log)?,
     };
     let session_deadline = nonzero(s.timeout).map(|d| start + d);
     let rules = Rules {

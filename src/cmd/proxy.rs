@@ -6,6 +6,7 @@ use anyhow::Result;
 use super::{host_port, usage};
 use crate::cli::proxy::{ProxyArgs, ProxyCommon, ProxyDnsArg, ProxyTypeArg};
 use crate::endpoint::proxy::{Settings, Via};
+use crate::event::log::Log;
 use crate::proxy::{Credentials, Protocol};
 use crate::sock::addr::{Host, HostPort, Port};
 
@@ -13,7 +14,8 @@ use crate::sock::addr::{Host, HostPort, Port};
 const AUTH_ENV: &str = "SOCKCLI_PROXY_AUTH";
 
 /// Credentials from `--proxy-auth`, else from `SOCKCLI_PROXY_AUTH`; errors never quote them.
-pub(crate) fn settings(p: &ProxyCommon) -> Result<Settings> {
+/// `log` gets the proxy's `-v` events.
+pub(crate) fn settings(p: &ProxyCommon, log: Log) -> Result<Settings> {
     let creds = match (&p.proxy_auth, std::env::var(AUTH_ENV)) {
         (Some(flag), _) => Some(Credentials::parse(flag, "--proxy-auth").map_err(usage)?),
         (None, Ok(env)) if !env.is_empty() => {
@@ -24,6 +26,7 @@ pub(crate) fn settings(p: &ProxyCommon) -> Result<Settings> {
     Ok(Settings {
         creds,
         local_dns: p.proxy_dns == ProxyDnsArg::Local,
+        log,
     })
 }
 

@@ -633,7 +633,7 @@ pub struct StreamRight<'a> {
     tls: Option<crate::tls::config::Client>,
     /// A proxied RIGHT (the proxy's addresses are `tcp`'s): its name and the dialogue each
     /// client gets a copy of (made once, so `--proxy-dns local` resolves once).
-    via: Option<(String, crate::proxy::Dialogue)>,
+    via: Option<Tunnel>,
 }
 
 impl<'a> StreamRight<'a> {
@@ -659,10 +659,12 @@ impl<'a> StreamRight<'a> {
         };
         // A bad target (or one --proxy-dns local cannot resolve) fails before any client.
         let via = match via {
-            Some(v) => Some((
-                format!("{} via {}", v.target, v.protocol.name()),
-                v.dialogue(&ctx.proxy, family, ctx.numeric)?,
-            )),
+            Some(v) => Some(Tunnel {
+                dialogue: v.dialogue(&ctx.proxy, family, ctx.numeric)?,
+                name: format!("{} via {}", v.target, v.protocol.name()),
+                kind: v.protocol.name(),
+                target: v.target.to_string(),
+            }),
             None => None,
         };
         Ok(StreamRight {
@@ -683,10 +685,7 @@ impl Upstream for StreamRight<'_> {
         let Some((addrs, opts)) = &self.tcp else {
             return open(self.ep, self.ctx, client).map(Start::Open);
         };
-        let tunnel = self.via.as_ref().map(|(name, d)| Tunnel {
-            dialogue: d.clone(),
-            name: name.clone(),
-        });
+        let tunnel = self.via.clone();
         let mut last = None;
         for (i, target) in addrs.iter().enumerate() {
             match sock::begin_connect(target, opts) {

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use socket2::Socket;
 
 use super::open::{self, Ctx};
-use crate::event::tunnel::pump;
+use crate::event::log::Log;
+use crate::event::tunnel::{self, pump};
 use crate::exit::Usage;
 use crate::proxy::{Credentials, Dest, Dialogue, Protocol};
 use crate::sock::SockOpts;
@@ -30,6 +31,8 @@ pub struct Settings {
     pub creds: Option<Credentials>,
     /// `--proxy-dns local`: resolve the target here and send the proxy an address.
     pub local_dns: bool,
+    /// `-v`/`--json`: where [`connect`] tells the proxy reached and the tunnel opened.
+    pub log: Log,
 }
 
 impl Via {
@@ -104,7 +107,12 @@ pub fn connect(
     let mut d = via.dialogue(settings, family, ctx.numeric)?;
     let (sock, proxy) = open::connect_inet(&via.proxy, Proto::Tcp, family, ctx.numeric, opts, ctx)
         .with_context(|| format!("{} proxy", via.protocol.name()))?;
+    let log = settings.log;
+    let (kind, target) = (via.protocol.name(), via.target.to_string());
+    let shown = addr::display_inet(proxy);
+    log.emit(tunnel::reached(kind, &shown, &target));
     handshake(&sock, &mut d, ctx).with_context(|| via.failed(proxy))?;
+    log.emit(tunnel::opened(kind, &shown, &target));
     Ok((sock, proxy))
 }
 

@@ -72,10 +72,14 @@ pub enum Start {
 
 /// A proxy's dialogue for one client, run in the reactor after the connect to the proxy, so
 /// a slow proxy for one client never stalls another.
+#[derive(Clone)]
 pub struct Tunnel {
     pub dialogue: crate::proxy::Dialogue,
     /// RIGHT's name before the proxy's address: `HOST:PORT via socks5`.
     pub name: String,
+    /// `-v`: the protocol's name and the target asked for (`HOST:PORT`).
+    pub kind: &'static str,
+    pub target: String,
 }
 
 pub struct Opts<'a> {
@@ -505,6 +509,10 @@ impl Server<'_> {
         match result {
             Ok(()) if conn.tunnel.is_some() => {
                 // Connected to the proxy: its dialogue gets a -w of its own.
+                if let (true, Some(t)) = (self.opts.verbose, &conn.tunnel) {
+                    let proxy = addr::display(&conn.target);
+                    (self.opts.log)(super::tunnel::reached(t.kind, &proxy, &t.target));
+                }
                 conn.connected = true;
                 conn.ready = true;
                 conn.since = Instant::now();
@@ -602,6 +610,10 @@ impl Server<'_> {
         let why = match super::tunnel::pump(&conn.sock, &mut tunnel.dialogue) {
             Ok(None) => {
                 conn.watch.clear(&mut self.r, conn.sock.as_fd());
+                if self.opts.verbose {
+                    let proxy = addr::display(&conn.target);
+                    (self.opts.log)(super::tunnel::opened(tunnel.kind, &proxy, &tunnel.target));
+                }
                 let addrs = Addrs {
                     local: None,
                     peer: conn.target.as_socket(),

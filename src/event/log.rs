@@ -86,6 +86,20 @@ pub enum Record<'a> {
         sha256: &'a str,
     },
     // --- end TLS ---
+    // --- proxies (issue 14 §2) ---
+    /// Connected to a proxy (`proxy_kind`: socks5, socks4, http), about to ask it for `target`.
+    Proxy {
+        proxy: &'a str,
+        proxy_kind: &'a str,
+        target: &'a str,
+    },
+    /// The proxy opened the tunnel to `target`: what follows is the target's.
+    Tunnel {
+        proxy: &'a str,
+        proxy_kind: &'a str,
+        target: &'a str,
+    },
+    // --- end proxies ---
 }
 
 /// The fields of an end that was opened or connected.
@@ -266,6 +280,24 @@ mod tests {
             addr: "[::]:1",
         };
         assert_eq!(line(&listening), r#"{"event":"listening","addr":"[::]:1"}"#);
+        let proxy = Record::Proxy {
+            proxy: "127.0.0.1:1080",
+            proxy_kind: "socks5",
+            target: "example.org:80",
+        };
+        assert_eq!(
+            line(&proxy),
+            r#"{"event":"proxy","proxy":"127.0.0.1:1080","proxy_kind":"socks5","target":"example.org:80"}"#
+        );
+        let tunnel = Record::Tunnel {
+            proxy: "[::1]:3128",
+            proxy_kind: "http",
+            target: "h:443",
+        };
+        assert_eq!(
+            line(&tunnel),
+            r#"{"event":"tunnel","proxy":"[::1]:3128","proxy_kind":"http","target":"h:443"}"#
+        );
     }
 
     #[test]

@@ -250,8 +250,11 @@ fn socks5_bytes_both_ways_name_resolved_by_the_proxy() {
         &payload,
     );
     expect_echo(&o, &payload);
+    // -v: the proxy reached, the tunnel it opened, then the session's end.
     o.expect_stderr_contains(&format!(
-        "Connected to localhost:{tport} via socks5 {proxy}"
+        "Connected to socks5 proxy {proxy} for localhost:{tport}\n\
+         Proxy {proxy} connected to localhost:{tport}\n\
+         Connected to localhost:{tport} via socks5 {proxy}\n"
     ));
     // The same as an endpoint, and -X 5 spelled as nc does.
     let ep = format!("socks5:{proxy}:127.0.0.1:{tport}");
@@ -304,6 +307,12 @@ fn socks5_user_password() {
         !o.stderr_str().contains("pr0xy-pw"),
         "the password is shown"
     );
+    for event in ["proxy", "tunnel"] {
+        o.expect_stderr_contains(&format!(
+            "{{\"event\":\"{event}\",\"proxy\":\"{proxy}\",\"proxy_kind\":\"socks5\",\
+             \"target\":\"127.0.0.1:{tport}\"}}\n"
+        ));
+    }
     // From the environment, as an endpoint.
     let ep = format!("socks5:{proxy}:localhost:{tport}");
     let o = connect(&[&ep], &[("SOCKCLI_PROXY_AUTH", &good)], &payload);
@@ -436,7 +445,11 @@ fn http_connect_through_tinyproxy() {
         &payload,
     );
     expect_echo(&o, &payload);
-    o.expect_stderr_contains(&format!("via http {proxy}"));
+    o.expect_stderr_contains(&format!(
+        "Connected to http proxy {proxy} for localhost:{tport}\n\
+         Proxy {proxy} connected to localhost:{tport}\n\
+         Connected to localhost:{tport} via http {proxy}\n"
+    ));
     let ep = format!("http-proxy:{proxy}:127.0.0.1:{tport}");
     expect_echo(&connect(&[&ep], &[], &payload), &payload);
     // A port the proxy does not allow: its 403 and its reason, exit 5.
@@ -475,10 +488,23 @@ fn pair_stdio_through_http_proxy() {
     c.args(["pair", "-v", "--eof", "keep", "-", &right]);
     let o = run(&mut c, Some(&payload));
     expect_echo(&o, &payload);
+    let proxy = format!("127.0.0.1:{}", d.port);
     o.expect_stderr_contains(&format!(
-        "Connected to localhost:{tport} via http 127.0.0.1:{}",
-        d.port
+        "Connected to http proxy {proxy} for localhost:{tport}\n\
+         Proxy {proxy} connected to localhost:{tport}\n\
+         Connected to localhost:{tport} via http {proxy}\n"
     ));
+    // --json: the same two events as records.
+    let mut c = sockcli();
+    c.args(["pair", "-v", "--json", "--eof", "keep", "-", &right]);
+    let o = run(&mut c, Some(&payload));
+    expect_echo(&o, &payload);
+    for event in ["proxy", "tunnel"] {
+        o.expect_stderr_contains(&format!(
+            "{{\"event\":\"{event}\",\"proxy\":\"{proxy}\",\"proxy_kind\":\"http\",\
+             \"target\":\"localhost:{tport}\"}}\n"
+        ));
+    }
 }
 
 #[test]
@@ -616,6 +642,21 @@ fn pair_keep_open_through_socks5() {
         "<-> localhost:{tport} via socks5 127.0.0.1:{}",
         d.port
     ));
+    // -v: each client's proxy reached and tunnel opened, on the one loop.
+    let err = o.stderr_str();
+    for line in [
+        format!(
+            "Connected to socks5 proxy 127.0.0.1:{} for localhost:{tport}\n",
+            d.port
+        ),
+        format!(
+            "Proxy 127.0.0.1:{} connected to localhost:{tport}\n",
+            d.port
+        ),
+    ] {
+        let n = err.matches(&line).count();
+        ensure!(o, n == 4, "{n} times {line:?}");
+    }
 }
 
 /// A proxy that never answers stalls only its own client: five clients of `pair -k` time out
@@ -662,6 +703,15 @@ fn pair_keep_open_silent_proxy_does_not_block_the_loop() {
         .matches("proxy handshake timed out (-w)")
         .count();
     ensure!(o, n == 5, "{n} handshakes timed out");
+    // -v said each proxy was reached, and no tunnel opened.
+    let reached = format!("Connected to socks5 proxy 127.0.0.1:{port} for example.com:80\n");
+    let n = o.stderr_str().matches(&reached).count();
+    ensure!(o, n == 5, "{n} proxies reached");
+    ensure!(
+        o,
+        !o.stderr_str().contains("Proxy 127.0.0.1:"),
+        "a tunnel opened"
+    );
 }
 
 #[test]
