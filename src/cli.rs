@@ -364,6 +364,10 @@ pub struct PairArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub proxy: proxy::ProxyCommon,
+    /// Whose -v lines the session prints: `connect`/`listen` set it for the sessions they
+    /// run through pair's engine (not a flag).
+    #[arg(skip)]
+    pub voice: crate::cmd::voice::Voice,
 }
 
 impl PairArgs {
@@ -391,6 +395,7 @@ impl PairArgs {
             session: session.clone(),
             data: data.clone(),
             proxy: Default::default(),
+            voice: Default::default(),
         }
     }
 }

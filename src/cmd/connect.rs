@@ -147,9 +147,13 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         }
         return super::scan::run(args);
     }
-    // TLS: `connect --tls H P` is `connect tls:H:P`, which is `pair - tls:H:P`.
+    // TLS: `connect --tls H P` is `connect tls:H:P`, which is `pair - tls:H:P` saying
+    // connect's -v lines.
     if let Some(ep) = super::tls::connect_endpoint(args)? {
-        return super::pair::run(&stdio_pair(args, &ep));
+        return super::pair::run(&crate::cli::PairArgs {
+            voice: super::voice::Voice::Connect,
+            ..stdio_pair(args, &ep)
+        });
     }
     let start = Instant::now();
     let (target, ep_opts) = match plan_target(args)? {

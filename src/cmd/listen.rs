@@ -302,11 +302,13 @@ pub fn run(args: &ListenArgs) -> Result<Code> {
     Ok(Code::Success)
 }
 
-/// `listen --tls` for one client: `pair tls-listen:... -` with the same flags.
+/// `listen --tls` for one client: `pair tls-listen:... -` with the same flags, saying
+/// listen's -v lines.
 fn relay_pair(args: &ListenArgs, ep: &str) -> crate::cli::PairArgs {
     crate::cli::PairArgs {
         clients: args.clients.clone(),
         ready_file: args.ready_file.clone(),
+        voice: super::voice::Voice::Listen,
         ..crate::cli::PairArgs::one_session(
             ep,
             "-",

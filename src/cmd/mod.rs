@@ -12,6 +12,7 @@ pub(crate) mod resolve;
 mod scan;
 mod sniff;
 mod tls;
+pub(crate) mod voice;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};

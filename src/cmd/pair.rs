@@ -13,7 +13,7 @@ use crate::endpoint::open::{self, Ctx};
 use crate::endpoint::{Endpoint, Kind};
 use crate::event::end::{Addrs, Io, Opened};
 use crate::event::hexdump::Dir;
-use crate::event::log::{Event, Log, Peer, Record};
+use crate::event::log::{Event, Log, Record};
 use crate::event::pcap_tap::Conversation;
 use crate::event::session::{self, EofMode, Rules, Session, SessionError};
 use crate::event::signals::Signals;
@@ -113,19 +113,9 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         let aux: Option<&mut dyn session::Aux> = if tls.is_empty() { None } else { Some(&mut tls) };
         let result = session::run_with(&mut session, &ends, &signals, &mut reap, aux);
         let [lr, rl] = session.stats();
-        log.emit(Event::new(
-            format!(
-                "Closed {} <-> {} ({lr} bytes left to right, {rl} bytes right to left)",
-                l.label, r.label
-            ),
-            Record::Relayed {
-                left: &l.label,
-                right: &r.label,
-                bytes_left_to_right: lr,
-                bytes_right_to_left: rl,
-                error: None,
-            },
-        ));
+        if let Some(e) = args.voice.closed(&l.label, &r.label, lr, rl) {
+            log.emit(e);
+        }
         if let Some(p) = &shape.pcap {
             p.close(matches!(&result, Err(SessionError::Io { err, .. })
                 if err.kind() == std::io::ErrorKind::ConnectionReset));
@@ -247,60 +237,31 @@ fn open_side(
     log: &Log,
     args: &PairArgs,
 ) -> Result<Opened> {
+    let voice = args.voice;
     if !ep.kind.is_listen() {
         let mut o = open::open(ep, ctx, other)?;
-        let peer = Peer {
-            side: Some(side),
-            endpoint: Some(&ep.text),
-            peer: &o.label,
-            ..Peer::default()
-        };
-        let (record, text) = match &ep.kind {
-            Kind::Exec { .. } => (Record::Started(peer), format!("Started {}", o.label)),
-            Kind::Pty => (Record::Pty(peer), format!("PTY is {}", o.label)),
-            Kind::Tcp(_)
-            | Kind::Udp(_)
-            | Kind::Unix { .. }
-            | Kind::Tls(_)
-            | Kind::Proxy(_)
-            | Kind::Vsock { .. } => (Record::Connected(peer), format!("Connected to {}", o.label)),
-            _ => (Record::Opened(peer), format!("Opened {}", o.label)),
-        };
-        log.emit(Event::new(text, record));
+        if let Some(e) = voice.opened(&ep.kind, side, &ep.text, &o.label) {
+            log.emit(e);
+        }
         tls_established(&mut o, log);
         return Ok(o);
     }
     let listener = open::bind(ep, ctx)?;
-    tls_certificate(&listener, log);
-    log.emit(Event::new(
-        format!("Listening on {}", listener.local),
-        Record::Listening {
-            side: Some(side),
-            addr: &listener.local,
-        },
-    ));
+    if voice.certificate_first() {
+        tls_certificate(&listener, log);
+    }
+    log.emit(voice.listening(side, &listener.local));
+    if !voice.certificate_first() {
+        tls_certificate(&listener, log);
+    }
     if let Some(path) = &args.ready_file {
         super::listen::write_ready_file(path, &listener.local)
             .with_context(|| format!("cannot write ready file {}", path.display()))?;
     }
     let mut o = listener.accept_one(ctx, &|ip| access.permits(ip), &mut |peer| {
-        log.emit(Event::new(
-            format!("Refused {peer}: not allowed by --allow/--deny"),
-            Record::Refused {
-                side: Some(side),
-                peer,
-                reason: None,
-            },
-        ))
+        log.emit(voice.refused(side, peer))
     })?;
-    log.emit(Event::new(
-        format!("Connected by {}", o.label),
-        Record::Connected(Peer {
-            side: Some(side),
-            peer: &o.label,
-            ..Peer::default()
-        }),
-    ));
+    log.emit(voice.accepted(side, &o.label));
     tls_established(&mut o, log);
     Ok(o)
 }

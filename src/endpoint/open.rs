@@ -631,9 +631,9 @@ pub struct StreamRight<'a> {
     ctx: &'a Ctx<'a>,
     tcp: Option<(Vec<SocketAddr>, SockOpts)>,
     tls: Option<crate::tls::config::Client>,
-    /// A proxied RIGHT (the proxy's addresses are `tcp`'s): its name and the dialogue each
-    /// client gets a copy of (made once, so `--proxy-dns local` resolves once).
-    via: Option<Tunnel>,
+    /// A proxied RIGHT (the proxy's addresses are `tcp`'s): the tunnel each client gets a
+    /// copy of (made once, so `--proxy-dns local` resolves once; boxed, as `tcp:` has none).
+    via: Option<Box<Tunnel>>,
 }
 
 impl<'a> StreamRight<'a> {
@@ -659,12 +659,12 @@ impl<'a> StreamRight<'a> {
         };
         // A bad target (or one --proxy-dns local cannot resolve) fails before any client.
         let via = match via {
-            Some(v) => Some(Tunnel {
+            Some(v) => Some(Box::new(Tunnel {
                 dialogue: v.dialogue(&ctx.proxy, family, ctx.numeric)?,
                 name: format!("{} via {}", v.target, v.protocol.name()),
                 kind: v.protocol.name(),
                 target: v.target.to_string(),
-            }),
+            })),
             None => None,
         };
         Ok(StreamRight {
@@ -685,7 +685,7 @@ impl Upstream for StreamRight<'_> {
         let Some((addrs, opts)) = &self.tcp else {
             return open(self.ep, self.ctx, client).map(Start::Open);
         };
-        let tunnel = self.via.clone();
+        let tunnel = self.via.as_deref().cloned();
         let mut last = None;
         for (i, target) in addrs.iter().enumerate() {
             match sock::begin_connect(target, opts) {

@@ -145,6 +145,12 @@ impl<'a> Event<'a> {
             record,
         }
     }
+
+    /// The `--json` rendering, for tests of the events' builders.
+    #[cfg(test)]
+    pub fn record_line(&self) -> String {
+        crate::json::line(&self.record)
+    }
 }
 
 impl Log {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
 
+use crate::ensure;
 use crate::util::*;
 
 /// The certificates of one test, as PEM files in a temporary directory.
@@ -317,6 +318,107 @@ fn listen_tls_serves_s_client_ncat_socat_and_python() {
             "{tool}: {o}"
         );
         peer.kill_and_collect();
+    }
+}
+
+/// `listen --tls` and `connect --tls` for one session run through pair's engine, yet print
+/// their own `-v` lines (and records), as without TLS, plus the handshake's.
+#[test]
+fn single_listen_and_connect_tls_speak_as_listen_and_connect() {
+    if !have(&["python3"]) {
+        return;
+    }
+    let certs = Certs::new();
+    let ca = certs.s("ca.pem");
+    let (cert, key) = (certs.s("localhost.pem"), certs.s("localhost.key"));
+    for json in [false, true] {
+        // listen: a Python ssl client sends 5 bytes and gets our 14.
+        let mut args = vec!["-v", "--tls", "--tls-cert", &cert, "--tls-key", &key];
+        if json {
+            args.push("--json");
+        }
+        args.extend(["127.0.0.1", "0"]);
+        let (mut l, addr) = spawn_listen_with(&args, |c| {
+            c.stdin(Stdio::piped());
+        });
+        l.write_stdin(b"from-listener\n");
+        l.close_stdin();
+        let client = "import socket,ssl,sys\n\
+             c=ssl.create_default_context(cafile=sys.argv[1])\n\
+             t=c.wrap_socket(socket.create_connection(('127.0.0.1',int(sys.argv[2]))),server_hostname='localhost')\n\
+             t.sendall(b'ping\\n'); got=b''\n\
+             while True:\n    d=t.recv(100)\n    if not d: break\n    got+=d\n\
+             sys.stdout.buffer.write(got); t.unwrap()";
+        let o = run_within(
+            &mut python(client, &[&ca, &addr.port().to_string()]),
+            None,
+            WAIT,
+        );
+        o.expect_code(0).expect_stdout(b"from-listener\n");
+        let o = l.finish_within(WAIT);
+        o.expect_code(0).expect_stdout(b"ping\n");
+        let err = o.stderr_str();
+        let lines: Vec<&str> = err.lines().collect();
+        let want: [(&str, &str); 4] = if json {
+            [
+                (r#"{"event":"listening","addr":""#, "\"}"),
+                (
+                    r#"{"event":"connected","direction":"in","peer":"127.0.0.1:"#,
+                    "\"}",
+                ),
+                (r#"{"event":"tls","peer":"127.0.0.1:"#, "\"}"),
+                (
+                    r#"{"event":"closed","peer":"127.0.0.1:"#,
+                    r#""bytes_in":5,"bytes_out":14}"#,
+                ),
+            ]
+        } else {
+            [
+                ("Listening on 127.0.0.1:", ""),
+                ("Connected by 127.0.0.1:", ""),
+                ("TLS with 127.0.0.1:", ", peer certificate none"),
+                ("Closed 127.0.0.1:", " (in 5 bytes, out 14 bytes)"),
+            ]
+        };
+        ensure!(o, lines.len() == want.len(), "{} lines", lines.len());
+        for (line, (head, tail)) in lines.iter().zip(want) {
+            ensure!(o, line.starts_with(head) && line.ends_with(tail), "{line}");
+        }
+        ensure!(
+            o,
+            lines[0].contains(&addr.port().to_string()),
+            "{}",
+            lines[0]
+        );
+
+        // connect: a Python ssl server sends 1000 bytes.
+        let (mut srv, port) = py_server(&certs, &["send", "1000"]);
+        let mut c = sockcli();
+        c.args(["connect", "-v", "--tls", "--tls-ca", &ca]);
+        if json {
+            c.arg("--json");
+        }
+        c.args(["localhost", &port.to_string()]);
+        let o = run_within(&mut c, Some(b""), WAIT);
+        o.expect_code(0).expect_stdout(&pattern(1000));
+        let err = o.stderr_str();
+        let lines: Vec<&str> = err.lines().collect();
+        let peer = format!("127.0.0.1:{port}");
+        let want = if json {
+            [
+                format!(r#"{{"event":"connected","direction":"out","peer":"{peer}"}}"#),
+                format!(r#"{{"event":"tls","peer":"{peer}","tls_version":"TLSv1.3""#),
+            ]
+        } else {
+            [
+                format!("Connected to {peer}"),
+                format!("TLS with {peer}: TLSv1.3, "),
+            ]
+        };
+        ensure!(o, lines.len() == 2, "{} lines", lines.len());
+        ensure!(o, lines[0] == want[0], "{}", lines[0]);
+        ensure!(o, lines[1].starts_with(&want[1]), "{}", lines[1]);
+        srv.kill_and_collect();
     }
 }
 
