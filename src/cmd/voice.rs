@@ -187,6 +187,23 @@ mod tests {
             r#"{"event":"closed","peer":"1.2.3.4:9","bytes_in":3,"bytes_out":4}"#
         );
         assert_eq!(json(c.closed("stdio", "1.2.3.4:1", 3, 4)), None);
+        // pair's own words keep the side.
+        assert_eq!(
+            p.listening("left", "[::]:5").record_line(),
+            r#"{"event":"listening","side":"left","addr":"[::]:5"}"#
+        );
+        assert_eq!(
+            p.accepted("left", "1.2.3.4:9").record_line(),
+            r#"{"event":"connected","side":"left","peer":"1.2.3.4:9"}"#
+        );
+        assert_eq!(
+            json(p.closed("a", "b", 1, 2)).unwrap(),
+            r#"{"event":"closed","left":"a","right":"b","bytes_left_to_right":1,"bytes_right_to_left":2}"#
+        );
+        assert_eq!(
+            p.refused("left", "1.2.3.4:9").record_line(),
+            r#"{"event":"refused","side":"left","peer":"1.2.3.4:9"}"#
+        );
         assert_eq!(
             l.refused("left", "1.2.3.4:9").record_line(),
             r#"{"event":"refused","peer":"1.2.3.4:9","reason":"not allowed by --allow/--deny"}"#
