@@ -86,6 +86,13 @@ pub fn connect_endpoint(args: &ConnectArgs) -> Result<Option<String>> {
             None => Ok(None),
         };
     }
+    // Until TLS rides on a proxied end, --proxy must not be dropped silently (that would
+    // connect straight to HOST).
+    if args.proxy.proxy.is_some() {
+        return Err(usage(
+            "--proxy cannot be used with TLS yet (TLS through a proxy is not supported)",
+        ));
+    }
     if let Some(flag) = [
         (net.udp, "-u"),
         (net.unix.is_some(), "-U"),

@@ -807,6 +807,21 @@ fn bad_tls_input_is_one_line_and_exit_2() {
             vec!["listen", "--tls", "-u", "0"],
             "-u cannot be used with TLS",
         ),
+        (
+            vec![
+                "connect",
+                "--tls",
+                "--proxy",
+                "127.0.0.1:1",
+                "localhost",
+                "1",
+            ],
+            "--proxy cannot be used with TLS yet",
+        ),
+        (
+            vec!["connect", "--proxy", "127.0.0.1:1", "tls:localhost:1"],
+            "--proxy cannot be used with TLS yet",
+        ),
     ] {
         let o = run_within(sockcli().args(&args), None, WAIT);
         o.expect_code(2);
