@@ -182,6 +182,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         deadline: connect_deadline,
         signals: &signals,
         proxy: super::proxy::settings(&args.proxy.common)?,
+        tls_link: false,
     };
     let (sock, peer, datagram) = match &target {
         Target::Inet(p, hp) => {
