@@ -186,6 +186,7 @@ pub fn run(args: &ConnectArgs) -> Result<Code> {
         deadline: connect_deadline,
         signals: &signals,
         proxy: super::proxy::settings(&args.proxy.common, event_log(&args.net, args.json))?,
+        tls_link: false,
     };
     let (sock, peer, datagram) = match &target {
         Target::Inet(p, hp) => {

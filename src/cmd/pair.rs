@@ -56,6 +56,7 @@ pub fn run(args: &PairArgs) -> Result<Code> {
             .min(),
         signals: &signals,
         proxy: super::proxy::settings(&args.proxy, log)?,
+        tls_link: tls_link_ok(args, &left, &right, &shape),
     };
     let session_deadline = nonzero(s.timeout).map(|d| start + d);
     let rules = Rules {
@@ -91,10 +92,15 @@ pub fn run(args: &PairArgs) -> Result<Code> {
     }
     hello(&l, &right, &r);
     hello(&r, &left, &l);
-    let dirs = [
+    let mut dirs = [
         flow(&l, &r, !s.recv_only, &shape, Dir::Sent)?,
         flow(&r, &l, !s.send_only, &shape, Dir::Received)?,
     ];
+    if rules.eof == EofMode::Keep
+        && let Some(f) = dirs[0].as_mut()
+    {
+        f.keep_tls_open_at_eof();
+    }
     let (mut lchild, mut rchild) = (l.child.take(), r.child.take());
     // TLS ends: their pumps run on the session's reactor.
     let mut tls = crate::tls::hub::Hub::new(log, false);
@@ -122,6 +128,9 @@ pub fn run(args: &PairArgs) -> Result<Code> {
         }
         result
     };
+    // A TLS end whose records the session handled: our close_notify (if not sent yet) and
+    // what is sealed go out; its failure is the reason the session ended.
+    let result = finish_links(&[&l, &r], result, &signals);
     // Our ends close before the children are waited for: a child reading its stdin sees EOF.
     let children = [("left", &left, lchild), ("right", &right, rchild)];
     drop((l, r));
@@ -280,19 +289,65 @@ pub(crate) fn tls_certificate(listener: &open::Listener, log: &Log) {
 
 /// `-v`: the handshake an opened TLS end went through.
 fn tls_established(o: &mut Opened, log: &Log) {
+    if let Some(link) = &o.link {
+        let link = link.borrow();
+        emit_tls(&o.label, link.summary(), log);
+        return;
+    }
     let Some(pump) = o.tls.as_mut() else { return };
     if let Some(s) = pump.take_established() {
-        log.emit(Event::new(
-            format!("TLS with {}: {s}", o.label),
-            Record::Tls {
-                peer: &o.label,
-                tls_version: &s.version,
-                tls_cipher: &s.cipher,
-                tls_alpn: s.alpn.as_deref(),
-                tls_peer_subject: s.peer_subject.as_deref(),
-            },
-        ));
+        emit_tls(&o.label, &s, log);
     }
+}
+
+fn emit_tls(peer: &str, s: &crate::tls::Summary, log: &Log) {
+    log.emit(Event::new(
+        format!("TLS with {peer}: {s}"),
+        Record::Tls {
+            peer,
+            tls_version: &s.version,
+            tls_cipher: &s.cipher,
+            tls_alpn: s.alpn.as_deref(),
+            tls_peer_subject: s.peer_subject.as_deref(),
+        },
+    ));
+}
+
+/// Whether a TLS end's records can be handled by the session itself ([`crate::tls::link`]):
+/// one session, one TLS end, a stream on the other side, nothing watching the bytes. Otherwise
+/// a pump behind a socketpair does it.
+fn tls_link_ok(
+    args: &PairArgs,
+    left: &Endpoint,
+    right: &Endpoint,
+    shape: &crate::event::shape::Shape,
+) -> bool {
+    let tls = |e: &Endpoint| matches!(e.kind, Kind::Tls(_) | Kind::TlsListen(_));
+    let stream = |e: &Endpoint| match &e.kind {
+        Kind::Udp(_) | Kind::UdpListen(_) | Kind::Can(_) | Kind::Fd(_) => false,
+        Kind::Unix { dgram, .. } | Kind::UnixListen { dgram, .. } => !dgram,
+        _ => true,
+    };
+    !args.keep_open && !shape.watched() && tls(left) != tls(right) && stream(left) && stream(right)
+}
+
+/// After the session: each linked TLS end sends its close_notify and what it holds (at most
+/// 2 s). A session that failed on a TLS end fails with that end's own words.
+fn finish_links(
+    ends: &[&Opened],
+    result: Result<(), SessionError>,
+    signals: &Signals,
+) -> Result<(), SessionError> {
+    let until = Instant::now() + std::time::Duration::from_secs(2);
+    for (i, o) in ends.iter().enumerate() {
+        if let (Some(link), Io::Socket(tcp)) = (&o.link, &o.io) {
+            let broken = matches!(&result, Err(SessionError::Io { end, .. }) if *end == i);
+            if !broken {
+                link.borrow_mut().finish(tcp, until, signals);
+            }
+        }
+    }
+    result
 }
 
 // --- end TLS ---
@@ -316,6 +371,14 @@ fn session_result(
     right: &Endpoint,
 ) -> Result<()> {
     let name = |end: usize| if end == 0 { left } else { right };
+    // A TLS end's own failure (an alert, a truncated stream) says everything itself.
+    let result = match result {
+        Err(SessionError::Io { end, write, err }) => match crate::tls::link::LinkError::take(err) {
+            Ok(e) => return Err(e),
+            Err(err) => Err(SessionError::Io { end, write, err }),
+        },
+        other => other,
+    };
     match result {
         Ok(()) => Ok(()),
         Err(SessionError::Timeout(t)) => Err(t.into()),

@@ -35,6 +35,9 @@ pub struct Ctx<'a> {
     pub signals: &'a Signals,
     /// Credentials and DNS mode for proxied endpoints.
     pub proxy: super::proxy::Settings,
+    /// A TLS end's records are sealed and opened by the session itself ([`crate::tls::link`])
+    /// rather than by a pump behind a socketpair: one session, nothing watching the bytes.
+    pub tls_link: bool,
 }
 
 /// A bound listening endpoint (`tcp-listen:`, `udp-listen:`, `unix-listen:`).
@@ -230,6 +233,16 @@ impl Listener {
             let label = addr::display(&peer);
             if let Some(tls) = &self.tls {
                 // One client: its handshake may wait here (nothing else runs yet).
+                if ctx.tls_link {
+                    let link = crate::tls::link::Link::server(
+                        tls,
+                        &client,
+                        label.clone(),
+                        ctx.deadline,
+                        ctx.signals,
+                    )?;
+                    return Ok(linked(client, link, label, addrs));
+                }
                 let (pump, plain) = crate::tls::pump::Pump::server(tls, client, label.clone())?;
                 return tls_opened(pump, plain, label, addrs, ctx);
             }
@@ -374,6 +387,16 @@ pub fn open(ep: &Endpoint, ctx: &Ctx<'_>, other: Addrs) -> Result<Opened> {
                 peer: Some(peer),
             };
             let label = addr::display_inet(peer);
+            if ctx.tls_link {
+                let link = crate::tls::link::Link::client(
+                    &client,
+                    &sock,
+                    label.clone(),
+                    ctx.deadline,
+                    ctx.signals,
+                )?;
+                return Ok(linked(sock, link, label, addrs));
+            }
             let (pump, plain) = crate::tls::pump::Pump::client(&client, sock, label.clone())?;
             tls_opened(pump, plain, label, addrs, ctx)
         }
@@ -457,6 +480,13 @@ fn tls_opened(
     let mut o = Opened::new(Io::Socket(plain), false, label, addrs);
     o.tls = Some(Box::new(pump));
     Ok(o)
+}
+
+/// One TLS session end whose records the session handles: the TCP socket itself.
+fn linked(tcp: Socket, link: crate::tls::link::Link, label: String, addrs: Addrs) -> Opened {
+    let mut o = Opened::new(Io::Socket(tcp), false, label, addrs);
+    o.link = Some(std::rc::Rc::new(std::cell::RefCell::new(link)));
+    o
 }
 
 // --- end TLS ---

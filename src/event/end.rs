@@ -2,11 +2,13 @@
 //! called in logs, the addresses of its connection, its child, and what must be cleaned up
 //! when it goes. `endpoint::open` makes them; sessions and the `pair -k` engine use them.
 
+use std::cell::RefCell;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::Child;
+use std::rc::Rc;
 
 use socket2::Socket;
 
@@ -14,6 +16,7 @@ use super::can_codec::CanLink;
 use super::session::End;
 use super::stdio::NonBlocking;
 use crate::sock::UnixPathGuard;
+use crate::tls::link::Link;
 
 /// The addresses of the connection on the other end, exported to `exec:` children as
 /// `SOCKCLI_PEER_ADDR/PORT` and `SOCKCLI_LOCAL_ADDR/PORT` (as ncat and socat do).
@@ -57,6 +60,8 @@ pub struct Opened {
     /// A TLS end: the pump between the TCP socket and `io` (one end of a socketpair), for the
     /// loop to drive ([`crate::tls::hub::Hub`]).
     pub tls: Option<Box<crate::tls::pump::Pump>>,
+    /// A TLS end whose keys the session's flows use: `io` is then the TCP socket itself.
+    pub link: Option<Rc<RefCell<Link>>>,
     /// Things removed or closed when the end goes: a unix socket path, a pty link, the pty's
     /// slave (kept open so the master never sees a hang-up between two users of the port).
     _keep: Vec<Keep>,
@@ -87,6 +92,7 @@ impl Opened {
             is_child: false,
             can: None,
             tls: None,
+            link: None,
             _keep: Vec::new(),
         }
     }
@@ -103,6 +109,7 @@ impl Opened {
                 let mut e = End::socket(s.as_fd(), self.dgram);
                 e.reader_may_leave = self.is_child;
                 e.can = self.can;
+                e.tls = self.link.as_ref();
                 e
             }
             Io::Duplex(fd) => {

@@ -15,7 +15,9 @@
 //! A flow never blocks the loop: every call does at most [`MAX_OPS`] operations and then says
 //! which fd it waits for ([`Flow::interest`]).
 
+use std::cell::RefCell;
 use std::os::fd::{BorrowedFd, OwnedFd};
+use std::rc::Rc;
 
 use rustix::io::Errno;
 use rustix::net::RecvFlags;
@@ -25,6 +27,7 @@ use super::shaper::Shaper;
 use super::stdio::Kind;
 use super::step::fail;
 pub use super::step::{FlowError, MAX_DATAGRAM, Side};
+use crate::tls::link::{Blocked, Failed, Link};
 
 /// Operations per `pump` call, so one busy direction cannot starve the other.
 const MAX_OPS: usize = 64;
@@ -52,6 +55,16 @@ enum Mode {
     Sendfile,
     Discard,
     Shaped(Box<Shaper>),
+    /// The source is a TLS end: records read from its TCP socket are opened in place and
+    /// their plaintext written out from there ([`crate::tls::link`]).
+    TlsIn(Rc<RefCell<Link>>),
+    /// The sink is a TLS end: plaintext is read straight into records sealed in place.
+    /// `close_at_eof`: the source's EOF sends close_notify (not with `--eof keep`).
+    TlsOut {
+        link: Rc<RefCell<Link>>,
+        close_at_eof: bool,
+        src_eof: bool,
+    },
 }
 
 pub struct Flow {
@@ -104,6 +117,36 @@ impl Flow {
         Flow::with_mode(mode, src, dst, src_dgram, dst_dgram)
     }
 
+    /// Plaintext out of a TLS end (`src` is its TCP socket) into `dst`.
+    pub fn tls_in(link: Rc<RefCell<Link>>, dst: Kind) -> Flow {
+        // What came with the handshake is processed once the sink can take it, without
+        // waiting for TCP to have more.
+        let pending = link.borrow().rx_pending();
+        let mut f = Flow::with_mode(Mode::TlsIn(link), Kind::Socket, dst, false, false);
+        if pending {
+            f.wait = Wait::Dst;
+        }
+        f
+    }
+
+    /// Plaintext from `src` into a TLS end (`dst` is its TCP socket).
+    pub fn tls_out(link: Rc<RefCell<Link>>, src: Kind) -> Flow {
+        let mode = Mode::TlsOut {
+            link,
+            close_at_eof: true,
+            src_eof: false,
+        };
+        Flow::with_mode(mode, src, Kind::Socket, false, false)
+    }
+
+    /// `--eof keep`: the source's EOF does not close the TLS stream (the end of the session
+    /// does).
+    pub fn keep_tls_open_at_eof(&mut self) {
+        if let Mode::TlsOut { close_at_eof, .. } = &mut self.mode {
+            *close_at_eof = false;
+        }
+    }
+
     fn with_mode(mode: Mode, src: Kind, dst: Kind, src_dgram: bool, dst_dgram: bool) -> Flow {
         Flow {
             mode,
@@ -140,6 +183,8 @@ impl Flow {
         let via = match &self.mode {
             Mode::SpliceVia { held, .. } => *held,
             Mode::Shaped(s) => s.held(),
+            Mode::TlsIn(link) => link.borrow().rx_held(),
+            Mode::TlsOut { link, .. } => link.borrow().tx_held(),
             _ => 0,
         };
         self.pending.len() - self.sent + via
@@ -152,6 +197,7 @@ impl Flow {
         }
         Some(match &self.mode {
             Mode::Splice | Mode::Sendfile | Mode::Discard => self.wait,
+            Mode::TlsIn(_) | Mode::TlsOut { .. } => self.wait,
             Mode::Shaped(s) if s.wants_dst() => Wait::Dst,
             Mode::Shaped(_) => Wait::Src,
             _ if self.held() > 0 => Wait::Dst,
@@ -168,6 +214,10 @@ impl Flow {
         scratch: &mut [u8],
     ) -> Result<u64, FlowError> {
         let before = self.bytes;
+        if matches!(self.mode, Mode::TlsIn(_) | Mode::TlsOut { .. }) {
+            self.step_tls(src, dst)?;
+            return Ok(self.bytes - before);
+        }
         for _ in 0..MAX_OPS {
             let more = match self.mode {
                 Mode::Copy => self.step_copy(src, dst, scratch)?,
@@ -183,6 +233,7 @@ impl Flow {
                     &mut self.eof,
                     &mut self.bytes,
                 )?,
+                Mode::TlsIn(_) | Mode::TlsOut { .. } => false,
             };
             if !more {
                 break;
@@ -246,6 +297,38 @@ impl Flow {
         // the read that would only say EAGAIN is skipped (one syscall less per message).
         // Datagrams say nothing about what is queued behind them.
         Ok(!self.one_op && (self.src_dgram || n == limit))
+    }
+
+    /// A TLS direction: the link does up to [`MAX_OPS`] syscalls and says what it waits for.
+    fn step_tls(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), FlowError> {
+        let res = match &mut self.mode {
+            Mode::TlsIn(link) => link.borrow_mut().recv(src, dst, MAX_OPS, &mut self.bytes),
+            Mode::TlsOut {
+                link,
+                close_at_eof,
+                src_eof,
+            } => link
+                .borrow_mut()
+                .send(src, dst, MAX_OPS, src_eof, *close_at_eof, &mut self.bytes),
+            _ => return Ok(()),
+        };
+        match res {
+            Ok(Blocked::Src) => self.wait = Wait::Src,
+            Ok(Blocked::Dst) => self.wait = Wait::Dst,
+            Ok(Blocked::Done) => self.eof = true,
+            Ok(Blocked::Budget) => {
+                self.wait = if self.held() > 0 {
+                    Wait::Dst
+                } else {
+                    Wait::Src
+                };
+            }
+            Err(Failed { write, err, .. }) => {
+                let side = if write { Side::Write } else { Side::Read };
+                return Err(FlowError { side, err });
+            }
+        }
+        Ok(())
     }
 
     fn step_splice(&mut self, src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<bool, FlowError> {

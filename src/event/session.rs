@@ -9,8 +9,10 @@
 //! `connect`/`listen`, the first endpoint in `pair`); a keyboard on end 0 does not keep a
 //! session open once the other side is done.
 
+use std::cell::RefCell;
 use std::io;
 use std::os::fd::BorrowedFd;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::can_codec::CanLink;
@@ -21,6 +23,7 @@ use super::reactor::{Interest, Reactor, Ready, Token, Watch};
 use super::signals::Signals;
 use super::stdio::Kind;
 use super::{Interrupted, Timeout};
+use crate::tls::link::Link;
 
 /// What to do when end 0 reaches EOF (`--eof`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,6 +73,8 @@ pub struct End<'a> {
     pub reader_may_leave: bool,
     /// A CAN socket (`can:IFACE`): frames cross to the other end through a CAN codec.
     pub can: Option<CanLink>,
+    /// A TLS end whose records the session's flows seal and open (the fd is its TCP socket).
+    pub tls: Option<&'a Rc<RefCell<Link>>>,
 }
 
 impl<'a> End<'a> {
@@ -84,6 +89,7 @@ impl<'a> End<'a> {
             keyboard: false,
             reader_may_leave: false,
             can: None,
+            tls: None,
         }
     }
 
@@ -102,6 +108,7 @@ impl<'a> End<'a> {
             keyboard: false,
             reader_may_leave: false,
             can: None,
+            tls: None,
         })
     }
 
@@ -117,6 +124,7 @@ impl<'a> End<'a> {
             keyboard: false,
             reader_may_leave: false,
             can: None,
+            tls: None,
         })
     }
 

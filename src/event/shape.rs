@@ -109,6 +109,12 @@ impl Shape {
     /// lacks that direction. A CAN end puts a CAN codec in the way (see `can_codec`).
     pub fn flow_between(&self, src: &End<'_>, dst: &End<'_>, dir: Dir) -> Option<Flow> {
         let (sk, dk) = (src.rd_kind()?, dst.wr_kind()?);
+        // A TLS end with its keys here (one session, nothing watched: see tls::link).
+        match (src.tls, dst.tls) {
+            (Some(link), None) => return Some(Flow::tls_in(link.clone(), dk)),
+            (None, Some(link)) => return Some(Flow::tls_out(link.clone(), sk)),
+            _ => {}
+        }
         let can_dir = match (src.can, dst.can) {
             (None, None) => None,
             (Some(_), None) if dst.dgram => Some(CanDir::ToDatagrams),

@@ -130,6 +130,8 @@ pub fn client(opts: &TlsOpts, host: &str) -> Result<Client> {
         }
     };
     config.alpn_protocols = alpn(opts);
+    // A one-session relay takes the keys over after the handshake (tls::link).
+    config.enable_secret_extraction = true;
     Ok(Client {
         config: Arc::new(config),
         name,
@@ -182,6 +184,8 @@ pub fn server(opts: &TlsOpts, names: &[String]) -> Result<Server> {
         .with_single_cert(certs, key)
         .map_err(|e| usage(format!("bad certificate or key: {e}")))?;
     config.alpn_protocols = alpn(opts);
+    // A one-session relay takes the keys over after the handshake (tls::link).
+    config.enable_secret_extraction = true;
     Ok(Server {
         config: Arc::new(config),
         generated,

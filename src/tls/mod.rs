@@ -14,7 +14,9 @@
 
 pub mod config;
 pub mod hub;
+pub mod link;
 pub mod pump;
+pub mod record;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -148,7 +150,7 @@ fn server_name(n: &rustls::pki_types::ServerName<'_>) -> String {
 }
 
 /// `BadCertificate` → `bad certificate`.
-fn alert_words(a: &rustls::AlertDescription) -> String {
+pub(crate) fn alert_words(a: &rustls::AlertDescription) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
     for c in format!("{a:?}").chars() {
@@ -180,6 +182,35 @@ impl fmt::Display for Summary {
             self.alpn.as_deref().unwrap_or("none"),
             self.peer_subject.as_deref().unwrap_or("none"),
         )
+    }
+}
+
+/// What was negotiated, once a handshake is done (the `-v` line, the JSON fields).
+pub fn summary_of(c: &rustls::CommonState) -> Summary {
+    let version = match c.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
+        Some(v) => format!("{v:?}"),
+        None => "TLS".to_string(),
+    };
+    let cipher = c
+        .negotiated_cipher_suite()
+        .map(|s| {
+            let name = format!("{:?}", s.suite());
+            name.strip_prefix("TLS_")
+                .map_or(name.clone(), |n| format!("TLS_{n}"))
+        })
+        .unwrap_or_default();
+    Summary {
+        version,
+        cipher,
+        alpn: c
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
+        peer_subject: c
+            .peer_certificates()
+            .and_then(|certs| certs.first())
+            .map(|c| config::subject(c).unwrap_or_else(|| "(unreadable subject)".into())),
     }
 }
 

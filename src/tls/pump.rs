@@ -132,32 +132,7 @@ impl Pump {
         if !self.established {
             return None;
         }
-        let c = &self.conn;
-        let version = match c.protocol_version() {
-            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
-            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
-            Some(v) => format!("{v:?}"),
-            None => "TLS".to_string(),
-        };
-        let cipher = c
-            .negotiated_cipher_suite()
-            .map(|s| {
-                let name = format!("{:?}", s.suite());
-                name.strip_prefix("TLS_")
-                    .map_or(name.clone(), |n| format!("TLS_{n}"))
-            })
-            .unwrap_or_default();
-        Some(Summary {
-            version,
-            cipher,
-            alpn: c
-                .alpn_protocol()
-                .map(|p| String::from_utf8_lossy(p).into_owned()),
-            peer_subject: c
-                .peer_certificates()
-                .and_then(|certs| certs.first())
-                .map(|c| config::subject(c).unwrap_or_else(|| "(unreadable subject)".into())),
-        })
+        Some(super::summary_of(&self.conn))
     }
 
     /// The handshake is done.
