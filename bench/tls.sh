@@ -14,7 +14,8 @@
 # stays put when other jobs share the machine's cores.
 #
 # Environment knobs: SIZE_MIB=1024 (4096 for the issue's 4 GiB), HS_SECS=5, REPS=3 (median),
-# PEERS="socat ncat openssl", SOCKCLI=path (default: cargo build --release).
+# PEERS="socat ncat openssl", SOCKCLI=path (default: cargo build --release), PARTS="bulk hs"
+# (only the handshakes: PARTS=hs).
 # Targets (issue 14): bulk ≥ 1.3× the fastest of socat/ncat; handshakes ≥ 3× ncat.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +28,7 @@ SIZE_MIB=${SIZE_MIB:-1024}
 HS_SECS=${HS_SECS:-5}
 REPS=${REPS:-3}
 PEERS=${PEERS:-socat ncat openssl}
+PARTS=${PARTS:-bulk hs}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockcli-tls.XXXXXX")
 if [[ -z ${SOCKCLI:-} ]]; then
@@ -82,6 +84,7 @@ bulk() {
     awk '{ printf "%s %.3f\n", $1, $2 + $3 }' <<<"$out"
 }
 
+bulk_part() {
 head -c $((SIZE_MIB << 20)) /dev/zero >"$TMP/data"
 mkfifo "$TMP/fifo"
 echo "== bulk: $SIZE_MIB MiB from a file, median of $REPS (MiB/s by wall time; MiB per CPU-second of both ends)"
@@ -110,6 +113,8 @@ if [[ -n ${MIBS[openssl]:-} ]]; then
     awk -v a="${MIBS[sockcli]}" -v b="${MIBS[openssl]}" \
         'BEGIN { printf "  sockcli / openssl s_client->s_server: %.2fx by wall time\n", a / b }'
 fi
+}
+[[ " $PARTS " == *" bulk "* ]] && bulk_part
 
 # handshakes TOOL: "RATE PER_CPU": full handshakes per wall second from two `openssl s_time
 # -new` clients at once, and per CPU-second of the server (from /proc/PID/stat: the clients'
@@ -142,6 +147,7 @@ handshakes() {
         'BEGIN { printf "%.0f %.0f\n", n / (us / 1e6), (ticks > 0 ? n / (ticks / hz) : 0) }'
 }
 
+[[ " $PARTS " == *" hs "* ]] || exit 0
 echo "== handshakes (two openssl s_time -new clients, $HS_SECS s), median of $REPS"
 declare -A HS HSC
 for tool in sockcli ncat; do

@@ -248,6 +248,11 @@ impl Server<'_> {
                 }
             }
             for &t in &fired {
+                if let Some(h) = self.tls.as_mut()
+                    && h.on_timer(&mut self.r, t)
+                {
+                    continue;
+                }
                 if t == ACCEPT_TIMER {
                     self.resume_accept()?;
                 } else {

@@ -748,6 +748,11 @@ impl Server<'_> {
     }
 
     fn timer_fired(&mut self, token: Token, now: Instant) -> Result<()> {
+        if let Some(h) = self.tls.as_mut()
+            && h.on_timer(&mut self.r, token)
+        {
+            return Ok(());
+        }
         if token == ACCEPT_TIMER {
             self.accept_paused = false;
             return Ok(());

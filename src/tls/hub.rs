@@ -14,11 +14,14 @@ use crate::event::reactor::{Reactor, Ready, Token, Watch};
 
 /// The first token of a hub: far above every loop's own (slots, children, timers).
 pub const BASE: Token = 1 << 50;
+/// The hub's one timer (see [`Hub::on_timer`]), just below its fd tokens.
+pub const TIMER: Token = BASE - 1;
 /// Scratch per loop: records read from TCP (one TLS record is at most 16 KiB; a large read
 /// means few syscalls), or plaintext read from the pair to encrypt.
 const SCRATCH: usize = 512 * 1024;
-/// A client that has not finished its handshake by then is dropped. Checked at most once a
-/// [`SWEEP`], when the hub is busy anyway: no timer per client.
+/// A client that has not finished its handshake by then is dropped, by the hub's one timer
+/// (no timer per client): armed for the oldest handshake, at most once a [`SWEEP`], so a
+/// stalled client goes between 10 and 11 s after it came, even if nothing else happens.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
 const SWEEP: Duration = Duration::from_secs(1);
 
@@ -37,7 +40,8 @@ pub struct Hub {
     /// Report failures on the log as they happen (many clients), or keep them (one session).
     log_failures: bool,
     failures: Vec<anyhow::Error>,
-    last_sweep: Instant,
+    /// When the hub's timer is due, if one is armed on the loop's reactor.
+    timer: Option<Instant>,
 }
 
 impl Hub {
@@ -49,7 +53,7 @@ impl Hub {
             log,
             log_failures,
             failures: Vec::new(),
-            last_sweep: Instant::now(),
+            timer: None,
         }
     }
 
@@ -70,17 +74,43 @@ impl Hub {
     pub fn add(&mut self, r: &mut Reactor, pump: Pump) {
         let slot = self.keep(pump);
         self.service(r, slot);
-        self.sweep(r);
+        if self.timer.is_none() {
+            self.arm(r, Instant::now());
+        }
     }
 
-    /// Drop the clients stuck in their handshake for [`HANDSHAKE_LIMIT`] (a client that sends
-    /// half a ClientHello and waits holds no one else up, but must not hold its fds forever).
-    fn sweep(&mut self, r: &mut Reactor) {
-        let now = Instant::now();
-        if now < self.last_sweep + SWEEP || !self.log_failures {
+    /// Arm the hub's timer for the oldest handshake still going (none: no timer), not before
+    /// `earliest`. Only many-client hubs (`log_failures`) limit handshakes; a one-session
+    /// caller has its own `-w`.
+    fn arm(&mut self, r: &mut Reactor, earliest: Instant) {
+        if !self.log_failures {
             return;
         }
-        self.last_sweep = now;
+        let oldest = self
+            .slots
+            .iter()
+            .flatten()
+            .filter(|e| !e.pump.established())
+            .map(|e| e.since)
+            .min();
+        self.timer = oldest.map(|since| (since + HANDSHAKE_LIMIT).max(earliest));
+        if let Some(at) = self.timer {
+            r.timer(at, TIMER);
+        }
+    }
+
+    /// A timer fired on the loop: whether it was the hub's ([`TIMER`]). Drops the clients stuck
+    /// in their handshake for [`HANDSHAKE_LIMIT`] (a client that sends half a ClientHello and
+    /// waits holds no one else up, but must not hold its fds forever), then re-arms.
+    pub fn on_timer(&mut self, r: &mut Reactor, token: Token) -> bool {
+        if token != TIMER {
+            return false;
+        }
+        let now = Instant::now();
+        // Not the armed one (left from a loop the hub was on before): nothing to do.
+        if self.timer.is_none_or(|at| now < at) {
+            return true;
+        }
         for slot in 0..self.slots.len() {
             let stuck = self.slots[slot]
                 .as_ref()
@@ -95,6 +125,8 @@ impl Hub {
                 self.log.emit(Event::new(line, Record::Error));
             }
         }
+        self.arm(r, now + SWEEP);
+        true
     }
 
     fn remove(&mut self, r: &mut Reactor, slot: usize) -> Entry {
@@ -123,7 +155,6 @@ impl Hub {
     /// A wake-up for one of [`Hub::owns`]'s tokens.
     pub fn on_ready(&mut self, r: &mut Reactor, e: Ready) {
         self.service(r, (e.token - BASE) / 2);
-        self.sweep(r);
     }
 
     fn service(&mut self, r: &mut Reactor, slot: usize) {
@@ -134,7 +165,10 @@ impl Hub {
             return;
         };
         entry.pump.step(&mut self.scratch);
-        if let Some(s) = entry.pump.take_established() {
+        // Nothing to say without -v: no summary is built.
+        if self.log.verbose
+            && let Some(s) = entry.pump.take_established()
+        {
             let p = &entry.pump.peer;
             self.log.emit(Event::new(
                 format!("TLS with {p}: {s}"),
@@ -149,13 +183,12 @@ impl Hub {
         }
         if entry.pump.finished() {
             let mut e = self.remove(r, slot);
-            if let Some(err) = e.pump.take_failure() {
-                if self.log_failures {
-                    let text = crate::exit::render(&err);
-                    self.log.emit(Event::new(text, Record::Error));
-                } else {
-                    self.failures.push(err);
-                }
+            if !self.log_failures {
+                self.failures.extend(e.pump.take_failure());
+            } else if self.log.verbose
+                && let Some(text) = e.pump.take_failure_line()
+            {
+                self.log.emit(Event::new(text, Record::Error));
             }
             return;
         }
@@ -181,6 +214,7 @@ impl Hub {
                 self.service(r, slot);
             }
         }
+        self.arm(r, Instant::now());
     }
 
     /// After the loop ended: let the pumps send what they hold and their close_notify, until

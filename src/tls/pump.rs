@@ -24,8 +24,10 @@ use crate::event::signals::Signals;
 
 /// Rounds per [`Pump::step`], so one busy connection cannot starve the others.
 const ROUNDS: usize = 16;
-/// SO_SNDBUF asked for our end of the socketpair (plaintext towards the session).
+/// SO_SNDBUF asked for our end of the socketpair (plaintext towards the session) once the
+/// client has moved [`BULK`] bytes that way.
 const PAIR_BUF: usize = 1 << 20;
+const BULK: usize = 1 << 20;
 /// Keep a plaintext buffer's memory only up to this once it is empty (idle clients hold none).
 const KEEP: usize = 64 * 1024;
 
@@ -46,6 +48,9 @@ pub struct Pump {
     /// Decrypted bytes waiting for the pair.
     out: Vec<u8>,
     out_pos: usize,
+    /// Plaintext written to the pair so far, until [`BULK`]; then its SO_SNDBUF is `grown`.
+    delivered: usize,
+    grown: bool,
     tcp_eof: bool,
     /// The peer's close_notify arrived.
     tls_eof: bool,
@@ -68,16 +73,9 @@ pub struct Pump {
 impl Pump {
     /// A pump for `conn` over `tcp` (non-blocking), and the socketpair end the session uses.
     pub fn new(conn: rustls::Connection, tcp: Socket, peer: String) -> io::Result<(Pump, Socket)> {
-        let (ours, theirs) = Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)?;
-        ours.set_nonblocking(true)?;
-        theirs.set_nonblocking(true)?;
-        // A unix stream socket's writer is bounded by its own SO_SNDBUF (the default, about
-        // 200 KiB, is less than one read from TCP): a larger one lets a whole read's plaintext
-        // go into the pair at once, so `out` stays empty and is not regrown (page faults).
-        // Only our end: the session's end keeps the default, so reads of plaintext to encrypt
-        // stay small enough not to churn malloc (measured slower with 1 MiB). Best effort
-        // (net.core.wmem_max caps it).
-        let _ = ours.set_send_buffer_size(PAIR_BUF);
+        // Non-blocking from the start: no fcntl pair per end.
+        let (ours, theirs) =
+            Socket::pair(Domain::UNIX, Type::STREAM.nonblocking().cloexec(), None)?;
         let mut conn = conn;
         // Memory is bounded by reading the pair only while no records wait (see `interest`).
         conn.set_buffer_limit(None);
@@ -88,6 +86,8 @@ impl Pump {
             peer,
             out: Vec::new(),
             out_pos: 0,
+            delivered: 0,
+            grown: false,
             tcp_eof: false,
             tls_eof: false,
             plain_wr_shut: false,
@@ -138,6 +138,24 @@ impl Pump {
     /// The handshake is done.
     pub fn established(&self) -> bool {
         self.established
+    }
+
+    /// The failure that stopped this pump as one log line, the text
+    /// `exit::render(take_failure())` would give, without making an `anyhow::Error` (which
+    /// captures a backtrace when RUST_BACKTRACE is set: once per client that leaves rudely).
+    pub fn take_failure_line(&mut self) -> Option<String> {
+        Some(match self.failure.take()? {
+            Failure::Tls(e) => e.to_string().replace('\n', " "),
+            Failure::Truncated => {
+                format!("TLS stream truncated: no close_notify from {}", self.peer)
+            }
+            Failure::Io(e, what) => format!(
+                "{what} {} failed: {}",
+                self.peer,
+                crate::exit::describe_io(&e)
+            )
+            .replace('\n', " "),
+        })
     }
 
     /// The failure that stopped this pump, as the error a command exits with.
@@ -254,6 +272,7 @@ impl Pump {
             match rustix::io::write(&self.plain, &self.out[self.out_pos..]) {
                 Ok(n) => {
                     self.out_pos += n;
+                    self.delivered += n;
                     moved = true;
                 }
                 Err(Errno::AGAIN) => break,
@@ -280,12 +299,28 @@ impl Pump {
         Ok(moved)
     }
 
+    /// A unix stream socket's writer is bounded by its own SO_SNDBUF (the default, about
+    /// 200 KiB, is less than one read from TCP): once the client moves bulk data, a larger one
+    /// lets a whole read's plaintext go into the pair at once, so `out` stays empty and is not
+    /// regrown (page faults). Not before: a client that sends little (most of `-k`'s, and
+    /// every handshake) keeps the default, which bounds the kernel memory a slow session can
+    /// leave queued, and costs no setsockopt. Only our end: the session's end keeps the
+    /// default, so reads of plaintext to encrypt stay small enough not to churn malloc
+    /// (measured slower with 1 MiB). Best effort (net.core.wmem_max caps it).
+    fn grow_pair(&mut self) {
+        if !self.grown && self.delivered >= BULK {
+            self.grown = true;
+            let _ = self.plain.set_send_buffer_size(PAIR_BUF);
+        }
+    }
+
     /// TCP → rustls → the pair, one read into `scratch`, only while nothing decrypted waits
     /// for the pair.
     fn recv_tcp(&mut self, scratch: &mut [u8]) -> Result<bool, Failure> {
         if self.tcp_eof || self.tls_eof || !self.out.is_empty() || !self.conn.wants_read() {
             return Ok(false);
         }
+        self.grow_pair();
         let n = match rustix::io::read(&self.tcp, &mut *scratch) {
             Ok(n) => n,
             Err(Errno::AGAIN) => return Ok(false),
@@ -354,7 +389,10 @@ impl Pump {
             } else if self.out_pos == self.out.len() {
                 while sent < n {
                     match rustix::io::write(&self.plain, &chunk[sent..]) {
-                        Ok(k) => sent += k,
+                        Ok(k) => {
+                            sent += k;
+                            self.delivered += k;
+                        }
                         Err(Errno::AGAIN) => break,
                         Err(Errno::INTR) => {}
                         Err(Errno::PIPE | Errno::CONNRESET) => {

@@ -535,7 +535,7 @@ fn pattern(n: usize) -> Vec<u8> {
 }
 
 fn sha256_hex(data: &[u8]) -> String {
-    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -836,8 +836,24 @@ fn a_handshake_left_unfinished_is_dropped_after_ten_seconds() {
     let mut stalled = TcpStream::connect(addr).unwrap();
     use std::io::{Read, Write};
     stalled.write_all(&[0x16, 0x03, 0x01]).unwrap();
-    thread::sleep(Duration::from_millis(10_500));
-    // The next client's arrival runs the sweep; the stalled one is closed.
+    let t0 = Instant::now();
+    // Nothing else happens on the server: its own timer drops the client, on time.
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    assert!(matches!(stalled.read(&mut buf), Ok(0) | Err(_)));
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(9_800) && took < Duration::from_millis(11_500),
+        "dropped after {took:?}, not 10-11 s"
+    );
+    assert!(
+        l.wait_stderr_contains(b"failed: not done within 10 s", WAIT),
+        "{}",
+        l.snapshot()
+    );
+    // The server goes on serving.
     let o = run_within(
         sockcli().args([
             "connect",
@@ -850,16 +866,46 @@ fn a_handshake_left_unfinished_is_dropped_after_ten_seconds() {
         WAIT,
     );
     o.expect_code(0).expect_stdout(b"later\n");
-    stalled
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut buf = [0u8; 64];
-    assert!(matches!(stalled.read(&mut buf), Ok(0) | Err(_)));
+    l.kill_and_collect();
+}
+
+/// Resumption works: a session saved from one connection is resumed by the next (TLS 1.3
+/// tickets, sealed by the server rather than kept in a cache).
+#[test]
+fn listen_keep_open_tls_resumes_sessions() {
+    if !have(&["openssl"]) {
+        return;
+    }
+    let (mut l, addr) = spawn_listen(&["-k", "--tls", "--echo", "127.0.0.1", "0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let sess = dir.path().join("sess.pem");
+    let connect = format!("127.0.0.1:{}", addr.port());
+    // s_client writes the session when the server's ticket arrives (before the echo).
+    let s_client = |io: &str| {
+        let mut r = Running::spawn_as_is(
+            Command::new("openssl")
+                .args(["s_client", "-connect", &connect, "-ign_eof", io])
+                .arg(&sess)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        );
+        r.write_stdin(b"hello-tls\n");
+        assert!(
+            r.wait_stdout_contains(b"\nhello-tls\n", WAIT),
+            "{}",
+            r.snapshot()
+        );
+        String::from_utf8_lossy(&r.kill_and_collect().stdout).into_owned()
+    };
+    let first = s_client("-sess_out");
+    assert!(first.contains("New, TLSv1.3"), "{first}");
     assert!(
-        l.wait_stderr_contains(b"failed: not done within 10 s", WAIT),
-        "{}",
-        l.snapshot()
+        std::fs::metadata(&sess).is_ok_and(|m| m.len() > 0),
+        "{first}"
     );
+    let second = s_client("-sess_in");
+    assert!(second.contains("Reused, TLSv1.3"), "{second}");
     l.kill_and_collect();
 }
 
