@@ -85,34 +85,34 @@ bulk() {
 }
 
 bulk_part() {
-head -c $((SIZE_MIB << 20)) /dev/zero >"$TMP/data"
-mkfifo "$TMP/fifo"
-echo "== bulk: $SIZE_MIB MiB from a file, median of $REPS (MiB/s by wall time; MiB per CPU-second of both ends)"
-declare -A MIBS CPU
-for tool in sockcli $PEERS; do
-    command -v "${tool/sockcli/$SOCKCLI}" >/dev/null 2>&1 || { echo "  $tool: not installed, skipped"; continue; }
-    walls=() cpus=()
-    for _ in $(seq "$REPS"); do
-        read -r w c < <(bulk "$tool")
-        walls+=("$w") cpus+=("$c")
+    head -c $((SIZE_MIB << 20)) /dev/zero >"$TMP/data"
+    mkfifo "$TMP/fifo"
+    echo "== bulk: $SIZE_MIB MiB from a file, median of $REPS (MiB/s by wall time; MiB per CPU-second of both ends)"
+    declare -A MIBS CPU
+    for tool in sockcli $PEERS; do
+        command -v "${tool/sockcli/$SOCKCLI}" >/dev/null 2>&1 || { echo "  $tool: not installed, skipped"; continue; }
+        walls=() cpus=()
+        for _ in $(seq "$REPS"); do
+            read -r w c < <(bulk "$tool")
+            walls+=("$w") cpus+=("$c")
+        done
+        w=$(median "${walls[@]}") c=$(median "${cpus[@]}")
+        MIBS[$tool]=$(awk -v n="$SIZE_MIB" -v s="$w" 'BEGIN { printf "%.0f", n / s }')
+        CPU[$tool]=$(awk -v n="$SIZE_MIB" -v s="$c" 'BEGIN { printf "%.0f", n / s }')
+        echo "  $tool: ${MIBS[$tool]} MiB/s, ${CPU[$tool]} MiB/CPU-s (wall ${w}s, cpu ${c}s)"
     done
-    w=$(median "${walls[@]}") c=$(median "${cpus[@]}")
-    MIBS[$tool]=$(awk -v n="$SIZE_MIB" -v s="$w" 'BEGIN { printf "%.0f", n / s }')
-    CPU[$tool]=$(awk -v n="$SIZE_MIB" -v s="$c" 'BEGIN { printf "%.0f", n / s }')
-    echo "  $tool: ${MIBS[$tool]} MiB/s, ${CPU[$tool]} MiB/CPU-s (wall ${w}s, cpu ${c}s)"
-done
-best=0 best_tool=
-for tool in socat ncat; do
-    [[ -n ${MIBS[$tool]:-} ]] && ((MIBS[$tool] > best)) && best=${MIBS[$tool]} best_tool=$tool
-done
-if ((best > 0)); then
-    awk -v a="${MIBS[sockcli]}" -v b="$best" -v t="$best_tool" -v ca="${CPU[sockcli]}" -v cb="${CPU[$best_tool]}" \
-        'BEGIN { printf "  sockcli / fastest of socat,ncat (%s): %.2fx by wall time, %.2fx by CPU (target 1.3x)\n", t, a / b, ca / cb }'
-fi
-if [[ -n ${MIBS[openssl]:-} ]]; then
-    awk -v a="${MIBS[sockcli]}" -v b="${MIBS[openssl]}" \
-        'BEGIN { printf "  sockcli / openssl s_client->s_server: %.2fx by wall time\n", a / b }'
-fi
+    best=0 best_tool=
+    for tool in socat ncat; do
+        [[ -n ${MIBS[$tool]:-} ]] && ((MIBS[$tool] > best)) && best=${MIBS[$tool]} best_tool=$tool
+    done
+    if ((best > 0)); then
+        awk -v a="${MIBS[sockcli]}" -v b="$best" -v t="$best_tool" -v ca="${CPU[sockcli]}" -v cb="${CPU[$best_tool]}" \
+            'BEGIN { printf "  sockcli / fastest of socat,ncat (%s): %.2fx by wall time, %.2fx by CPU (target 1.3x)\n", t, a / b, ca / cb }'
+    fi
+    if [[ -n ${MIBS[openssl]:-} ]]; then
+        awk -v a="${MIBS[sockcli]}" -v b="${MIBS[openssl]}" \
+            'BEGIN { printf "  sockcli / openssl s_client->s_server: %.2fx by wall time\n", a / b }'
+    fi
 }
 [[ " $PARTS " == *" bulk "* ]] && bulk_part
 
@@ -149,16 +149,23 @@ handshakes() {
 
 [[ " $PARTS " == *" hs "* ]] || exit 0
 echo "== handshakes (two openssl s_time -new clients, $HS_SECS s), median of $REPS"
-declare -A HS HSC
+# The tools take turns (sockcli, ncat, sockcli, ...), so a change in the load of the shared
+# machine falls on both alike.
+declare -A HS HSC RATES PERCPU
+HS_TOOLS=()
 for tool in sockcli ncat; do
-    command -v "${tool/sockcli/$SOCKCLI}" >/dev/null 2>&1 || continue
-    rates=() percpu=()
-    for _ in $(seq "$REPS"); do
+    command -v "${tool/sockcli/$SOCKCLI}" >/dev/null 2>&1 && HS_TOOLS+=("$tool")
+done
+for _ in $(seq "$REPS"); do
+    for tool in "${HS_TOOLS[@]}"; do
         read -r a b < <(handshakes "$tool")
-        rates+=("$a") percpu+=("$b")
+        RATES[$tool]+=" $a" PERCPU[$tool]+=" $b"
     done
-    HS[$tool]=$(median "${rates[@]}") HSC[$tool]=$(median "${percpu[@]}")
-    echo "  $tool: ${HS[$tool]} handshakes/s, ${HSC[$tool]} per server CPU-second"
+done
+for tool in "${HS_TOOLS[@]}"; do
+    # shellcheck disable=SC2086 # the lists are words
+    HS[$tool]=$(median ${RATES[$tool]}) HSC[$tool]=$(median ${PERCPU[$tool]})
+    echo "  $tool: ${HS[$tool]} handshakes/s, ${HSC[$tool]} per server CPU-second (runs:${PERCPU[$tool]})"
 done
 if [[ -n ${HS[ncat]:-} ]]; then
     awk -v a="${HS[sockcli]}" -v b="${HS[ncat]}" -v ca="${HSC[sockcli]}" -v cb="${HSC[ncat]}" \

@@ -830,29 +830,60 @@ fn bad_tls_input_is_one_line_and_exit_2() {
     }
 }
 
+/// A client that sends 3 bytes of a ClientHello and waits, on a server where nothing else
+/// happens: how long until the server closes it.
+fn stalled_client_dropped_after(port: u16) -> thread::JoinHandle<Duration> {
+    let mut stalled = TcpStream::connect(v4(port)).unwrap();
+    thread::spawn(move || {
+        use std::io::{Read, Write};
+        stalled.write_all(&[0x16, 0x03, 0x01]).unwrap();
+        let t0 = Instant::now();
+        stalled
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .unwrap();
+        let mut buf = [0u8; 64];
+        assert!(matches!(stalled.read(&mut buf), Ok(0) | Err(_)));
+        t0.elapsed()
+    })
+}
+
 #[test]
 fn a_handshake_left_unfinished_is_dropped_after_ten_seconds() {
+    // `listen -k --tls` and `pair -k tls-listen:` (two loops, one hub timer each), at once.
     let (mut l, addr) = spawn_listen(&["-v", "-k", "--tls", "--echo", "127.0.0.1", "0"]);
-    let mut stalled = TcpStream::connect(addr).unwrap();
-    use std::io::{Read, Write};
-    stalled.write_all(&[0x16, 0x03, 0x01]).unwrap();
-    let t0 = Instant::now();
-    // Nothing else happens on the server: its own timer drops the client, on time.
-    stalled
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .unwrap();
-    let mut buf = [0u8; 64];
-    assert!(matches!(stalled.read(&mut buf), Ok(0) | Err(_)));
-    let took = t0.elapsed();
-    assert!(
-        took >= Duration::from_millis(9_800) && took < Duration::from_millis(11_500),
-        "dropped after {took:?}, not 10-11 s"
+    let (mut echo, echo_addr) = spawn_listen(&["-k", "--echo", "127.0.0.1", "0"]);
+    let pair_port = free_tcp_port(false);
+    let mut p = Running::spawn_as_is(
+        sockcli()
+            .args([
+                "pair",
+                "-v",
+                "-k",
+                &format!("tls-listen:127.0.0.1:{pair_port}"),
+                &format!("tcp:127.0.0.1:{}", echo_addr.port()),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
     );
-    assert!(
-        l.wait_stderr_contains(b"failed: not done within 10 s", WAIT),
-        "{}",
-        l.snapshot()
-    );
+    wait_port(pair_port);
+    let waits = [
+        stalled_client_dropped_after(addr.port()),
+        stalled_client_dropped_after(pair_port),
+    ];
+    for (w, who) in waits.into_iter().zip(["listen -k", "pair -k"]) {
+        let took = w.join().unwrap();
+        assert!(
+            took >= Duration::from_millis(9_800) && took < Duration::from_millis(11_500),
+            "{who}: dropped after {took:?}, not 10-11 s"
+        );
+    }
+    for r in [&mut l, &mut p] {
+        assert!(
+            r.wait_stderr_contains(b"failed: not done within 10 s", WAIT),
+            "{}",
+            r.snapshot()
+        );
+    }
     // The server goes on serving.
     let o = run_within(
         sockcli().args([
@@ -866,6 +897,8 @@ fn a_handshake_left_unfinished_is_dropped_after_ten_seconds() {
         WAIT,
     );
     o.expect_code(0).expect_stdout(b"later\n");
+    p.kill_and_collect();
+    echo.kill_and_collect();
     l.kill_and_collect();
 }
 
