@@ -491,3 +491,44 @@ impl io::Write for FdIo<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The log line made without anyhow is the line `exit::render` makes of the error.
+    #[test]
+    fn failure_lines_match_the_rendered_errors() {
+        let cfg = config::server(&super::super::TlsOpts::default(), &[]).unwrap();
+        let (tcp, _peer) = Socket::pair(Domain::UNIX, Type::STREAM, None).unwrap();
+        let (mut p, _plain) = Pump::server(&cfg, tcp, "127.0.0.1:9".into()).unwrap();
+        let failures = || {
+            [
+                Failure::Tls(TlsError {
+                    peer: "127.0.0.1:9".into(),
+                    reason: "peer sent alert: bad certificate".into(),
+                    established: false,
+                }),
+                Failure::Truncated,
+                Failure::Io(io::Error::from_raw_os_error(libc::ECONNRESET), "read from"),
+            ]
+        };
+        for (a, b) in failures().into_iter().zip(failures()) {
+            p.failure = Some(a);
+            let line = p.take_failure_line().unwrap();
+            p.failure = Some(b);
+            let err = p.take_failure().unwrap();
+            assert_eq!(line, crate::exit::render(&err));
+        }
+        assert_eq!(
+            {
+                p.failure = Some(Failure::Io(
+                    io::Error::from_raw_os_error(libc::ECONNRESET),
+                    "read from",
+                ));
+                p.take_failure_line().unwrap()
+            },
+            "read from 127.0.0.1:9 failed: connection reset by peer"
+        );
+    }
+}
