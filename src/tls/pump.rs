@@ -496,6 +496,58 @@ impl io::Write for FdIo<'_> {
 mod tests {
     use super::*;
 
+    /// A client pump and a server pump over a unix socketpair standing in for TCP: the
+    /// server's pair keeps its default send buffer through the handshake and small
+    /// transfers, and gets the large one once a client has moved [`BULK`] bytes.
+    #[test]
+    fn the_pair_buffer_grows_only_with_bulk_data() {
+        use std::os::fd::AsFd;
+        let opts = super::super::TlsOpts {
+            insecure: true,
+            ..Default::default()
+        };
+        let scfg = config::server(&super::super::TlsOpts::default(), &[]).unwrap();
+        let ccfg = config::client(&opts, "localhost").unwrap();
+        let (a, b) = Socket::pair(Domain::UNIX, Type::STREAM, None).unwrap();
+        a.set_nonblocking(true).unwrap();
+        b.set_nonblocking(true).unwrap();
+        let (mut c, c_plain) = Pump::client(&ccfg, a, "server".into()).unwrap();
+        let (mut s, s_plain) = Pump::server(&scfg, b, "client".into()).unwrap();
+        let mut scratch = vec![0u8; 64 * 1024];
+        let sndbuf = |p: &Pump| p.plain.send_buffer_size().unwrap();
+        let small = sndbuf(&s);
+        assert!(small < PAIR_BUF, "{small}");
+        let chunk = vec![7u8; 64 * 1024];
+        let (mut sent, mut got) = (0usize, 0usize);
+        let mut buf = vec![0u8; 256 * 1024];
+        for _ in 0..10_000 {
+            c.step(&mut scratch);
+            s.step(&mut scratch);
+            if c.established() && sent < 2 * BULK {
+                if let Ok(n) = rustix::io::write(c_plain.as_fd(), &chunk) {
+                    sent += n;
+                }
+            }
+            while let Ok(n) = rustix::io::read(s_plain.as_fd(), &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got += n;
+            }
+            if got < BULK / 2 {
+                assert_eq!(sndbuf(&s), small, "grown after {got} bytes");
+            }
+            if got == 2 * BULK {
+                break;
+            }
+        }
+        assert!(c.take_failure().is_none() && s.take_failure().is_none());
+        assert_eq!(got, 2 * BULK);
+        // Asked for PAIR_BUF; net.core.wmem_max may cap it (212,992 on a fresh Debian), but
+        // the kernel doubles what it grants, so it is more than the default either way.
+        assert!(sndbuf(&s) > small, "{} vs {small}", sndbuf(&s));
+    }
+
     /// The log line made without anyhow is the line `exit::render` makes of the error.
     #[test]
     fn failure_lines_match_the_rendered_errors() {
