@@ -523,10 +523,11 @@ mod tests {
         for _ in 0..10_000 {
             c.step(&mut scratch);
             s.step(&mut scratch);
-            if c.established() && sent < 2 * BULK {
-                if let Ok(n) = rustix::io::write(c_plain.as_fd(), &chunk) {
-                    sent += n;
-                }
+            if c.established()
+                && sent < 2 * BULK
+                && let Ok(n) = rustix::io::write(c_plain.as_fd(), &chunk)
+            {
+                sent += n;
             }
             while let Ok(n) = rustix::io::read(s_plain.as_fd(), &mut buf) {
                 if n == 0 {
