@@ -4,11 +4,11 @@
 //! (exit 2), named in one line.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
@@ -16,7 +16,12 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, S
 use super::{TlsOpts, hex};
 use crate::exit::Usage;
 
-pub use super::provider::provider;
+/// The one crypto provider (ring), built once.
+pub fn provider() -> Arc<CryptoProvider> {
+    static P: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    P.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
+}
 
 fn usage(msg: String) -> anyhow::Error {
     Usage(msg).into()
@@ -24,7 +29,7 @@ fn usage(msg: String) -> anyhow::Error {
 
 /// SHA-256 of a certificate (DER), what `pin=` compares.
 pub fn fingerprint(der: &[u8]) -> [u8; 32] {
-    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    let d = ring::digest::digest(&ring::digest::SHA256, der);
     let mut out = [0u8; 32];
     out.copy_from_slice(d.as_ref());
     out
@@ -185,7 +190,7 @@ pub fn server(opts: &TlsOpts, names: &[String]) -> Result<Server> {
     // servers do by default, instead of rustls's default of a 256-session in-memory cache:
     // no lock, lookup or eviction per client, no per-session state, and resumption works for
     // any number of clients. Measured ~20 µs less server CPU per full handshake.
-    config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new()
+    config.ticketer = rustls::crypto::ring::Ticketer::new()
         .map_err(|e| anyhow::anyhow!("TLS setup failed: {e}"))?;
     Ok(Server {
         config: Arc::new(config),

@@ -875,7 +875,7 @@ mod tests {
         suites: Option<Vec<rustls::SupportedCipherSuite>>,
         tls12: bool,
     ) -> Arc<rustls::ClientConfig> {
-        let mut p = rustls::crypto::aws_lc_rs::default_provider();
+        let mut p = rustls::crypto::ring::default_provider();
         if let Some(s) = suites {
             p.cipher_suites = s;
         }
@@ -1019,7 +1019,7 @@ mod tests {
 
     #[test]
     fn tls13_aes128_and_chacha_round_trip() {
-        use rustls::crypto::aws_lc_rs::cipher_suite as cs;
+        use rustls::crypto::ring::cipher_suite as cs;
         let s = vec![cs::TLS13_AES_128_GCM_SHA256];
         round_trip(
             client_config(Some(s), false),
@@ -1034,7 +1034,7 @@ mod tests {
 
     #[test]
     fn tls12_gcm_and_chacha_round_trip() {
-        use rustls::crypto::aws_lc_rs::cipher_suite as cs;
+        use rustls::crypto::ring::cipher_suite as cs;
         let s = vec![cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384];
         let name = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
         round_trip(client_config(Some(s), true), "TLSv1.2", name, 1000);

@@ -1,4 +1,4 @@
-//! TLS as an endpoint layer (`tls:`, `tls-listen:`, `--tls`), with rustls (aws-lc-rs provider).
+//! TLS as an endpoint layer (`tls:`, `tls-listen:`, `--tls`), with rustls (ring provider).
 //!
 //! Shape: a [`pump::Pump`] sits between the TCP socket and one end of a socketpair; the
 //! session (or the `listen -k` server, or an `--exec` child) sees the other end as an ordinary
@@ -9,14 +9,12 @@
 //!
 //! - [`config`]: trust (system store, `ca=`, `pin=`, `insecure`), certificates (PEM files or
 //!   a fresh self-signed one), ALPN, SNI → rustls configs.
-//! - [`provider`]: the crypto provider (aws-lc-rs, HKDF on keyed HMAC).
 //! - [`pump`]: one connection's TLS state machine over non-blocking fds.
 //! - [`hub`]: the pumps of one loop, on its reactor.
 
 pub mod config;
 pub mod hub;
 pub mod link;
-pub mod provider;
 pub mod pump;
 pub mod record;
 
