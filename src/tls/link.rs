@@ -151,24 +151,7 @@ impl Link {
     ) -> Result<Link> {
         let conn = UnbufferedClientConnection::new(c.config.clone(), c.name.clone())
             .map_err(|e| anyhow::anyhow!("TLS setup failed: {e}"))?;
-        let mut hs = Handshake::new(tcp, peer, deadline, signals);
-        let mut conn = conn;
-        let mut buf = Incoming::new();
-        loop {
-            let UnbufferedStatus { discard, state } = conn.process_tls_records(buf.filled());
-            let step = hs.on_state(state)?;
-            buf.discard(discard);
-            match step {
-                Step::Done => break,
-                Step::Read => hs.read_more(&mut buf)?,
-                Step::Go => {}
-            }
-        }
-        let summary = super::summary_of(&conn);
-        let (secrets, k) = conn
-            .dangerous_into_kernel_connection()
-            .map_err(|e| hs.failure(reason(&e)))?;
-        Link::new(hs, buf, Kernel::Client(k), secrets, summary)
+        Link::handshake(conn, Handshake::new(tcp, peer, deadline, signals))
     }
 
     /// Serve TLS with `s` on an accepted `tcp` (non-blocking) and do the handshake.
@@ -179,12 +162,16 @@ impl Link {
         deadline: Option<Instant>,
         signals: &Signals,
     ) -> Result<Link> {
-        let mut conn = UnbufferedServerConnection::new(s.config.clone())
+        let conn = UnbufferedServerConnection::new(s.config.clone())
             .map_err(|e| anyhow::anyhow!("TLS setup failed: {e}"))?;
-        let mut hs = Handshake::new(tcp, peer, deadline, signals);
+        Link::handshake(conn, Handshake::new(tcp, peer, deadline, signals))
+    }
+
+    /// Drive `conn` through its handshake, then take its keys over.
+    fn handshake<C: Unbuffered>(mut conn: C, mut hs: Handshake<'_>) -> Result<Link> {
         let mut buf = Incoming::new();
         loop {
-            let UnbufferedStatus { discard, state } = conn.process_tls_records(buf.filled());
+            let UnbufferedStatus { discard, state } = conn.process(buf.filled());
             let step = hs.on_state(state)?;
             buf.discard(discard);
             match step {
@@ -193,11 +180,9 @@ impl Link {
                 Step::Go => {}
             }
         }
-        let summary = super::summary_of(&conn);
-        let (secrets, k) = conn
-            .dangerous_into_kernel_connection()
-            .map_err(|e| hs.failure(reason(&e)))?;
-        Link::new(hs, buf, Kernel::Server(k), secrets, summary)
+        let summary = super::summary_of(conn.common());
+        let (secrets, k) = conn.into_kernel().map_err(|e| hs.failure(reason(&e)))?;
+        Link::new(hs, buf, k, secrets, summary)
     }
 
     fn new(
@@ -635,6 +620,42 @@ impl Link {
             }
         }
         let _ = rustix::net::shutdown(tcp, rustix::net::Shutdown::Write);
+    }
+}
+
+/// rustls's client and server unbuffered connections, as [`Link::handshake`] drives them.
+trait Unbuffered {
+    type Data;
+    fn process<'c, 'i>(&'c mut self, buf: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data>;
+    fn common(&self) -> &rustls::CommonState;
+    fn into_kernel(self) -> Result<(ExtractedSecrets, Kernel), rustls::Error>;
+}
+
+impl Unbuffered for UnbufferedClientConnection {
+    type Data = ClientConnectionData;
+    fn process<'c, 'i>(&'c mut self, buf: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(buf)
+    }
+    fn common(&self) -> &rustls::CommonState {
+        self
+    }
+    fn into_kernel(self) -> Result<(ExtractedSecrets, Kernel), rustls::Error> {
+        let (s, k) = self.dangerous_into_kernel_connection()?;
+        Ok((s, Kernel::Client(k)))
+    }
+}
+
+impl Unbuffered for UnbufferedServerConnection {
+    type Data = ServerConnectionData;
+    fn process<'c, 'i>(&'c mut self, buf: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(buf)
+    }
+    fn common(&self) -> &rustls::CommonState {
+        self
+    }
+    fn into_kernel(self) -> Result<(ExtractedSecrets, Kernel), rustls::Error> {
+        let (s, k) = self.dangerous_into_kernel_connection()?;
+        Ok((s, Kernel::Server(k)))
     }
 }
 
