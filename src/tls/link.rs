@@ -287,13 +287,14 @@ impl Link {
                 continue;
             }
             if !self.plain.is_empty() {
-                let iov: Vec<IoSlice<'_>> = self
-                    .plain
-                    .iter()
-                    .take(MAX_IOV)
-                    .map(|r| IoSlice::new(&self.inbuf[r.clone()]))
-                    .collect();
-                match rustix::io::writev(dst, &iov) {
+                // On the stack: no allocation per write.
+                let mut iov = [IoSlice::new(&[]); MAX_IOV];
+                let mut k = 0;
+                for (slot, r) in iov.iter_mut().zip(&self.plain) {
+                    *slot = IoSlice::new(&self.inbuf[r.clone()]);
+                    k += 1;
+                }
+                match rustix::io::writev(dst, &iov[..k]) {
                     Ok(n) => {
                         *delivered += n as u64;
                         self.consume_plain(n);
